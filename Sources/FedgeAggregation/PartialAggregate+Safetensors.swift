@@ -1,0 +1,79 @@
+import Foundation
+import FedgeCore
+package import FedgeTensor
+
+/// Partials travel and rest as safetensors files: the sums as F32/F64 tensors named after the model's tensors,
+/// the total weight and the contributions in the metadata.
+extension PartialAggregate: SafetensorsEncodable {
+    /// Metadata keys of a partial aggregate file.
+    package enum MetadataKey {
+        package static let kind = "fedge.kind"
+        package static let totalWeight = "fedge.total_weight"
+        package static let contributions = "fedge.contributions"
+    }
+
+    package static let kindValue = "partial-aggregate"
+
+    package var tensorDescriptors: [TensorDescriptor] {
+        self.layout.slots.map {
+            TensorDescriptor(name: $0.descriptor.name, dtype: $0.precision.storedDType, shape: $0.descriptor.shape)
+        }
+    }
+
+    package var safetensorsMetadata: [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let contributions = (try? encoder.encode(self.contributions)).map { String(decoding: $0, as: UTF8.self) }
+        return [
+            MetadataKey.kind: Self.kindValue,
+            MetadataKey.totalWeight: "\(self.totalWeight)",
+            MetadataKey.contributions: contributions ?? "[]",
+        ]
+    }
+
+    package func encodeTensor(
+        at index: Int,
+        into sink: (UnsafeRawBufferPointer) throws(SafetensorsError) -> Void
+    ) throws(SafetensorsError) {
+        try self.sums[index].withRawBytes(sink)
+    }
+
+    /// Reads a partial written by `SafetensorsWriter.write(_:to:)`, checking it against the global model.
+    ///
+    /// - Throws: `AggregationError.partialMismatch` when the file is not a partial for `layout`.
+    package init(file: SafetensorsFile, layout: ModelLayout) throws(AggregationError) {
+        guard file.metadata[MetadataKey.kind] == Self.kindValue else {
+            throw .partialMismatch("\(file.path) is not a partial aggregate (its metadata lacks fedge.kind)")
+        }
+        guard let weight = file.metadata[MetadataKey.totalWeight].flatMap(Double.init) else {
+            throw .partialMismatch("\(file.path) has no readable fedge.total_weight")
+        }
+        let contributions: [Contribution]
+        do {
+            contributions = try JSONDecoder().decode(
+                [Contribution].self,
+                from: Data((file.metadata[MetadataKey.contributions] ?? "[]").utf8)
+            )
+        } catch {
+            throw .partialMismatch("\(file.path) has unreadable fedge.contributions: \(error)")
+        }
+        guard file.tensors.count == layout.slots.count else {
+            throw .partialMismatch("\(file.path) has \(file.tensors.count) tensors; the model aggregates \(layout.slots.count)")
+        }
+        var sums: [TensorBuffer] = []
+        for slot in layout.slots {
+            guard let i = file.index(of: slot.descriptor.name),
+                file.tensors[i].dtype == slot.precision.storedDType,
+                file.tensors[i].shape == slot.descriptor.shape
+            else {
+                throw .partialMismatch("tensor '\(slot.descriptor.name)' of \(file.path) does not match the global model")
+            }
+            sums.append(
+                file.withTensorBytes(at: i) { bytes in
+                    TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
+                }
+            )
+        }
+        try self.init(layout: layout, sums: sums, totalWeight: weight, contributions: contributions)
+    }
+}

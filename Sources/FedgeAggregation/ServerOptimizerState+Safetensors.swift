@@ -1,0 +1,70 @@
+import FedgeCore
+package import FedgeTensor
+
+/// Optimizer state rests as a safetensors file: `m/NAME` (or `velocity/NAME`) and `v/NAME` tensors, with the
+/// aggregator and step count in the metadata.
+extension ServerOptimizerState {
+    package enum MetadataKey {
+        package static let kind = "fedge.kind"
+        package static let aggregator = "fedge.aggregator"
+        package static let step = "fedge.step"
+    }
+
+    package static let kindValue = "server-optimizer-state"
+
+    private var firstPrefix: String { self.aggregator == .fedavgm ? "velocity/" : "m/" }
+
+    /// The state as a writable file for models of `layout`.
+    package func encodable(layout: ModelLayout) -> InMemoryModel {
+        var model = InMemoryModel(metadata: [
+            MetadataKey.kind: Self.kindValue,
+            MetadataKey.aggregator: self.aggregator.rawValue,
+            MetadataKey.step: "\(self.step)",
+        ])
+        for (prefix, buffers) in [(self.firstPrefix, self.first), ("v/", self.second)] {
+            for (slot, buffer) in zip(layout.slots, buffers) {
+                let descriptor = TensorDescriptor(
+                    name: prefix + slot.descriptor.name,
+                    dtype: slot.precision.storedDType,
+                    shape: slot.descriptor.shape
+                )
+                model.append(descriptor, bytes: buffer.withRawBytes { Array($0) })
+            }
+        }
+        return model
+    }
+
+    /// Reads state saved by `encodable(layout:)`, checking it against `layout`.
+    ///
+    /// - Throws: `AggregationError.stateMismatch` when the file is not optimizer state for this model.
+    package init(file: SafetensorsFile, layout: ModelLayout) throws(AggregationError) {
+        guard file.metadata[MetadataKey.kind] == Self.kindValue,
+            let name = file.metadata[MetadataKey.aggregator].flatMap(AggregatorName.init(rawValue:)),
+            let step = file.metadata[MetadataKey.step].flatMap(Int.init), step >= 0
+        else {
+            throw .stateMismatch("\(file.path) is not server optimizer state written by Fedge")
+        }
+        func buffers(_ prefix: String) throws(AggregationError) -> [TensorBuffer] {
+            var out: [TensorBuffer] = []
+            for slot in layout.slots {
+                guard let i = file.index(of: prefix + slot.descriptor.name),
+                    file.tensors[i].dtype == slot.precision.storedDType,
+                    file.tensors[i].shape == slot.descriptor.shape
+                else {
+                    throw .stateMismatch(
+                        "\(file.path) has no matching '\(prefix)\(slot.descriptor.name)'; it was saved for another model"
+                    )
+                }
+                out.append(
+                    file.withTensorBytes(at: i) { bytes in
+                        TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
+                    }
+                )
+            }
+            return out
+        }
+        let first = try buffers(name == .fedavgm ? "velocity/" : "m/")
+        let second = name == .fedavgm ? [] : try buffers("v/")
+        self.init(aggregator: name, step: step, first: first, second: second)
+    }
+}

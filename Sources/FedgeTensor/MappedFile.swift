@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only into memory. The only place in FedgeTensor that owns a raw mapping.
+///
+/// The mapping lives as long as the object; views handed out by `withBytes` must not escape the closure.
+/// Immutable after init and never written through, so it is safe to share across threads.
+package final class MappedFile: Sendable {
+    /// The path the file was opened from, for error messages.
+    package let path: String
+    /// The file's length in bytes.
+    package let count: Int
+    // The mapping is read-only and never changes after init; pointers are only read.
+    private nonisolated(unsafe) let base: UnsafeRawPointer?
+
+    /// Maps `path` read-only.
+    ///
+    /// - Throws: `SafetensorsError.io` when the file cannot be opened, examined or mapped.
+    package init(path: String) throws(SafetensorsError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, operation: "examine", errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path, operation: "map", errno: EISDIR) }
+        self.count = Int(info.st_size)
+        if self.count == 0 {
+            self.base = nil
+            return
+        }
+        let mapped = mmap(nil, self.count, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else { throw .io(path: path, operation: "map", errno: errno) }
+        _ = madvise(mapped, self.count, MADV_SEQUENTIAL)
+        self.base = UnsafeRawPointer(mapped)
+    }
+
+    deinit {
+        if let base = self.base {
+            munmap(UnsafeMutableRawPointer(mutating: base), self.count)
+        }
+    }
+
+    /// Calls `body` with the bytes in `range` (all of them by default). The view is valid only inside `body`.
+    package func withBytes<R, E: Error>(
+        in range: Range<Int>? = nil,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let range = range ?? 0..<self.count
+        precondition(range.lowerBound >= 0 && range.upperBound <= self.count, "range outside the mapped file")
+        guard let base = self.base, !range.isEmpty else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
+    }
+}

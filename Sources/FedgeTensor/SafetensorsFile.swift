@@ -1,0 +1,78 @@
+package import FedgeCore
+
+/// A safetensors file opened for reading: memory-mapped, its header parsed and validated.
+///
+/// Tensor bytes are read straight from the mapping, so opening a 3 GiB model costs a page table, not 3 GiB of RAM.
+///
+/// ```swift
+/// let model = try SafetensorsFile(path: "global.safetensors")
+/// model.withTensorBytes(at: 0) { bytes in … }
+/// ```
+package struct SafetensorsFile: Sendable {
+    /// The mapped file.
+    package let mapping: MappedFile
+    /// The validated header: tensors in data order and metadata.
+    package let header: SafetensorsHeader
+    /// Where the data section starts in the file.
+    package let dataOffset: Int
+    private let indexByName: [String: Int]
+
+    /// The path the file was opened from.
+    package var path: String { self.mapping.path }
+    /// The tensors in data order.
+    package var tensors: [TensorEntry] { self.header.tensors }
+    /// The `__metadata__` map.
+    package var metadata: [String: String] { self.header.metadata }
+    /// The tensors' descriptors in data order.
+    package var descriptors: [TensorDescriptor] { self.header.tensors.map(\.descriptor) }
+
+    /// Opens, maps and validates the file at `path`.
+    ///
+    /// - Throws: `SafetensorsError` naming what is wrong with the file.
+    package init(path: String) throws(SafetensorsError) {
+        try self.init(mapping: try MappedFile(path: path))
+    }
+
+    /// Validates an already mapped file.
+    package init(mapping: MappedFile) throws(SafetensorsError) {
+        let path = mapping.path
+        guard mapping.count >= 8 else { throw .truncated(path: path, needed: 8, actual: mapping.count) }
+        let length = mapping.withBytes(in: 0..<8) { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard length <= UInt64(SafetensorsHeader.maximumLength) else {
+            throw .headerTooLarge(path: path, length: length, limit: SafetensorsHeader.maximumLength)
+        }
+        let dataOffset = 8 + Int(length)
+        guard mapping.count >= dataOffset else {
+            throw .truncated(path: path, needed: dataOffset, actual: mapping.count)
+        }
+        let header = try mapping.withBytes(in: 8..<dataOffset) { (json) throws(SafetensorsError) in
+            try SafetensorsHeader.parse(json: json, dataLength: mapping.count - dataOffset, path: path)
+        }
+        self.mapping = mapping
+        self.header = header
+        self.dataOffset = dataOffset
+        var index: [String: Int] = [:]
+        for (i, entry) in header.tensors.enumerated() { index[entry.name] = i }
+        self.indexByName = index
+    }
+
+    /// The position of the tensor called `name`, or `nil`.
+    package func index(of name: String) -> Int? { self.indexByName[name] }
+
+    /// Calls `body` with the raw bytes of tensor `index`, straight from the mapping (possibly unaligned).
+    package func withTensorBytes<R, E: Error>(
+        at index: Int,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let range = self.header.tensors[index].range
+        return try self.mapping.withBytes(
+            in: (self.dataOffset + range.lowerBound)..<(self.dataOffset + range.upperBound),
+            body
+        )
+    }
+
+    /// The model id: the SHA-256 of the whole file.
+    package func computeModelID() -> ModelID {
+        self.mapping.withBytes { ModelID.sha256(of: $0) }
+    }
+}
