@@ -71,22 +71,11 @@ package struct ModelLayout: Sendable, Hashable {
         for slot in self.slots {
             let i = update.index(of: slot.descriptor.name)!
             let finite = update.withTensorBytes(at: i) { bytes in
-                Self.allFinite(bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
+                TensorBuffer.allFinite(bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
             }
             guard finite else { throw .nonFinite(update: label, tensor: slot.descriptor.name) }
             mapping.append(i)
         }
         return mapping
-    }
-
-    private static func allFinite(_ bytes: UnsafeRawBufferPointer, dtype: DType, count: Int) -> Bool {
-        guard let base = bytes.baseAddress, count > 0 else { return true }
-        switch dtype {
-        case .f32: return Kernels.allFinite(F32Lanes.self, base, count: count)
-        case .f16: return Kernels.allFinite(F16Lanes.self, base, count: count)
-        case .bf16: return Kernels.allFinite(BF16Lanes.self, base, count: count)
-        case .f64: return Kernels.allFinite(F64Lanes.self, base, count: count)
-        case .i32, .i64, .u8, .bool: return true
-        }
     }
 }

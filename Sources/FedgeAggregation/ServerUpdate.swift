@@ -38,14 +38,7 @@ package enum ServerUpdate {
             try s.check(aggregator: .fedavgm, layout: layout)
             var x = Self.decode(base, layout: layout)
             for i in x.indices {
-                Self.withBuffers(&x[i], &s.first[i], average[i]) { kind in
-                    switch kind {
-                    case .float(let x, let v, let a):
-                        Kernels.momentumStep(x: x, velocity: v, average: a, eta: Float(p.eta), beta: Float(p.beta))
-                    case .double(let x, let v, let a):
-                        Kernels.momentumStep(x: x, velocity: v, average: a, eta: p.eta, beta: p.beta)
-                    }
-                }
+                x[i].momentumStep(velocity: &s.first[i], average: average[i], eta: p.eta, beta: p.beta)
             }
             s.step += 1
             newState = s
@@ -59,20 +52,10 @@ package enum ServerUpdate {
             let etaT = name == .fedadam ? p.eta * (1 - pow(p.beta2, t)).squareRoot() / (1 - pow(p.beta1, t)) : p.eta
             var x = Self.decode(base, layout: layout)
             for i in x.indices {
-                Self.withBuffers(&x[i], &s.first[i], &s.second[i], average[i]) { kind in
-                    switch kind {
-                    case .float(let x, let m, let v, let a):
-                        Kernels.fedOptStep(
-                            rule: rule, x: x, m: m, v: v, average: a,
-                            eta: Float(etaT), beta1: Float(p.beta1), beta2: Float(p.beta2), tau: Float(p.tau)
-                        )
-                    case .double(let x, let m, let v, let a):
-                        Kernels.fedOptStep(
-                            rule: rule, x: x, m: m, v: v, average: a,
-                            eta: etaT, beta1: p.beta1, beta2: p.beta2, tau: p.tau
-                        )
-                    }
-                }
+                x[i].fedOptStep(
+                    rule: rule, m: &s.first[i], v: &s.second[i], average: average[i],
+                    eta: etaT, beta1: p.beta1, beta2: p.beta2, tau: p.tau
+                )
             }
             newState = s
             values = x
@@ -97,69 +80,6 @@ package enum ServerUpdate {
         layout.slots.map { slot in
             base.withTensorBytes(at: slot.tensorIndex) { bytes in
                 TensorBuffer(decoding: bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
-            }
-        }
-    }
-
-    private enum Three {
-        case float(UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>)
-        case double(UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, UnsafeBufferPointer<Double>)
-    }
-
-    private enum Four {
-        case float(
-            UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>,
-            UnsafeBufferPointer<Float>
-        )
-        case double(
-            UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
-            UnsafeBufferPointer<Double>
-        )
-    }
-
-    private static func withBuffers(
-        _ x: inout TensorBuffer,
-        _ v: inout TensorBuffer,
-        _ a: TensorBuffer,
-        _ body: (Three) -> Void
-    ) {
-        if x.precision == .float32 {
-            x.floats.withUnsafeMutableBufferPointer { xp in
-                v.floats.withUnsafeMutableBufferPointer { vp in
-                    a.floats.withUnsafeBufferPointer { ap in body(.float(xp, vp, ap)) }
-                }
-            }
-        } else {
-            x.doubles.withUnsafeMutableBufferPointer { xp in
-                v.doubles.withUnsafeMutableBufferPointer { vp in
-                    a.doubles.withUnsafeBufferPointer { ap in body(.double(xp, vp, ap)) }
-                }
-            }
-        }
-    }
-
-    private static func withBuffers(
-        _ x: inout TensorBuffer,
-        _ m: inout TensorBuffer,
-        _ v: inout TensorBuffer,
-        _ a: TensorBuffer,
-        _ body: (Four) -> Void
-    ) {
-        if x.precision == .float32 {
-            x.floats.withUnsafeMutableBufferPointer { xp in
-                m.floats.withUnsafeMutableBufferPointer { mp in
-                    v.floats.withUnsafeMutableBufferPointer { vp in
-                        a.floats.withUnsafeBufferPointer { ap in body(.float(xp, mp, vp, ap)) }
-                    }
-                }
-            }
-        } else {
-            x.doubles.withUnsafeMutableBufferPointer { xp in
-                m.doubles.withUnsafeMutableBufferPointer { mp in
-                    v.doubles.withUnsafeMutableBufferPointer { vp in
-                        a.doubles.withUnsafeBufferPointer { ap in body(.double(xp, mp, vp, ap)) }
-                    }
-                }
             }
         }
     }

@@ -1,0 +1,163 @@
+import ArgumentParser
+import FedgeAggregation
+import FedgeCore
+import FedgeTensor
+import Foundation
+
+/// `fedge aggregate`: aggregates model files offline, one server round per call.
+struct AggregateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregate",
+        abstract: "Aggregate model updates into a new global model, offline.",
+        discussion: """
+            Reads the global model (--base) and each UPDATE:WEIGHT, checks every update against the base \
+            (tensor names, shapes, dtypes, finite values, positive weight), aggregates them with the chosen \
+            aggregator and writes the new model to --out. Integer and bool tensors are carried over from the base.
+
+            Aggregators: fedavg, fedavgm (eta=1.0 beta=0.9), fedadam, fedyogi, fedadagrad (eta=0.1 beta1=0.9, \
+            0 for fedadagrad, beta2=0.99 tau=0.001), fedmedian, fedtrimmedavg (beta=0.2), krum (f=0), \
+            multikrum (f=0 m=2).
+
+            With --state DIR the server optimizer state (fedavgm, fedadam, fedyogi, fedadagrad) is read from \
+            DIR/server-optimizer.safetensors and written back, so successive calls are successive rounds.
+            """
+    )
+
+    @Option(help: "The aggregator: fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum.")
+    var aggregator: String = "fedavg"
+
+    @Option(name: .customLong("param"), help: "An aggregator parameter as NAME=VALUE, e.g. --param eta=0.05. Repeatable.")
+    var parameters: [String] = []
+
+    @Option(help: "The current global model (.safetensors).")
+    var base: String
+
+    @Option(help: "A directory holding the server optimizer state between calls; created when missing.")
+    var state: String?
+
+    @Option(help: "Where to write the new global model (.safetensors).")
+    var out: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "Updates as PATH:WEIGHT, where WEIGHT is the update's num_examples (a positive number).")
+    var updates: [String] = []
+
+    func validate() throws {
+        if self.updates.isEmpty {
+            throw ValidationError("Give at least one update as PATH:WEIGHT, e.g. client-1.safetensors:120.")
+        }
+        _ = try self.parsedUpdates()
+        _ = try self.config()
+    }
+
+    func run() throws {
+        let config = try self.config()
+        let base = try SafetensorsFile(path: self.base)
+        let layout = ModelLayout(base)
+
+        var reducer = UpdateReducer(config: config, layout: layout)
+        for (path, weight) in try self.parsedUpdates() {
+            let update = try SafetensorsFile(path: path)
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let contribution = Contribution(client: name, weight: weight, update: update.computeModelID())
+            try reducer.add(update, weight: weight, contribution: contribution)
+        }
+        let partial = try reducer.finish()
+
+        let statePath = self.state.map { URL(fileURLWithPath: $0).appendingPathComponent("server-optimizer.safetensors").path }
+        var previous: ServerOptimizerState? = nil
+        if let statePath, config.name.hasServerState, FileManager.default.fileExists(atPath: statePath) {
+            previous = try ServerOptimizerState(file: try SafetensorsFile(path: statePath), layout: layout)
+        }
+        let (model, newState) = try ServerUpdate.apply(config, base: base, partials: [partial], state: previous)
+        let id = try SafetensorsWriter.write(model, to: self.out)
+        if let statePath, let newState, let directory = self.state {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath)
+        }
+        self.report(AggregateReport(
+            out: self.out,
+            modelID: id.hex,
+            parent: model.metadata["fedge.parent"] ?? "",
+            aggregator: config.name.rawValue,
+            parameters: config.parameters,
+            totalWeight: model.totalWeight,
+            serverStep: newState?.step,
+            contributions: model.contributions
+        ))
+    }
+
+    private func report(_ report: AggregateReport) {
+        if self.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+            return
+        }
+        let step = report.serverStep.map { ", server step \($0)" } ?? ""
+        print("wrote \(report.out)")
+        print("  model      \(report.modelID)")
+        print("  parent     \(report.parent)")
+        print("  aggregator \(report.aggregator)\(step)")
+        print("  updates    \(report.contributions.count) used, total weight \(report.totalWeight)")
+        for contribution in report.contributions {
+            print("    \(contribution.client)  weight \(contribution.weight)  \(contribution.update.shortPrefix)")
+        }
+    }
+
+    private func config() throws -> AggregatorConfig {
+        var values: [String: Double] = [:]
+        for parameter in self.parameters {
+            let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]) else {
+                throw ValidationError("--param '\(parameter)' is not NAME=NUMBER, e.g. --param eta=0.05.")
+            }
+            values[parts[0]] = value
+        }
+        do {
+            return try AggregatorConfig(name: self.aggregator, parameters: values)
+        } catch {
+            throw ValidationError("\(error).")
+        }
+    }
+
+    private func parsedUpdates() throws -> [(String, Double)] {
+        try self.updates.map { argument in
+            guard let colon = argument.lastIndex(of: ":"),
+                let weight = Double(argument[argument.index(after: colon)...]),
+                colon != argument.startIndex
+            else {
+                throw ValidationError("Update '\(argument)' is not PATH:WEIGHT, e.g. client-1.safetensors:120.")
+            }
+            guard weight > 0, weight.isFinite else {
+                throw ValidationError("Update '\(argument)' has weight \(weight); weights must be positive numbers.")
+            }
+            return (String(argument[..<colon]), weight)
+        }
+    }
+}
+
+/// What `fedge aggregate --json` prints.
+struct AggregateReport: Encodable {
+    var out: String
+    var modelID: String
+    var parent: String
+    var aggregator: String
+    var parameters: [String: Double]
+    var totalWeight: Double
+    var serverStep: Int?
+    var contributions: [Contribution]
+
+    enum CodingKeys: String, CodingKey {
+        case out
+        case modelID = "model_id"
+        case parent
+        case aggregator
+        case parameters
+        case totalWeight = "total_weight"
+        case serverStep = "server_step"
+        case contributions
+    }
+}
