@@ -1,0 +1,61 @@
+import Foundation
+
+/// Optional tools some tests need, found once; a test that needs one is skipped with a message when it is absent.
+package enum ExternalTools {
+    /// The repository root (the directory holding Package.swift), found from this file's path.
+    package static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
+        }
+        return FileManager.default.currentDirectoryPath
+    }()
+
+    /// Whether `python3` runs and imports numpy and safetensors.
+    package static let hasPythonSafetensors: Bool = {
+        (try? run("/usr/bin/env", ["python3", "-c", "import numpy, safetensors"]).status) == 0
+    }()
+
+    /// The result of running a program to completion.
+    package struct Output: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
+    }
+
+    /// Runs `executable` with `arguments` and waits for it, collecting its output.
+    package static func run(_ executable: String, _ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+        let errData = LockedData()
+        let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errData.isSet { usleep(1_000) }
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData.value, as: UTF8.self)
+        )
+    }
+}
+
+/// Data handed from a reader thread, guarded by `lock`.
+private final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data? = nil
+    func set(_ value: Data) { self.lock.withLock { self.data = value } }
+    var isSet: Bool { self.lock.withLock { self.data != nil } }
+    var value: Data { self.lock.withLock { self.data ?? Data() } }
+}
