@@ -39,7 +39,7 @@ package enum RobustReducer {
                 let mid = values.count / 2
                 return values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
             }
-            return try Self.partial(layout: layout, result: result, weight: Double(n), contributions: updates.map(\.contribution))
+            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: updates.map(\.contribution))
         case .fedtrimmedavg(let beta):
             let cut = Int((beta * Double(n)).rounded(.down))
             let result = Self.coordinateWise(layout: layout, updates: updates) { values in
@@ -47,16 +47,16 @@ package enum RobustReducer {
                 let kept = values[cut..<(values.count - cut)]
                 return kept.reduce(0, +) / Double(kept.count)
             }
-            return try Self.partial(layout: layout, result: result, weight: Double(n), contributions: updates.map(\.contribution))
+            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: updates.map(\.contribution))
         case .krum(let f):
             let chosen = Self.krumOrder(layout: layout, updates: updates, f: f)[0]
             let result = Self.weightedMean(layout: layout, updates: [updates[chosen]], useWeights: false)
-            return try Self.partial(layout: layout, result: result, weight: Double(n), contributions: [updates[chosen].contribution])
+            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: [updates[chosen].contribution])
         case .multikrum(let f, let m):
             let chosen = Array(Self.krumOrder(layout: layout, updates: updates, f: f).prefix(m)).map { updates[$0] }
             let result = Self.weightedMean(layout: layout, updates: chosen, useWeights: true)
             let weight = chosen.reduce(0) { $0 + $1.weight }
-            return try Self.partial(layout: layout, result: result, weight: weight, contributions: chosen.map(\.contribution))
+            return try Self.partial(layout: layout, result: consume result, weight: weight, contributions: chosen.map(\.contribution))
         case .fedavg, .fedavgm, .fedopt:
             preconditionFailure("\(config.name) is not a robust aggregator")
         }
@@ -65,11 +65,11 @@ package enum RobustReducer {
     /// `result × weight` as a partial with total weight `weight`.
     private static func partial(
         layout: ModelLayout,
-        result: [TensorBuffer],
+        result: consuming [TensorBuffer],
         weight: Double,
         contributions: [Contribution]
     ) throws(AggregationError) -> PartialAggregate {
-        var sums = result
+        var sums = consume result
         for i in sums.indices { sums[i].scale(by: weight) }
         return try PartialAggregate(layout: layout, sums: sums, totalWeight: weight, contributions: contributions)
     }

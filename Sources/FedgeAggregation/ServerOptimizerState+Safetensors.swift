@@ -12,26 +12,48 @@ extension ServerOptimizerState {
 
     package static let kindValue = "server-optimizer-state"
 
-    private var firstPrefix: String { self.aggregator == .fedavgm ? "velocity/" : "m/" }
+    fileprivate var firstPrefix: String { self.aggregator == .fedavgm ? "velocity/" : "m/" }
 
-    /// The state as a writable file for models of `layout`.
-    package func encodable(layout: ModelLayout) -> InMemoryModel {
-        var model = InMemoryModel(metadata: [
-            MetadataKey.kind: Self.kindValue,
-            MetadataKey.aggregator: self.aggregator.rawValue,
-            MetadataKey.step: "\(self.step)",
-        ])
-        for (prefix, buffers) in [(self.firstPrefix, self.first), ("v/", self.second)] {
-            for (slot, buffer) in zip(layout.slots, buffers) {
-                let descriptor = TensorDescriptor(
-                    name: prefix + slot.descriptor.name,
-                    dtype: slot.precision.storedDType,
-                    shape: slot.descriptor.shape
-                )
-                model.append(descriptor, bytes: buffer.withRawBytes { Array($0) })
+    /// The state as a writable file for models of `layout`; it shares the buffers, copying nothing.
+    package func encodable(layout: ModelLayout) -> some SafetensorsEncodable {
+        StateFile(state: self, layout: layout)
+    }
+
+    /// The optimizer state seen as a safetensors file: first-moment tensors, then second-moment ones.
+    private struct StateFile: SafetensorsEncodable {
+        let state: ServerOptimizerState
+        let layout: ModelLayout
+
+        var buffers: [TensorBuffer] { self.state.first + self.state.second }
+
+        var tensorDescriptors: [TensorDescriptor] {
+            let named = [(self.state.firstPrefix, self.state.first.count), ("v/", self.state.second.count)]
+            return named.flatMap { prefix, count in
+                self.layout.slots.prefix(count).map {
+                    TensorDescriptor(
+                        name: prefix + $0.descriptor.name,
+                        dtype: $0.precision.storedDType,
+                        shape: $0.descriptor.shape
+                    )
+                }
             }
         }
-        return model
+
+        var safetensorsMetadata: [String: String] {
+            [
+                MetadataKey.kind: ServerOptimizerState.kindValue,
+                MetadataKey.aggregator: self.state.aggregator.rawValue,
+                MetadataKey.step: "\(self.state.step)",
+            ]
+        }
+
+        func encodeTensor(
+            at index: Int,
+            into sink: (UnsafeRawBufferPointer) throws(SafetensorsError) -> Void
+        ) throws(SafetensorsError) {
+            let buffer = index < self.state.first.count ? self.state.first[index] : self.state.second[index - self.state.first.count]
+            try buffer.withRawBytes(sink)
+        }
     }
 
     /// Reads state saved by `encodable(layout:)`, checking it against `layout`.

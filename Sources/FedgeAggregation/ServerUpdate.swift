@@ -14,18 +14,22 @@ package enum ServerUpdate {
     package static func apply(
         _ config: AggregatorConfig,
         base: SafetensorsFile,
-        partials: [PartialAggregate],
-        state: ServerOptimizerState?
+        partials: consuming [PartialAggregate],
+        state: consuming ServerOptimizerState?
     ) throws(AggregationError) -> (model: AggregatedModel, state: ServerOptimizerState?) {
         let layout = ModelLayout(base)
-        guard var total = partials.first else { throw .noUpdates }
+        // Taking the partials by value and moving the first out keeps its buffers uniquely referenced, so the merge
+        // and the in-place average below never copy a model.
+        guard !partials.isEmpty else { throw .noUpdates }
+        var total = partials.removeFirst()
         guard total.layout == layout else {
             throw .partialMismatch("it was made for a different global model (tensor names, shapes or dtypes differ)")
         }
-        for partial in partials.dropFirst() { try total.merge(partial) }
+        for partial in partials { try total.merge(partial) }
+        partials = []
         let contributions = total.contributions
         let totalWeight = total.totalWeight
-        var average = try total.mean()
+        var average = try (consume total).mean()
         let parentID = base.computeModelID()
 
         var newState: ServerOptimizerState? = nil
@@ -34,7 +38,7 @@ package enum ServerUpdate {
         case .fedavg, .fedmedian, .fedtrimmedavg, .krum, .multikrum:
             values = average
         case .fedavgm(let p):
-            var s = state ?? ServerOptimizerState(aggregator: .fedavgm, layout: layout)
+            var s = (consume state) ?? ServerOptimizerState(aggregator: .fedavgm, layout: layout)
             try s.check(aggregator: .fedavgm, layout: layout)
             var x = Self.decode(base, layout: layout)
             for i in x.indices {
@@ -44,7 +48,7 @@ package enum ServerUpdate {
             newState = s
             values = x
         case .fedopt(let name, let p):
-            var s = state ?? ServerOptimizerState(aggregator: name, layout: layout)
+            var s = (consume state) ?? ServerOptimizerState(aggregator: name, layout: layout)
             try s.check(aggregator: name, layout: layout)
             s.step += 1
             let t = Double(s.step)

@@ -64,14 +64,14 @@ struct AggregateCommand: ParsableCommand {
             let contribution = Contribution(client: name, weight: weight, update: update.computeModelID())
             try reducer.add(update, weight: weight, contribution: contribution)
         }
-        let partial = try reducer.finish()
 
         let statePath = self.state.map { URL(fileURLWithPath: $0).appendingPathComponent("server-optimizer.safetensors").path }
         var previous: ServerOptimizerState? = nil
         if let statePath, config.name.hasServerState, FileManager.default.fileExists(atPath: statePath) {
             previous = try ServerOptimizerState(file: try SafetensorsFile(path: statePath), layout: layout)
         }
-        let (model, newState) = try ServerUpdate.apply(config, base: base, partials: [partial], state: previous)
+        // The partial goes straight into the call, so its buffers stay uniquely owned and are averaged in place.
+        let (model, newState) = try ServerUpdate.apply(config, base: base, partials: [try (consume reducer).finish()], state: consume previous)
         let id = try SafetensorsWriter.write(model, to: self.out)
         if let statePath, let newState, let directory = self.state {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
