@@ -9,14 +9,29 @@ let fedgeSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+let grpc: [Target.Dependency] = [
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "fedge",
+    platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "fedge", targets: ["FedgeCLI"])
+        .executable(name: "fedge", targets: ["FedgeCLI"]),
+        .executable(name: "fedge-client", targets: ["FedgeClientCLI"]),
+        .executable(name: "fedge-combiner", targets: ["FedgeCombinerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Vocabulary: IDs, aggregator configuration, contributions, errors. No I/O, no dependencies.
@@ -34,6 +49,63 @@ let package = Package(
         .target(
             name: "FedgeAggregation",
             dependencies: ["FedgeCore", "FedgeTensor"],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // fedge/v1/*.proto and the Swift generated from them by Scripts/generate-protos.sh (committed).
+        .target(
+            name: "FedgeProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // Proto ⇄ Core mapping, chunked transfers, refusals as typed errors, TLS and auth interceptors.
+        .target(
+            name: "FedgeRPC",
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeProto",
+                .product(name: "Logging", package: "swift-log"),
+            ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // The edge runtime: connect out, heartbeat, run tasks through compute packages or built-in trainers.
+        .target(
+            name: "FedgeEdge",
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // The combiner: client registry, liveness, round execution, streaming reduce.
+        .target(
+            name: "FedgeCombiner",
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto",
+                .product(name: "Logging", package: "swift-log"),
+            ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .executableTarget(
+            name: "FedgeClientCLI",
+            dependencies: [
+                "FedgeEdge", "FedgeRPC", "FedgeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/fedge-client",
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .executableTarget(
+            name: "FedgeCombinerCLI",
+            dependencies: [
+                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/fedge-combiner",
             swiftSettings: fedgeSwiftSettings
         ),
         // The operator CLI, `fedge`.
@@ -66,6 +138,26 @@ let package = Package(
         .testTarget(
             name: "FedgeAggregationTests",
             dependencies: ["FedgeAggregation", "FedgeTensor", "FedgeTestSupport"],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeRPCTests",
+            dependencies: ["FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport"] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeEdgeTests",
+            dependencies: ["FedgeEdge", "FedgeTensor", "FedgeTestSupport"],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeCombinerTests",
+            dependencies: [
+                "FedgeCombiner", "FedgeEdge", "FedgeRPC", "FedgeProto", "FedgeAggregation", "FedgeTensor",
+                "FedgeTestSupport",
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

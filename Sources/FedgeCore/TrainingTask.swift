@@ -1,0 +1,50 @@
+package import Foundation
+
+/// What a task asks of a client.
+package enum TaskKind: String, Sendable, Hashable, Codable {
+    /// Train on local data from the global model and upload the update.
+    case train
+    /// Compute metrics of the global model on local data.
+    case validate
+}
+
+/// Where a task stands, as the client reports it.
+package enum TaskState: String, Sendable, Hashable, Codable {
+    case accepted, running, succeeded, failed, cancelled
+}
+
+/// One task for one client: train or validate one global model for one round of one session.
+///
+/// Session, round and task ids travel with every update, so a late or duplicate update can be told apart.
+package struct TrainingTask: Sendable, Hashable, Codable {
+    package var id: String
+    package var session: String
+    package var round: Int
+    package var kind: TaskKind
+    package var model: ModelID
+    package var modelSize: UInt64
+    /// Settings for the trainer (`epochs`, `learning_rate`, `mu`, …) as a JSON object.
+    package var clientSettingsJSON: String
+    /// When the combiner stops waiting for the result.
+    package var deadline: Date
+
+    package init(
+        id: String,
+        session: String,
+        round: Int,
+        kind: TaskKind,
+        model: ModelID,
+        modelSize: UInt64,
+        clientSettingsJSON: String = "{}",
+        deadline: Date
+    ) {
+        self.id = id
+        self.session = session
+        self.round = round
+        self.kind = kind
+        self.model = model
+        self.modelSize = modelSize
+        self.clientSettingsJSON = clientSettingsJSON
+        self.deadline = deadline
+    }
+}

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+package import FedgeCore
+import FedgeTensor
+import Foundation
+
+/// Moves files as chunked streams: about 1 MiB per message, the SHA-256 checked at the end, so any size works and
+/// nothing ever holds a whole model in memory or in one message.
+package enum ChunkedTransfer {
+    /// Bytes per data chunk.
+    package static let chunkSize = 1 << 20
+
+    /// Sends the file at `path`: `header`, its bytes in chunks, then a trailer with their SHA-256.
+    ///
+    /// - Returns: the SHA-256 of the bytes sent.
+    @discardableResult
+    package static func send<Message: ChunkMessage>(
+        file path: String,
+        header: Message.Header,
+        as message: Message.Type = Message.self,
+        write: (Message) async throws -> Void
+    ) async throws -> ModelID {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw RefusalError(.unknownModel, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        try await write(Message(.header(header)))
+        var hasher = StreamingModelHasher()
+        var offset: off_t = 0
+        while true {
+            try Task.checkCancellation()
+            var chunk = Data(count: Self.chunkSize)
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.chunkSize, offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RefusalError(.incomplete, "reading \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            chunk.count = n
+            chunk.withUnsafeBytes { hasher.update($0) }
+            offset += off_t(n)
+            try await write(Message(.data(chunk)))
+        }
+        let id = hasher.finalize()
+        try await write(Message(.trailer(sha256: id.hex)))
+        return id
+    }
+
+    /// What `receive` took in.
+    package struct Received<Header: Sendable>: Sendable {
+        package var header: Header
+        /// Where the bytes now are (the final path given to `receive`).
+        package var path: String
+        /// The SHA-256 of the bytes, checked against the sender's trailer.
+        package var id: ModelID
+        package var size: UInt64
+    }
+
+    /// Receives a chunked stream into a spool file, checks size and SHA-256, then moves it to the path
+    /// `destination(header, id)` names.
+    ///
+    /// Whatever goes wrong — the sender disconnects, sends pieces out of order, too many bytes, or bytes that do not
+    /// hash to its trailer — the spool file is removed and nothing is left behind.
+    /// - Parameters:
+    ///   - declaredSize: the size the header announces.
+    ///   - check: inspects the header before any byte is written; throw to refuse the transfer early.
+    /// - Throws: `RefusalError` (`.malformed`, `.tooLarge`, `.incomplete`, `.hashMismatch`), or whatever the
+    ///   stream or `check` throws.
+    package static func receive<Parts: AsyncSequence, Message: ChunkMessage>(
+        _ parts: Parts,
+        spoolDirectory: String,
+        maxBytes: UInt64,
+        declaredSize: (Message.Header) -> UInt64,
+        check: (Message.Header) async throws -> Void = { _ in },
+        destination: (Message.Header, ModelID) -> String
+    ) async throws -> Received<Message.Header> where Parts.Element == Message {
+        var header: Message.Header? = nil
+        var size: UInt64 = 0
+        var spool: SpoolFile? = nil
+        var finished: Received<Message.Header>? = nil
+        for try await message in parts {
+            if finished != nil {
+                throw RefusalError(.malformed, "the stream continued after its trailer")
+            }
+            guard let current = header, let file = spool else {
+                guard case .header(let first) = message.transferPart else {
+                    throw RefusalError(.malformed, "the stream must start with a header")
+                }
+                size = declaredSize(first)
+                guard size <= maxBytes else {
+                    throw RefusalError(.tooLarge, "the transfer announces \(size) bytes; this node accepts at most \(maxBytes)")
+                }
+                try await check(first)
+                header = first
+                spool = try SpoolFile(directory: spoolDirectory)
+                continue
+            }
+            switch message.transferPart {
+            case .data(let data):
+                guard file.size + UInt64(data.count) <= size else {
+                    throw RefusalError(.malformed, "the transfer sent more than the \(size) bytes its header announced")
+                }
+                try file.append(data)
+            case .trailer(let sha):
+                guard file.size == size else {
+                    throw RefusalError(.malformed, "the transfer announced \(size) bytes but sent \(file.size)")
+                }
+                let id = file.digest
+                guard id.hex == sha.lowercased() else {
+                    throw RefusalError(.hashMismatch, "the bytes received hash to \(id.shortPrefix), not to the announced \(sha.prefix(12))")
+                }
+                finished = Received(header: current, path: destination(current, id), id: id, size: size)
+            case .header:
+                throw RefusalError(.malformed, "the stream sent a second header")
+            case nil:
+                throw RefusalError(.malformed, "the stream sent an empty chunk")
+            }
+        }
+        if let finished, let spool {
+            try spool.commit(to: finished.path)
+            return finished
+        }
+        guard header != nil else { throw RefusalError(.incomplete, "the stream ended before its header") }
+        throw RefusalError(.incomplete, "the stream ended after \(spool?.size ?? 0) of \(size) bytes, before its trailer")
+    }
+}

@@ -1,0 +1,167 @@
+package import FedgeCore
+package import FedgeProto
+import SwiftProtobuf
+package import Foundation
+
+extension Date {
+    /// Milliseconds since 1970, as the protocol carries times.
+    package var unixMillis: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded()) }
+
+    package init(unixMillis: Int64) { self.init(timeIntervalSince1970: Double(unixMillis) / 1000) }
+}
+
+extension TaskKind {
+    package init?(_ proto: Fedge_V1_TaskKind) {
+        switch proto {
+        case .train: self = .train
+        case .validate: self = .validate
+        default: return nil
+        }
+    }
+
+    package var proto: Fedge_V1_TaskKind { self == .train ? .train : .validate }
+}
+
+extension TaskState {
+    package init?(_ proto: Fedge_V1_TaskState) {
+        switch proto {
+        case .accepted: self = .accepted
+        case .running: self = .running
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed
+        case .cancelled: self = .cancelled
+        default: return nil
+        }
+    }
+
+    package var proto: Fedge_V1_TaskState {
+        switch self {
+        case .accepted: .accepted
+        case .running: .running
+        case .succeeded: .succeeded
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+    }
+}
+
+extension ClientLiveness {
+    package var proto: Fedge_V1_ClientLiveness {
+        switch self {
+        case .online: .online
+        case .stale: .stale
+        case .offline: .offline
+        }
+    }
+
+    package init?(_ proto: Fedge_V1_ClientLiveness) {
+        switch proto {
+        case .online: self = .online
+        case .stale: self = .stale
+        case .offline: self = .offline
+        default: return nil
+        }
+    }
+}
+
+extension Telemetry {
+    package var proto: Fedge_V1_Telemetry {
+        .with {
+            $0.cpuPercent = self.cpuPercent
+            $0.memoryUsedBytes = self.memoryUsedBytes
+            $0.memoryTotalBytes = self.memoryTotalBytes
+            $0.diskFreeBytes = self.diskFreeBytes
+            $0.processRssBytes = self.processRSSBytes
+            $0.cores = UInt32(clamping: self.cores)
+        }
+    }
+
+    package init(_ proto: Fedge_V1_Telemetry) {
+        self.init()
+        self.cpuPercent = proto.cpuPercent
+        self.memoryUsedBytes = proto.memoryUsedBytes
+        self.memoryTotalBytes = proto.memoryTotalBytes
+        self.diskFreeBytes = proto.diskFreeBytes
+        self.processRSSBytes = proto.processRssBytes
+        self.cores = Int(proto.cores)
+    }
+}
+
+extension TrainingTask {
+    /// The assignment a combiner sends for this task.
+    package var proto: Fedge_V1_TaskAssignment {
+        .with {
+            $0.taskID = self.id
+            $0.sessionID = self.session
+            $0.round = UInt32(clamping: self.round)
+            $0.kind = self.kind.proto
+            $0.modelID = self.model.hex
+            $0.modelSize = self.modelSize
+            $0.clientSettingsJson = self.clientSettingsJSON
+            $0.deadlineUnixMillis = self.deadline.unixMillis
+        }
+    }
+
+    /// Reads an assignment, refusing one that lacks a kind or a valid model id.
+    package init(_ proto: Fedge_V1_TaskAssignment) throws(RefusalError) {
+        guard let kind = TaskKind(proto.kind) else {
+            throw RefusalError(.malformed, "task \(proto.taskID) has no kind")
+        }
+        guard let model = ModelID(hex: proto.modelID) else {
+            throw RefusalError(.malformed, "task \(proto.taskID) names an invalid model id '\(proto.modelID)'")
+        }
+        self.init(
+            id: proto.taskID,
+            session: proto.sessionID,
+            round: Int(proto.round),
+            kind: kind,
+            model: model,
+            modelSize: proto.modelSize,
+            clientSettingsJSON: proto.clientSettingsJson.isEmpty ? "{}" : proto.clientSettingsJson,
+            deadline: Date(unixMillis: proto.deadlineUnixMillis)
+        )
+    }
+}
+
+extension RoundPlan {
+    package var proto: Fedge_V1_RoundPlan {
+        .with {
+            $0.sessionID = self.session
+            $0.round = UInt32(clamping: self.round)
+            $0.kind = self.kind.proto
+            $0.modelID = self.model.hex
+            $0.modelSize = self.modelSize
+            $0.quota = UInt32(clamping: self.quota)
+            $0.deadlineUnixMillis = self.deadline.unixMillis
+            $0.bufferSize = UInt32(clamping: self.bufferSize)
+            $0.minUpdates = UInt32(clamping: self.minUpdates)
+            $0.clientSettingsJson = self.clientSettingsJSON
+            $0.aggregator = self.aggregator.rawValue
+            $0.aggregatorParams = self.aggregatorParameters
+        }
+    }
+
+    /// Reads a plan, refusing one with an unknown aggregator, kind or model id.
+    package init(_ proto: Fedge_V1_RoundPlan) throws(RefusalError) {
+        guard let kind = TaskKind(proto.kind), let model = ModelID(hex: proto.modelID) else {
+            throw RefusalError(.malformed, "round plan \(proto.sessionID)/\(proto.round) lacks a kind or a valid model id")
+        }
+        guard let aggregator = AggregatorName(rawValue: proto.aggregator.isEmpty ? "fedavg" : proto.aggregator) else {
+            throw RefusalError(.malformed, "round plan \(proto.sessionID)/\(proto.round) names unknown aggregator '\(proto.aggregator)'")
+        }
+        self.init(
+            session: proto.sessionID,
+            round: Int(proto.round),
+            kind: kind,
+            model: model,
+            modelSize: proto.modelSize,
+            quota: Int(proto.quota),
+            deadline: Date(unixMillis: proto.deadlineUnixMillis),
+            bufferSize: Int(proto.bufferSize),
+            minUpdates: Int(proto.minUpdates),
+            clientSettingsJSON: proto.clientSettingsJson.isEmpty ? "{}" : proto.clientSettingsJson,
+            aggregator: aggregator,
+            aggregatorParameters: proto.aggregatorParams
+        )
+    }
+}
