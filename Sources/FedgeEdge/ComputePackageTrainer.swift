@@ -1,0 +1,95 @@
+import Foundation
+
+/// Runs a compute package's entry points as child processes, following the FEDn contract:
+/// `train <in-model> <out-model>` reads settings from `<in-model>-metadata` and writes `<out-model>-metadata`
+/// (JSON with at least `num_examples`); `validate <in-model> <out.json>` writes a flat JSON object of metrics.
+package struct ComputePackageTrainer: Trainer {
+    package let package: ComputePackage
+    /// How long an entry point may run before it is stopped; `nil` for no limit.
+    package let timeout: Duration?
+
+    package init(package: ComputePackage, timeout: Duration?) {
+        self.package = package
+        self.timeout = timeout
+    }
+
+    package var name: String { "package" }
+
+    package func startup(log: @escaping @Sendable (String, String) -> Void) async throws {
+        guard let command = self.package.entryPoints["startup"] else { return }
+        let outcome = try await ChildProcess.run(
+            entryPoint: "startup", command: command, arguments: [], directory: self.package.directory,
+            timeout: self.timeout, log: log
+        )
+        guard outcome.status == 0 else {
+            throw TrainerError.failed(entryPoint: "startup", status: outcome.status, lastLines: outcome.lastLines)
+        }
+    }
+
+    package func train(_ input: TrainerInput) async throws -> TrainingResult {
+        guard let command = self.package.entryPoints["train"] else { throw TrainerError.noEntryPoint("train") }
+        try Self.writeSettings(input)
+        let outcome = try await ChildProcess.run(
+            entryPoint: "train", command: command, arguments: [input.model.path, input.output.path],
+            directory: self.package.directory, timeout: self.timeout, log: input.log
+        )
+        guard outcome.status == 0 else {
+            throw TrainerError.failed(entryPoint: "train", status: outcome.status, lastLines: outcome.lastLines)
+        }
+        guard FileManager.default.fileExists(atPath: input.output.path) else {
+            throw TrainerError.badOutput("the train entry point wrote no model to \(input.output.lastPathComponent)")
+        }
+        let metadata = try Self.readJSON(URL(fileURLWithPath: input.output.path + "-metadata"), what: "<out-model>-metadata")
+        // FEDn packages nest it under training_metadata; Fedge's may put it at the top.
+        let training = (metadata["training_metadata"] as? [String: Any]) ?? metadata
+        guard let examples = (training["num_examples"] as? NSNumber)?.doubleValue, examples > 0 else {
+            throw TrainerError.badOutput("<out-model>-metadata must hold a positive num_examples")
+        }
+        var metrics = Self.numbers(training)
+        metrics.removeValue(forKey: "num_examples")
+        return TrainingResult(numExamples: examples, metrics: metrics)
+    }
+
+    package func validate(_ input: TrainerInput) async throws -> ValidationResult {
+        guard let command = self.package.entryPoints["validate"] else { throw TrainerError.noEntryPoint("validate") }
+        try Self.writeSettings(input)
+        let report = input.workDirectory.appendingPathComponent("validation.json")
+        let outcome = try await ChildProcess.run(
+            entryPoint: "validate", command: command, arguments: [input.model.path, report.path],
+            directory: self.package.directory, timeout: self.timeout, log: input.log
+        )
+        guard outcome.status == 0 else {
+            throw TrainerError.failed(entryPoint: "validate", status: outcome.status, lastLines: outcome.lastLines)
+        }
+        let metrics = Self.numbers(try Self.readJSON(report, what: "the validation output"))
+        return ValidationResult(metrics: metrics, numExamples: metrics["num_examples"] ?? 0)
+    }
+
+    /// Writes `<in-model>-metadata`: the client settings at the top level and again under `client_settings`.
+    private static func writeSettings(_ input: TrainerInput) throws {
+        let settings = (try? JSONSerialization.jsonObject(with: Data(input.settingsJSON.utf8))) as? [String: Any] ?? [:]
+        var metadata = settings
+        metadata["client_settings"] = settings
+        let data = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
+        try data.write(to: URL(fileURLWithPath: input.model.path + "-metadata"))
+    }
+
+    private static func readJSON(_ url: URL, what: String) throws -> [String: Any] {
+        guard let data = try? Data(contentsOf: url) else {
+            throw TrainerError.badOutput("the entry point wrote no \(what) (\(url.lastPathComponent))")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TrainerError.badOutput("\(what) is not a JSON object")
+        }
+        return object
+    }
+
+    /// The numeric entries of a JSON object (booleans excluded).
+    private static func numbers(_ object: [String: Any]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (key, value) in object {
+            if let number = value as? NSNumber, !(value is Bool) { out[key] = number.doubleValue }
+        }
+        return out
+    }
+}

@@ -1,0 +1,78 @@
+import FedgeProto
+import FedgeRPC
+import Foundation
+package import GRPCCore
+import GRPCNIOTransportHTTP2
+package import Logging
+import Synchronization
+
+/// The edge runtime: dials out to a combiner, announces itself, heartbeats, and runs one task at a time; after
+/// any failure it reconnects with exponential backoff and jitter.
+///
+/// ```swift
+/// let client = EdgeClient(configuration: configuration, trainer: NoopTrainer(), logger: logger)
+/// try await client.run()   // until cancelled
+/// ```
+package struct EdgeClient: Sendable {
+    package let configuration: EdgeConfiguration
+    package let trainer: any Trainer
+    package let logger: Logger
+
+    package init(configuration: EdgeConfiguration, trainer: any Trainer, logger: Logger) {
+        self.configuration = configuration
+        self.trainer = trainer
+        self.logger = logger
+    }
+
+    /// Runs until the calling task is cancelled, dialling the configured combiner over HTTP/2.
+    package func run() async throws {
+        let configuration = self.configuration
+        try await self.run {
+            try HTTP2ClientTransport.Posix(
+                target: .dns(host: configuration.combiner.host, port: configuration.combiner.port),
+                transportSecurity: configuration.security.client()
+            )
+        }
+    }
+
+    /// Runs until the calling task is cancelled, dialling through transports made by `makeTransport` (a fresh one
+    /// per connection attempt).
+    package func run<Transport: ClientTransport>(makeTransport: @Sendable () throws -> Transport) async throws {
+        try await self.trainer.startup { stream, line in
+            self.logger.info("startup: \(line)", metadata: ["fedge.stream": "\(stream)"])
+        }
+        var backoff = self.configuration.backoff
+        let interceptors: [any ClientInterceptor] = self.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+        while !Task.isCancelled {
+            let welcomed = Atomic<Bool>(false)
+            do {
+                try await withGRPCClient(transport: try makeTransport(), interceptors: interceptors) { client in
+                    let session = EdgeSession(
+                        configuration: self.configuration,
+                        trainer: self.trainer,
+                        combiner: Fedge_V1_Combiner.Client(wrapping: client),
+                        logger: self.logger
+                    )
+                    try await session.run { welcomed.store(true, ordering: .relaxed) }
+                    client.beginGracefulShutdown()
+                }
+                self.logger.notice("Combiner closed the connection", metadata: ["fedge.combiner": "\(self.configuration.combiner)"])
+            } catch where Task.isCancelled {
+                return
+            } catch {
+                self.logger.warning(
+                    "Connection to the combiner failed",
+                    metadata: ["fedge.combiner": "\(self.configuration.combiner)", "fedge.error": "\(error)"]
+                )
+            }
+            if welcomed.load(ordering: .relaxed) { backoff.reset() }
+            let wait = backoff.next()
+            self.logger.info("Reconnecting", metadata: ["fedge.in": "\(wait)"])
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                return
+            }
+        }
+    }
+}

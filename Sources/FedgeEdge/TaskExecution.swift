@@ -1,0 +1,122 @@
+import FedgeCore
+import FedgeProto
+import SwiftProtobuf
+import FedgeRPC
+import Foundation
+import GRPCCore
+import Logging
+
+/// Runs one task: download the global model (verified), train or validate, upload the update, report.
+struct TaskExecution<Transport: ClientTransport>: Sendable {
+    let configuration: EdgeConfiguration
+    let trainer: any Trainer
+    let combiner: Fedge_V1_Combiner.Client<Transport>
+    let logger: Logger
+    let reporter: TaskReporter
+
+    /// Runs `task` and reports how it ended; never throws. A failed task leaves the client connected.
+    func execute(_ task: TrainingTask) async {
+        let directory = self.configuration.workDirectory.appendingPathComponent("tasks/\(Self.safe(task.id))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let metadata: Logger.Metadata = ["fedge.task.id": "\(task.id)", "fedge.round": "\(task.round)", "fedge.task.kind": "\(task.kind)"]
+        self.logger.info("Task received", metadata: metadata)
+        self.reporter.status(.running)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let clock = ContinuousClock()
+            var timings = Fedge_V1_Timings()
+            let started = clock.now
+            let model = try await self.download(task, into: directory)
+            timings.downloadSeconds = Self.seconds(clock.now - started)
+            let input = TrainerInput(
+                model: model,
+                output: directory.appendingPathComponent("update.safetensors"),
+                settingsJSON: task.clientSettingsJSON,
+                workDirectory: directory,
+                task: task,
+                log: { stream, line in self.reporter.log(stream, line) }
+            )
+            switch task.kind {
+            case .train:
+                let trainStart = clock.now
+                let result = try await self.trainer.train(input)
+                timings.trainSeconds = Self.seconds(clock.now - trainStart)
+                self.reporter.metrics(result.metrics)
+                let uploadStart = clock.now
+                let id = try await self.upload(input.output, task: task, result: result, timings: timings)
+                timings.uploadSeconds = Self.seconds(clock.now - uploadStart)
+                self.logger.info(
+                    "Update accepted",
+                    metadata: metadata.merging(["fedge.update": "\(id.shortPrefix)", "fedge.num_examples": "\(result.numExamples)"]) { $1 }
+                )
+                self.reporter.status(.succeeded, "update \(id.hex) accepted")
+            case .validate:
+                let result = try await self.trainer.validate(input)
+                self.reporter.metrics(result.metrics)
+                self.reporter.status(.succeeded, "validated", validation: result)
+                self.logger.info("Validation done", metadata: metadata)
+            }
+        } catch where Task.isCancelled || error is CancellationError {
+            self.logger.info("Task cancelled", metadata: metadata)
+            self.reporter.status(.cancelled, "cancelled")
+        } catch {
+            let message = RefusalError(error).map(\.description) ?? "\(error)"
+            self.logger.warning("Task failed", metadata: metadata.merging(["fedge.error": "\(message)"]) { $1 })
+            self.reporter.status(.failed, message)
+        }
+    }
+
+    /// Downloads the task's model into `directory` and checks it is the model the task names.
+    private func download(_ task: TrainingTask, into directory: URL) async throws -> URL {
+        let path = directory.appendingPathComponent("global.safetensors").path
+        let limit = task.modelSize > 0 ? task.modelSize : UInt64.max
+        let received = try await self.combiner.downloadModel(
+            .with { $0.modelID = task.model.hex },
+            options: EdgeSession<Transport>.callOptions
+        ) { response in
+            try await ChunkedTransfer.receive(
+                response.messages,
+                spoolDirectory: directory.path,
+                maxBytes: limit,
+                declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
+                destination: { _, _ in path }
+            )
+        }
+        guard received.id == task.model else {
+            throw RefusalError(.hashMismatch, "the combiner sent model \(received.id.shortPrefix) for task \(task.id), which names \(task.model.shortPrefix)")
+        }
+        return URL(fileURLWithPath: path)
+    }
+
+    /// Uploads the update at `file` with the task's ids, its weight and metrics.
+    private func upload(_ file: URL, task: TrainingTask, result: TrainingResult, timings: Fedge_V1_Timings) async throws -> ModelID {
+        let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.uint64Value ?? 0
+        let header = Fedge_V1_UpdateHeader.with {
+            $0.taskID = task.id
+            $0.sessionID = task.session
+            $0.round = UInt32(clamping: task.round)
+            $0.client = self.configuration.name
+            $0.numExamples = result.numExamples
+            $0.size = size
+            $0.metrics = result.metrics
+            $0.timings = timings
+        }
+        let receipt = try await self.combiner.uploadUpdate(options: EdgeSession<Transport>.callOptions) { writer in
+            try await ChunkedTransfer.send(file: file.path, header: header, as: Fedge_V1_UpdateChunk.self) {
+                try await writer.write($0)
+            }
+        }
+        guard let id = ModelID(hex: receipt.updateID) else {
+            throw RefusalError(.malformed, "the combiner's receipt names no update id")
+        }
+        return id
+    }
+
+    private static func safe(_ id: String) -> String {
+        String(id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
