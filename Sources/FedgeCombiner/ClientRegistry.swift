@@ -1,0 +1,160 @@
+package import FedgeCore
+package import FedgeProto
+import FedgeRPC
+package import Foundation
+package import Logging
+
+/// The clients connected to this combiner: who they are, whether they are alive, and the way to reach them.
+///
+/// A client is online while heard from within the active window, stale after it, offline after the offline
+/// window or when its stream closes. Clients are never forgotten: one that reconnects under the same name gets its
+/// old id and counters back.
+package actor ClientRegistry {
+    /// What the registry knows of one client.
+    package struct Snapshot: Sendable, Hashable {
+        package var id: String
+        package var name: String
+        package var liveness: ClientLiveness
+        package var connected: Bool
+        package var lastSeen: Date
+        package var runningTask: String?
+        package var tasksDone: Int
+        package var tasksFailed: Int
+        package var telemetry: Telemetry
+        package var trainers: [String]
+    }
+
+    /// A registered connection: the client's id and the events to send it.
+    package struct Connection: Sendable {
+        package var clientID: String
+        package var name: String
+        /// Distinguishes this connection from a later one of the same client.
+        package var token: UUID
+        package var outbox: AsyncStream<Fedge_V1_CombinerEvent>
+    }
+
+    private struct Entry {
+        var snapshot: Snapshot
+        var token: UUID?
+        var outbox: AsyncStream<Fedge_V1_CombinerEvent>.Continuation?
+    }
+
+    private let policy: LivenessPolicy
+    private let logger: Logger
+    private var entries: [String: Entry] = [:]
+    private var idByName: [String: String] = [:]
+
+    package init(policy: LivenessPolicy, logger: Logger) {
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// Registers a client that said hello, replacing an earlier connection under the same name.
+    package func connect(_ hello: Fedge_V1_ClientHello) -> Connection {
+        let (outbox, continuation) = AsyncStream.makeStream(of: Fedge_V1_CombinerEvent.self)
+        let token = UUID()
+        let id = self.idByName[hello.name] ?? "client-\(UUID().uuidString.prefix(8).lowercased())"
+        self.idByName[hello.name] = id
+        if var entry = self.entries[id] {
+            entry.outbox?.finish()
+            entry.outbox = continuation
+            entry.token = token
+            entry.snapshot.connected = true
+            entry.snapshot.lastSeen = Date()
+            entry.snapshot.runningTask = nil
+            entry.snapshot.trainers = hello.trainers
+            self.entries[id] = entry
+            self.logger.info("Client reconnected", metadata: ["fedge.client": "\(hello.name)", "fedge.client.id": "\(id)"])
+        } else {
+            self.entries[id] = Entry(
+                snapshot: Snapshot(
+                    id: id, name: hello.name, liveness: .online, connected: true, lastSeen: Date(), runningTask: nil,
+                    tasksDone: 0, tasksFailed: 0, telemetry: Telemetry(), trainers: hello.trainers
+                ),
+                token: token,
+                outbox: continuation
+            )
+            self.logger.info("Client connected", metadata: ["fedge.client": "\(hello.name)", "fedge.client.id": "\(id)"])
+        }
+        return Connection(clientID: id, name: hello.name, token: token, outbox: outbox)
+    }
+
+    /// Notes that the client was heard from.
+    package func heard(_ connection: Connection) {
+        guard self.entries[connection.clientID]?.token == connection.token else { return }
+        self.entries[connection.clientID]?.snapshot.lastSeen = Date()
+    }
+
+    /// Records a heartbeat. (The task a client runs is the one this combiner assigned it, not what it reports.)
+    package func heartbeat(_ connection: Connection, telemetry: Telemetry) {
+        guard self.entries[connection.clientID]?.token == connection.token else { return }
+        self.entries[connection.clientID]?.snapshot.lastSeen = Date()
+        self.entries[connection.clientID]?.snapshot.telemetry = telemetry
+    }
+
+    /// Counts a finished task.
+    package func taskFinished(clientID: String, succeeded: Bool) {
+        if succeeded {
+            self.entries[clientID]?.snapshot.tasksDone += 1
+        } else {
+            self.entries[clientID]?.snapshot.tasksFailed += 1
+        }
+    }
+
+    /// Marks the connection closed; a later connection of the same client is left alone.
+    package func disconnect(_ connection: Connection) {
+        guard var entry = self.entries[connection.clientID], entry.token == connection.token else { return }
+        entry.outbox?.finish()
+        entry.outbox = nil
+        entry.token = nil
+        entry.snapshot.connected = false
+        self.entries[connection.clientID] = entry
+        self.logger.info("Client disconnected", metadata: ["fedge.client": "\(connection.name)", "fedge.client.id": "\(connection.clientID)"])
+    }
+
+    /// Sends `event` to the client; `false` when it is not connected.
+    @discardableResult
+    package func send(_ event: Fedge_V1_CombinerEvent, to clientID: String) -> Bool {
+        guard let outbox = self.entries[clientID]?.outbox else { return false }
+        if case .task(let task) = event.event {
+            self.entries[clientID]?.snapshot.runningTask = task.taskID
+        }
+        return if case .enqueued = outbox.yield(event) { true } else { false }
+    }
+
+    /// Every client, with its liveness judged now.
+    package func snapshots(now: Date = Date()) -> [Snapshot] {
+        self.entries.values.map { entry in
+            var snapshot = entry.snapshot
+            snapshot.liveness = self.liveness(of: snapshot, now: now)
+            return snapshot
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// Clients that may take a task now: online and not running one.
+    package func eligible(now: Date = Date()) -> [Snapshot] {
+        self.snapshots(now: now).filter { $0.liveness == .online && $0.runningTask == nil }
+    }
+
+    /// The client's name, for logs.
+    package func name(of clientID: String) -> String? { self.entries[clientID]?.snapshot.name }
+
+    /// Marks the client's task done, so it counts as idle before its next heartbeat says so.
+    package func clearRunningTask(clientID: String, taskID: String) {
+        if self.entries[clientID]?.snapshot.runningTask == taskID {
+            self.entries[clientID]?.snapshot.runningTask = nil
+        }
+    }
+
+    private func liveness(of snapshot: Snapshot, now: Date) -> ClientLiveness {
+        guard snapshot.connected else { return .offline }
+        let silent = now.timeIntervalSince(snapshot.lastSeen)
+        if silent <= Self.seconds(self.policy.activeWindow) { return .online }
+        if silent <= Self.seconds(self.policy.offlineWindow) { return .stale }
+        return .offline
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

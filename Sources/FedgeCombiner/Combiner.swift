@@ -1,0 +1,64 @@
+package import FedgeRPC
+package import GRPCCore
+package import GRPCNIOTransportHTTP2
+package import Logging
+
+/// A combiner: its client registry, its round runner and its gRPC service, ready to serve.
+///
+/// ```swift
+/// let combiner = try Combiner(configuration: configuration, logger: logger)
+/// try await combiner.serve(transport: try combiner.makeTransport())   // until cancelled
+/// ```
+package struct Combiner: Sendable {
+    package let configuration: CombinerConfiguration
+    package let registry: ClientRegistry
+    package let runner: RoundRunner
+    package let service: CombinerService
+    private let logger: Logger
+
+    package init(configuration: CombinerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.registry = ClientRegistry(policy: configuration.liveness, logger: logger)
+        self.runner = RoundRunner(
+            configuration: configuration,
+            registry: self.registry,
+            models: try ModelStore(directory: configuration.modelsDirectory),
+            logger: logger
+        )
+        self.service = CombinerService(configuration: configuration, registry: self.registry, runner: self.runner, logger: logger)
+    }
+
+    /// The HTTP/2 listener for the configured address and security.
+    package func makeTransport() throws -> HTTP2ServerTransport.Posix {
+        HTTP2ServerTransport.Posix(
+            address: .ipv4(host: self.configuration.listen.host, port: self.configuration.listen.port),
+            transportSecurity: try self.configuration.security.server()
+        )
+    }
+
+    /// Serves clients on `transport` until the calling task is cancelled.
+    package func serve<Transport: ServerTransport>(
+        transport: Transport,
+        authorizer: any CallAuthorizer = AllowAll(),
+        onListening: @Sendable (String) -> Void = { _ in }
+    ) async throws {
+        let server = GRPCServer(
+            transport: transport,
+            services: [self.service],
+            interceptors: [AuthorizingInterceptor(authorizer: authorizer)]
+        )
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            if let address = try await server.listeningAddress {
+                self.logger.notice("Combiner listening", metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"])
+                onListening("\(address)")
+            }
+            try await withTaskCancellationHandler {
+                try await Task.sleep(for: .seconds(1_000_000_000))
+            } onCancel: {
+                server.beginGracefulShutdown()
+            }
+        }
+    }
+}

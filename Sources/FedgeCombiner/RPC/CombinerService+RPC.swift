@@ -1,0 +1,99 @@
+import FedgeCore
+package import FedgeProto
+import FedgeRPC
+import Foundation
+import Logging
+package import GRPCCore
+import SwiftProtobuf
+
+extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
+    package func connect(
+        request: RPCAsyncSequence<Fedge_V1_ClientEvent, any Error>,
+        response: RPCWriter<Fedge_V1_CombinerEvent>,
+        context: ServerContext
+    ) async throws {
+        var connection: ClientRegistry.Connection? = nil
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await event in request {
+                    if let connection {
+                        await self.handle(event, from: connection)
+                        continue
+                    }
+                    guard case .hello(let hello) = event.event, !hello.name.isEmpty else {
+                        throw RefusalError(.malformed, "the first message on Connect must be a hello with the client's name")
+                    }
+                    let registered = await self.registry.connect(hello)
+                    connection = registered
+                    try await response.write(.with {
+                        $0.welcome = .with {
+                            $0.clientID = registered.clientID
+                            $0.combiner = self.configuration.name
+                            $0.heartbeatMillis = UInt32(clamping: self.configuration.heartbeatInterval.components.seconds * 1000)
+                        }
+                    })
+                    group.addTask {
+                        for await outgoing in registered.outbox { try await response.write(outgoing) }
+                    }
+                }
+                group.cancelAll()
+            }
+        } catch {
+            if let connection { await self.disconnected(connection) }
+            throw error
+        }
+        if let connection { await self.disconnected(connection) }
+    }
+
+    private func disconnected(_ connection: ClientRegistry.Connection) async {
+        await self.registry.disconnect(connection)
+        await self.runner.clientDisconnected(clientID: connection.clientID)
+    }
+
+    package func downloadModel(
+        request: Fedge_V1_ModelRequest,
+        response: RPCWriter<Fedge_V1_ModelChunk>,
+        context: ServerContext
+    ) async throws {
+        guard let id = ModelID(hex: request.modelID), self.runner.models.contains(id) else {
+            throw RefusalError(.unknownModel, "this combiner has no model '\(request.modelID)'")
+        }
+        let header = Fedge_V1_TransferHeader.with {
+            $0.modelID = id.hex
+            $0.size = self.runner.models.size(of: id)
+        }
+        try await ChunkedTransfer.send(file: self.runner.models.path(for: id), header: header, as: Fedge_V1_ModelChunk.self) {
+            try await response.write($0)
+        }
+    }
+
+    package func uploadUpdate(
+        request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>,
+        context: ServerContext
+    ) async throws -> Fedge_V1_UpdateReceipt {
+        var admitted: String? = nil
+        let updates = self.configuration.spoolDirectory.appendingPathComponent("updates").path
+        do {
+            let received = try await ChunkedTransfer.receive(
+                request,
+                spoolDirectory: updates,
+                maxBytes: UInt64.max,
+                declaredSize: { (header: Fedge_V1_UpdateHeader) in header.size },
+                check: { header in
+                    try await self.runner.admit(header)
+                    admitted = header.taskID
+                },
+                destination: { header, id in "\(updates)/\(id.hex)-\(UUID().uuidString.prefix(8)).safetensors" }
+            )
+            admitted = nil
+            let id = try await self.runner.accept(received.header, path: received.path, id: received.id)
+            return .with { $0.updateID = id.hex }
+        } catch {
+            if let admitted {
+                await self.runner.abandon(taskID: admitted, because: RefusalError(error)?.refusal)
+                self.logger.warning("Upload broke off", metadata: ["fedge.task.id": "\(admitted)", "fedge.error": "\(error)"])
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package import FedgeAggregation
+package import FedgeCore
+
+/// How a round ended at this combiner.
+package struct RoundResult: Sendable {
+    package var plan: RoundPlan
+    package var succeeded: Bool
+    package var reason: String
+    /// The combiner-level aggregate of a successful training round.
+    package var partial: PartialAggregate?
+    package var selected: Int
+    package var received: Int
+    package var failed: Int
+    /// Uploads refused during the round, by reason.
+    package var refused: [Refusal: Int]
+    /// Validation reports of a validation round, by client name.
+    package var validations: [String: [String: Double]]
+}

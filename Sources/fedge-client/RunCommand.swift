@@ -1,0 +1,125 @@
+import ArgumentParser
+import FedgeEdge
+import FedgeRPC
+import Foundation
+import Logging
+
+/// `fedge-client run`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Connect to a combiner and run its tasks until stopped (Ctrl-C).",
+        discussion: """
+            Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
+            trainer (--trainer noop: the global model plus a constant, for benchmarks). TLS is on by default: give \
+            the CA that signed the combiner's certificate with --tls-ca, or --insecure for local development.
+            """
+    )
+
+    @Option(help: "The combiner to connect to, as HOST:PORT.")
+    var combiner: String?
+
+    @Option(help: "The controller's URL, to be given a combiner (not available yet: use --combiner).")
+    var controller: String?
+
+    @Option(help: "The name this client announces (default: the host name).")
+    var name: String = ProcessInfo.processInfo.hostName
+
+    @Option(help: "A compute package directory (with fedge.yaml or fedn.yaml).")
+    var package: String?
+
+    @Option(help: "A built-in trainer instead of a package: noop.")
+    var trainer: String?
+
+    @Option(help: "Seconds between heartbeats.")
+    var heartbeat: Double = 5
+
+    @Option(help: "Seconds a compute package entry point may run before it is stopped (0: no limit).")
+    var taskTimeout: Double = 3600
+
+    @Option(help: "Where models and training outputs go while a task runs.")
+    var workDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("fedge-client").path
+
+    @Option(help: "A bearer token to send with every call.")
+    var token: String?
+
+    @Flag(help: "Connect without TLS. For local development only.")
+    var insecure = false
+
+    @Option(help: "PEM file of the CA that signed the combiner's certificate (default: the system's roots).")
+    var tlsCa: String?
+
+    @Option(help: "PEM certificate to present, for mutual TLS.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Run this many clients in one process, named NAME-1 … NAME-N (load tests).")
+    var replicas: Int = 1
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if self.controller != nil && self.combiner == nil {
+            throw ValidationError("--controller is not available yet; give the combiner with --combiner HOST:PORT.")
+        }
+        guard let combiner = self.combiner else { throw ValidationError("Give the combiner to connect to with --combiner HOST:PORT.") }
+        guard Endpoint(combiner) != nil else { throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.") }
+        guard (self.package == nil) != (self.trainer == nil) else {
+            throw ValidationError("Give either --package DIR or --trainer noop.")
+        }
+        if let trainer = self.trainer, trainer != "noop" {
+            throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: noop.")
+        }
+        guard self.heartbeat > 0 else { throw ValidationError("--heartbeat must be a positive number of seconds.") }
+        guard (1...10_000).contains(self.replicas) else { throw ValidationError("--replicas must be between 1 and 10000.") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
+        if (self.tlsCert == nil) != (self.tlsKey == nil) { throw ValidationError("Give --tls-cert and --tls-key together.") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "fedge.client")
+        let security: TransportSecurity =
+            self.insecure ? .insecure : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa))
+        if self.insecure { logger.warning("TLS is off (--insecure): traffic to the combiner is not encrypted") }
+        let trainer: any Trainer
+        if let package = self.package {
+            let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
+            trainer = ComputePackageTrainer(package: loaded, timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil)
+        } else {
+            trainer = NoopTrainer()
+        }
+        let endpoint = Endpoint(self.combiner!)!
+        let configurations = (1...self.replicas).map { i in
+            let name = self.replicas == 1 ? self.name : "\(self.name)-\(i)"
+            return EdgeConfiguration.defaults(
+                name: name,
+                combiner: endpoint,
+                security: security,
+                workDirectory: URL(fileURLWithPath: self.workDir).appendingPathComponent(name)
+            ) {
+                $0.heartbeatInterval = .milliseconds(Int64(self.heartbeat * 1000))
+                $0.token = self.token
+            }
+        }
+        try await withShutdownSignals {
+            try await withThrowingDiscardingTaskGroup { group in
+                for configuration in configurations {
+                    group.addTask {
+                        var clientLogger = logger
+                        clientLogger[metadataKey: "fedge.client"] = "\(configuration.name)"
+                        try await EdgeClient(configuration: configuration, trainer: trainer, logger: clientLogger).run()
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import FedgeCombiner
+import FedgeCore
+import FedgeRPC
+import Foundation
+import Logging
+
+/// `fedge-combiner serve`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve clients until stopped (Ctrl-C); with --plan, run a local session.",
+        discussion: """
+            Until a controller drives it, a combiner runs sessions from a plan file: \
+            {"model": "seed.safetensors", "rounds": 3, "aggregator": "fedavg", "round_timeout": 60, \
+            "clients_required": 2, "wait_for_clients": 2, "client_settings": {"epochs": 1}, "output": "models"}. \
+            It waits for the clients, runs the rounds and writes each round's model.
+            """
+    )
+
+    @Option(help: "Where clients connect, as HOST:PORT (:PORT for every interface).")
+    var listen: String = "0.0.0.0:7710"
+
+    @Option(help: "This combiner's name.")
+    var name: String = "combiner"
+
+    @Option(help: "Working directory for models and spooled uploads (default: $FEDGE_HOME/combiner-NAME).")
+    var home: String?
+
+    @Option(help: "A local session plan (JSON) to run.")
+    var plan: String?
+
+    @Flag(help: "Exit once the --plan session has finished.")
+    var exitWhenDone = false
+
+    @Option(help: "The controller to attach to (not available yet: use --plan).")
+    var controller: String?
+
+    @Option(help: "Seconds of silence after which a client is stale (no new tasks).")
+    var activeWindow: Double = 15
+
+    @Option(help: "Seconds of silence after which a client is offline.")
+    var offlineWindow: Double = 60
+
+    @Flag(help: "Serve without TLS. For local development only.")
+    var insecure = false
+
+    @Option(help: "PEM certificate chain to present to clients.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA that client certificates must be signed by (with --require-client-certs).")
+    var tlsCa: String?
+
+    @Flag(help: "Refuse clients without a certificate signed by --tls-ca (mutual TLS).")
+    var requireClientCerts = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
+        if self.controller != nil { throw ValidationError("--controller is not available yet; run a local session with --plan FILE.") }
+        if !self.insecure && (self.tlsCert == nil || self.tlsKey == nil) {
+            throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
+        }
+        guard self.activeWindow > 0, self.offlineWindow >= self.activeWindow else {
+            throw ValidationError("--active-window must be positive and --offline-window at least as long.")
+        }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
+        if self.requireClientCerts && self.tlsCa == nil { throw ValidationError("--require-client-certs needs --tls-ca.") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "fedge.combiner")
+        let fedgeHome = ProcessInfo.processInfo.environment["FEDGE_HOME"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/fedge").path
+        let home = URL(fileURLWithPath: self.home ?? "\(fedgeHome)/combiner-\(self.name)")
+        let security: TransportSecurity =
+            self.insecure
+            ? .insecure
+            : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa, requireClientCertificates: self.requireClientCerts))
+        if self.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
+        let configuration = CombinerConfiguration.defaults(
+            name: self.name, listen: Endpoint(self.listen)!, security: security, home: home
+        ) {
+            $0.liveness = LivenessPolicy(
+                activeWindow: .milliseconds(Int64(self.activeWindow * 1000)),
+                offlineWindow: .milliseconds(Int64(self.offlineWindow * 1000))
+            )
+        }
+        let combiner = try Combiner(configuration: configuration, logger: logger)
+        let plan = try self.plan.map { try LocalPlan(contentsOf: URL(fileURLWithPath: $0)) }
+        let exitWhenDone = self.exitWhenDone
+        let transport = try combiner.makeTransport()
+        try await withShutdownSignals {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await combiner.serve(transport: transport) }
+                if let plan {
+                    group.addTask {
+                        let outcome = try await LocalDriver(plan: plan, combiner: combiner, logger: logger).run()
+                        if let last = outcome.models.last { print(last.hex) }
+                    }
+                    if exitWhenDone {
+                        // The server runs until cancelled, so the first task to finish is the session.
+                        try await group.next()
+                        group.cancelAll()
+                        return
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+}
