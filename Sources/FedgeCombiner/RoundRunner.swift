@@ -29,7 +29,7 @@ package actor RoundRunner {
 
     private let configuration: CombinerConfiguration
     private let registry: ClientRegistry
-    package let models: ModelStore
+    package nonisolated let models: ModelStore
     private let logger: Logger
     private var open: OpenRound?
     /// Refusals since the combiner started, by reason (also counted outside rounds, e.g. stale updates).

@@ -38,24 +38,46 @@ package struct EdgeClient: Sendable {
     /// Runs until the calling task is cancelled, dialling through transports made by `makeTransport` (a fresh one
     /// per connection attempt).
     package func run<Transport: ClientTransport>(makeTransport: @Sendable () throws -> Transport) async throws {
+        let interceptors: [any ClientInterceptor] = self.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+        try await self.reconnecting { onWelcome in
+            try await withGRPCClient(transport: try makeTransport(), interceptors: interceptors) { client in
+                try await self.session(over: client, onWelcome: onWelcome)
+                client.beginGracefulShutdown()
+            }
+        }
+    }
+
+    /// Runs until the calling task is cancelled over an existing client, opening a new control stream after each
+    /// failure. Many edge clients can share one channel this way (in-process tests, load generators).
+    package func run<Transport: ClientTransport>(sharing client: GRPCClient<Transport>) async throws {
+        try await self.reconnecting { onWelcome in
+            try await self.session(over: client, onWelcome: onWelcome)
+        }
+    }
+
+    private func session<Transport: ClientTransport>(
+        over client: GRPCClient<Transport>,
+        onWelcome: @escaping @Sendable () -> Void
+    ) async throws {
+        let session = EdgeSession(
+            configuration: self.configuration,
+            trainer: self.trainer,
+            combiner: Fedge_V1_Combiner.Client(wrapping: client),
+            logger: self.logger
+        )
+        try await session.run(onWelcome: onWelcome)
+    }
+
+    /// Runs the trainer's startup, then `connect` again and again with backoff until cancelled.
+    private func reconnecting(_ connect: (@escaping @Sendable () -> Void) async throws -> Void) async throws {
         try await self.trainer.startup { stream, line in
             self.logger.info("startup: \(line)", metadata: ["fedge.stream": "\(stream)"])
         }
         var backoff = self.configuration.backoff
-        let interceptors: [any ClientInterceptor] = self.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
         while !Task.isCancelled {
             let welcomed = Atomic<Bool>(false)
             do {
-                try await withGRPCClient(transport: try makeTransport(), interceptors: interceptors) { client in
-                    let session = EdgeSession(
-                        configuration: self.configuration,
-                        trainer: self.trainer,
-                        combiner: Fedge_V1_Combiner.Client(wrapping: client),
-                        logger: self.logger
-                    )
-                    try await session.run { welcomed.store(true, ordering: .relaxed) }
-                    client.beginGracefulShutdown()
-                }
+                try await connect { welcomed.store(true, ordering: .relaxed) }
                 self.logger.notice("Combiner closed the connection", metadata: ["fedge.combiner": "\(self.configuration.combiner)"])
             } catch where Task.isCancelled {
                 return

@@ -96,16 +96,22 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
             return
         }
         let (signal, cancel) = AsyncStream.makeStream(of: Void.self)
-        let busyWith: String? = running.state.withLock { current in
-            if let current { return current.id }
-            current = RunningTask(id: task.id, cancel: cancel)
-            return nil
-        }
-        if let busyWith {
-            reporter.status(.failed, "the client is busy with task \(busyWith) and runs one task at a time")
-            return
-        }
         group.addTask {
+            // The previous task may still be reporting its end when the next round's task arrives: give it a moment.
+            var busyWith: String? = nil
+            for _ in 0..<300 {
+                busyWith = running.state.withLock { current in
+                    if let current { return current.id }
+                    current = RunningTask(id: task.id, cancel: cancel)
+                    return nil
+                }
+                if busyWith == nil { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            if let busyWith {
+                reporter.status(.failed, "the client is busy with task \(busyWith) and runs one task at a time")
+                return
+            }
             defer {
                 running.state.withLock { $0 = nil }
                 cancel.finish()

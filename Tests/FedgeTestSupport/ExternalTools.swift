@@ -19,6 +19,18 @@ package enum ExternalTools {
         (try? run("/usr/bin/env", ["python3", "-c", "import numpy, safetensors"]).status) == 0
     }()
 
+    /// The path of an executable of this package that `swift test` built next to the test bundle, or `nil`.
+    package static func builtExecutable(_ name: String) -> String? {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+        let candidates = [beside, Self.repositoryRoot + "/.build/debug/\(name)"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether `openssl` runs, for tests that make TLS certificates.
+    package static let hasOpenSSL: Bool = {
+        (try? run("/usr/bin/env", ["openssl", "version"]).status) == 0
+    }()
+
     /// The result of running a program to completion.
     package struct Output: Sendable {
         package var status: Int32
