@@ -29,7 +29,7 @@ package struct EdgeClient: Sendable {
         let configuration = self.configuration
         try await self.run {
             try HTTP2ClientTransport.Posix(
-                target: .dns(host: configuration.combiner.host, port: configuration.combiner.port),
+                target: configuration.combiner.target,
                 transportSecurity: configuration.security.client()
             )
         }

@@ -1,3 +1,10 @@
+package import GRPCNIOTransportHTTP2
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A `HOST:PORT` address that a node dials or listens on.
 package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     package var host: String
@@ -20,4 +27,16 @@ package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+}
+
+extension Endpoint {
+    /// The gRPC target to dial: an IP literal as an address (TLS then sends no SNI, which may not name an IP),
+    /// anything else through DNS.
+    package var target: any ResolvableTarget {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, self.host, &v4) == 1 { return .ipv4(address: self.host, port: self.port) }
+        if inet_pton(AF_INET6, self.host, &v6) == 1 { return .ipv6(address: self.host, port: self.port) }
+        return .dns(host: self.host, port: self.port)
+    }
 }
