@@ -147,7 +147,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FedgeEdgeTests",
-            dependencies: ["FedgeEdge", "FedgeTensor", "FedgeTestSupport"],
+            dependencies: ["FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

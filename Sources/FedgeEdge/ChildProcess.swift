@@ -12,7 +12,8 @@ package enum ChildProcess {
 
     /// Runs `command` followed by `arguments` (each shell-quoted) through `/bin/sh` in `directory`.
     ///
-    /// Cancelling the calling task, or passing `timeout`, stops the child: SIGTERM, then SIGKILL five seconds later.
+    /// Cancelling the calling task, or passing `timeout`, stops the child and everything it started: SIGTERM to its
+    /// process group, then SIGKILL two seconds later.
     /// - Throws: `TrainerError.timedOut` after a timeout, `CancellationError` when cancelled.
     package static func run(
         entryPoint: String,
@@ -23,8 +24,9 @@ package enum ChildProcess {
         log: @escaping @Sendable (String, String) -> Void
     ) async throws -> Outcome {
         let process = Process()
+        let script = command + " " + arguments.map(Self.quote).joined(separator: " ")
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec " + command + " " + arguments.map(Self.quote).joined(separator: " ")]
+        process.arguments = ["-c", script]
         process.currentDirectoryURL = directory
         let stdout = Pipe()
         let stderr = Pipe()
@@ -101,13 +103,15 @@ package enum ChildProcess {
         return Outcome(status: status, lastLines: tail.withLock { $0 })
     }
 
-    /// SIGTERM now, SIGKILL in five seconds if it is still running.
+    /// SIGTERM to the child's process group now, SIGKILL two seconds later if it is still running.
     private static func stop(_ process: Process) {
         guard process.isRunning else { return }
-        process.terminate()
         let pid = process.processIdentifier
-        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
-            if process.isRunning && process.processIdentifier == pid { kill(pid, SIGKILL) }
+        if kill(-pid, SIGTERM) != 0 { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+            if process.isRunning && process.processIdentifier == pid {
+                if kill(-pid, SIGKILL) != 0 { kill(pid, SIGKILL) }
+            }
         }
     }
 

@@ -1,0 +1,150 @@
+import FedgeCore
+import FedgeEdge
+import FedgeTensor
+import FedgeTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("Compute packages")
+struct ComputePackageTests {
+    static let numpyPackage = URL(fileURLWithPath: ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/numpy-package")
+
+    static func package(_ manifest: String, name: String = "fedge.yaml", in dir: String) throws -> URL {
+        let url = URL(fileURLWithPath: dir)
+        try manifest.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func readsFedgeAndFednManifests() async throws {
+        try await withTemporaryDirectory { dir in
+            let fedn = try ComputePackage(directory: try Self.package(
+                "entry_points:\n  train:\n    command: python train.py\n  validate:\n    command: python validate.py\n",
+                name: "fedn.yaml", in: dir
+            ))
+            #expect(fedn.entryPoints == ["train": "python train.py", "validate": "python validate.py"])
+            #expect(fedn.manifest.lastPathComponent == "fedn.yaml")
+            #expect(try ComputePackage(directory: Self.numpyPackage).entryPoints.keys.sorted() == ["startup", "train", "validate"])
+        }
+    }
+
+    @Test(arguments: [
+        ("", "lacks an 'entry_points' map"),
+        ("entry_points: [1, 2]", "lacks an 'entry_points' map"),
+        ("entry_points:\n  train:\n    cmd: x\n", "entry point 'train' lacks a 'command'"),
+        ("entry_points:\n  startup:\n    command: x\n", "neither a 'train' nor a 'validate'"),
+        ("entry_points: {train: {command: [unclosed", "not valid YAML"),
+    ])
+    func badManifestsSayWhatIsWrong(manifest: String, message: String) async throws {
+        try await withTemporaryDirectory { dir in
+            do {
+                _ = try ComputePackage(directory: try Self.package(manifest, in: dir))
+                Issue.record("accepted \(manifest)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        await withTemporaryDirectory { dir in
+            #expect(throws: TrainerError.self) { try ComputePackage(directory: URL(fileURLWithPath: dir)) }
+        }
+    }
+
+    @Test func childProcessForwardsLinesAndReportsFailure() async throws {
+        let lines = Mutex<[String]>([])
+        let outcome = try await ChildProcess.run(
+            entryPoint: "test", command: "printf 'one\\ntwo\\n'; echo three >&2; exit 3", arguments: [],
+            directory: URL(fileURLWithPath: "/tmp"), timeout: .seconds(10)
+        ) { stream, line in lines.withLock { $0.append("\(stream):\(line)") } }
+        #expect(outcome.status == 3)
+        #expect(Set(lines.withLock { $0 }) == ["stdout:one", "stdout:two", "stderr:three"])
+    }
+
+    @Test func childProcessIsStoppedAtItsTimeout() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        await #expect(throws: TrainerError.timedOut(entryPoint: "slow", seconds: 0.3)) {
+            _ = try await ChildProcess.run(
+                entryPoint: "slow", command: "sleep 30", arguments: [], directory: URL(fileURLWithPath: "/tmp"),
+                timeout: .milliseconds(300)
+            ) { _, _ in }
+        }
+        #expect(clock.now - start < .seconds(10))
+    }
+
+    @Test func childProcessIsStoppedWhenTheTaskIsCancelled() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let run = Task {
+            try await ChildProcess.run(
+                entryPoint: "slow", command: "sleep 30", arguments: [], directory: URL(fileURLWithPath: "/tmp"), timeout: nil
+            ) { _, _ in }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        run.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await run.value }
+        #expect(clock.now - start < .seconds(10))
+    }
+
+    @Test func argumentsAreQuotedForTheShell() {
+        #expect(ChildProcess.quote("a b") == "'a b'")
+        #expect(ChildProcess.quote("it's") == "'it'\\''s'")
+    }
+
+    @Test(.enabled(if: ExternalTools.hasPythonSafetensors, "needs python3 with numpy and safetensors (pip install numpy safetensors)"))
+    func aNumPyPackageTrainsAndValidates() async throws {
+        try await withTemporaryDirectory { dir in
+            let trainer = ComputePackageTrainer(package: try ComputePackage(directory: Self.numpyPackage), timeout: .seconds(120))
+            let startup = Mutex<[String]>([])
+            try await trainer.startup { _, line in startup.withLock { $0.append(line) } }
+            #expect(startup.withLock { $0 } == ["startup: local data is ready"])
+
+            var model = InMemoryModel()
+            model.append(name: "w", shape: [8], floats: [Float](repeating: 0, count: 8))
+            let input = dir + "/in.safetensors"
+            try SafetensorsWriter.write(model, to: input)
+            let logs = Mutex<[String]>([])
+            let task = TrainingTask(id: "t", session: "s", round: 1, kind: .train, model: try ModelID.ofFile(atPath: input),
+                                    modelSize: 0, clientSettingsJSON: "{\"learning_rate\": 0.1, \"epochs\": 3}", deadline: Date())
+            let trainerInput = TrainerInput(
+                model: URL(fileURLWithPath: input), output: URL(fileURLWithPath: dir + "/out.safetensors"),
+                settingsJSON: task.clientSettingsJSON, workDirectory: URL(fileURLWithPath: dir), task: task,
+                log: { _, line in logs.withLock { $0.append(line) } }
+            )
+            let result = try await trainer.train(trainerInput)
+            #expect(result.numExamples == 64)
+            #expect(result.metrics["epochs"] == 3)
+            #expect(logs.withLock { $0.filter { $0.hasPrefix("epoch") }.count } == 3)
+            let trained = RandomModel.flatFloats(try SafetensorsFile(path: dir + "/out.safetensors"))
+            #expect(trained.allSatisfy { $0 > 0 }, "three steps towards the all-ones solution move every weight up")
+            let validation = try await trainer.validate(TrainerInput(
+                model: URL(fileURLWithPath: dir + "/out.safetensors"), output: URL(fileURLWithPath: dir + "/unused"),
+                settingsJSON: "{}", workDirectory: URL(fileURLWithPath: dir), task: task, log: { _, _ in }
+            ))
+            #expect(validation.numExamples == 64)
+            #expect((validation.metrics["loss"] ?? 100) < 8, "the loss fell from 8 (all zeros) after training")
+        }
+    }
+
+    @Test func aFailingEntryPointIsAReportedError() async throws {
+        try await withTemporaryDirectory { dir in
+            let trainer = ComputePackageTrainer(
+                package: try ComputePackage(directory: try Self.package("entry_points:\n  train:\n    command: sh -c 'echo diverged >&2; exit 2'\n", in: dir)),
+                timeout: .seconds(10)
+            )
+            var model = InMemoryModel()
+            model.append(name: "w", shape: [1], floats: [0])
+            try SafetensorsWriter.write(model, to: dir + "/in.safetensors")
+            let task = TrainingTask(id: "t", session: "s", round: 1, kind: .train, model: try ModelID.ofFile(atPath: dir + "/in.safetensors"), modelSize: 0, deadline: Date())
+            do {
+                _ = try await trainer.train(TrainerInput(
+                    model: URL(fileURLWithPath: dir + "/in.safetensors"), output: URL(fileURLWithPath: dir + "/out.safetensors"),
+                    settingsJSON: "{}", workDirectory: URL(fileURLWithPath: dir), task: task, log: { _, _ in }
+                ))
+                Issue.record("a failing entry point succeeded")
+            } catch {
+                #expect("\(error)".contains("exited with status 2"))
+                #expect("\(error)".contains("diverged"))
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+print("startup: local data is ready")
