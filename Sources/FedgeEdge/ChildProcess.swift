@@ -34,55 +34,48 @@ package enum ChildProcess {
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         let tail = Mutex<[String]>([])
-        let outLines = LineSplitter { line in
-            log("stdout", line)
-            tail.withLock { $0.append(line); if $0.count > 5 { $0.removeFirst() } }
-        }
-        let errLines = LineSplitter { line in
-            log("stderr", line)
-            tail.withLock { $0.append(line); if $0.count > 5 { $0.removeFirst() } }
-        }
-        let openPipes = Mutex(2)
-        let done = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        let exited = Mutex(false)
-        // The process is finished once it exited and both pipes reached end of file.
-        let finishIfDone: @Sendable () -> Void = {
-            let ready = exited.withLock { $0 } && openPipes.withLock { $0 } == 0
-            if ready, let continuation = done.withLock({ c -> CheckedContinuation<Void, Never>? in let x = c; c = nil; return x }) {
-                continuation.resume()
+        let remember: @Sendable (String) -> Void = { line in
+            tail.withLock { lines in
+                lines.append(line)
+                if lines.count > 5 { lines.removeFirst() }
             }
-        }
-        for (pipe, splitter) in [(stdout, outLines), (stderr, errLines)] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    splitter.finish()
-                    openPipes.withLock { $0 -= 1 }
-                    finishIfDone()
-                } else {
-                    splitter.feed(data)
-                }
-            }
-        }
-        process.terminationHandler = { _ in
-            exited.withLock { $0 = true }
-            finishIfDone()
         }
         let timedOut = Mutex(false)
+        let running = Mutex(false)
+        // Two reader threads (blocking reads see end of file reliably) and the exit, joined by a dispatch group.
+        let finished = DispatchGroup()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                done.withLock { $0 = continuation }
+                finished.enter()
+                process.terminationHandler = { _ in finished.leave() }
                 do {
                     try process.run()
+                    running.withLock { $0 = true }
                 } catch {
                     log("client", "cannot start '\(command)': \(error)")
-                    exited.withLock { $0 = true }
-                    openPipes.withLock { $0 = 0 }
-                    finishIfDone()
-                    return
+                    try? stdout.fileHandleForWriting.close()
+                    try? stderr.fileHandleForWriting.close()
+                    finished.leave()
                 }
-                if let timeout {
+                for (pipe, stream) in [(stdout, "stdout"), (stderr, "stderr")] {
+                    finished.enter()
+                    let handle = pipe.fileHandleForReading
+                    let reader = Thread {
+                        let splitter = LineSplitter { line in
+                            log(stream, line)
+                            remember(line)
+                        }
+                        while true {
+                            let data = handle.availableData
+                            if data.isEmpty { break }
+                            splitter.feed(data)
+                        }
+                        splitter.finish()
+                        finished.leave()
+                    }
+                    reader.start()
+                }
+                if let timeout, running.withLock({ $0 }) {
                     let pid = process.processIdentifier
                     DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(timeout)) {
                         if process.isRunning && process.processIdentifier == pid {
@@ -91,6 +84,7 @@ package enum ChildProcess {
                         }
                     }
                 }
+                finished.notify(queue: .global()) { continuation.resume() }
             }
         } onCancel: {
             Self.stop(process)
@@ -99,7 +93,7 @@ package enum ChildProcess {
         if timedOut.withLock({ $0 }) {
             throw TrainerError.timedOut(entryPoint: entryPoint, seconds: timeout.map(Self.seconds) ?? 0)
         }
-        let status = process.isRunning ? -1 : process.terminationStatus
+        let status = running.withLock { $0 } ? process.terminationStatus : -1
         return Outcome(status: status, lastLines: tail.withLock { $0 })
     }
 

@@ -41,6 +41,8 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
                 let trainStart = clock.now
                 let result = try await self.trainer.train(input)
                 timings.trainSeconds = Self.seconds(clock.now - trainStart)
+                // The global model is no longer needed: free its disk space before the upload.
+                try? FileManager.default.removeItem(at: model)
                 self.reporter.metrics(result.metrics)
                 let uploadStart = clock.now
                 let id = try await self.upload(input.output, task: task, result: result, timings: timings)

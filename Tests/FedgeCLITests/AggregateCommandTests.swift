@@ -44,7 +44,7 @@ struct AggregateCommandTests {
         try await withTemporaryDirectory { dir in
             let s = try Self.setup(dir, seed: 1)
             let out = dir + "/out.safetensors"
-            let result = try FedgeBinary.run(
+            let result = try await FedgeBinary.run(
                 ["aggregate", "--aggregator", "fedavg", "--base", s.base, "--out", out, "--json"]
                     + s.updates.map { "\($0.path):\(Int($0.weight))" }
             )
@@ -77,7 +77,7 @@ struct AggregateCommandTests {
             for round in 1...2 {
                 let out = dir + "/round-\(round).safetensors"
                 let params = name == "fedavgm" ? ["--param", "eta=0.5", "--param", "beta=0.7"] : ["--param", "eta=0.02", "--param", "tau=0.01"]
-                let result = try FedgeBinary.run(
+                let result = try await FedgeBinary.run(
                     ["aggregate", "--aggregator", name, "--base", base, "--state", state, "--out", out] + params
                         + s.updates.map { "\($0.path):\($0.weight)" }
                 )
@@ -105,7 +105,7 @@ struct AggregateCommandTests {
         try await withTemporaryDirectory { dir in
             let s = try Self.setup(dir, seed: 3, count: 5)
             let out = dir + "/out.safetensors"
-            let result = try FedgeBinary.run(
+            let result = try await FedgeBinary.run(
                 ["aggregate", "--aggregator", name, "--base", s.base, "--out", out] + s.updates.map { "\($0.path):\($0.weight)" }
             )
             #expect(result.status == 0, "\(result.stderr)")
@@ -144,7 +144,7 @@ struct AggregateCommandTests {
                 (["\(dir)/missing.safetensors:3"], "No such file or directory"),
             ]
             for (arguments, message) in cases {
-                let result = try FedgeBinary.run(["aggregate", "--base", s.base, "--out", out] + arguments + ["\(s.updates[1].path):2"])
+                let result = try await FedgeBinary.run(["aggregate", "--base", s.base, "--out", out] + arguments + ["\(s.updates[1].path):2"])
                 #expect(result.status != 0, "\(arguments) was accepted")
                 #expect(result.stderr.contains(message) || result.stdout.contains(message), "\(arguments): \(result.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: out))

@@ -3,10 +3,10 @@ import Foundation
 
 /// Runs the real `fedge` executable that `swift test` built next to the test bundle.
 enum FedgeBinary {
-    static func run(_ arguments: [String]) throws -> ExternalTools.Output {
+    static func run(_ arguments: [String]) async throws -> ExternalTools.Output {
         guard let path = ExternalTools.builtExecutable("fedge") else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the fedge executable was not built"])
         }
-        return try ExternalTools.run(path, arguments)
+        return try await ExternalTools.run(path, arguments)
     }
 }

@@ -130,10 +130,10 @@ struct LoopbackTests {
                 return process
             }
             defer { clients.forEach { $0.terminate() } }
-            let combiner = try ExternalTools.run(combinerBinary, [
+            let combiner = try await ExternalTools.run(combinerBinary, [
                 "serve", "--insecure", "--listen", "127.0.0.1:\(port)", "--home", dir + "/home", "--plan", dir + "/plan.json",
                 "--exit-when-done",
-            ])
+            ], timeout: 120)
             #expect(combiner.status == 0, "\(combiner.stderr)")
             #expect(combiner.stderr.contains("Round committed"))
             #expect(FileManager.default.fileExists(atPath: dir + "/out/round-2.safetensors"))

@@ -44,7 +44,7 @@ struct RoundExecutionTests {
                     "\(dir)/client-\(i)/r\(round)-\(Float(i) * 0.01).safetensors:\(i)"
                 }
                 let out = "\(dir)/offline-\(round).safetensors"
-                let result = try ExternalTools.run(fedge, ["aggregate", "--base", base, "--out", out] + updates)
+                let result = try await ExternalTools.run(fedge, ["aggregate", "--base", base, "--out", out] + updates)
                 #expect(result.status == 0, "\(result.stderr)")
                 let offline = RandomModel.flatFloats(try SafetensorsFile(path: out))
                 let federated = committed[round - 1]

@@ -36,7 +36,7 @@ struct ComputePackageTests {
         ("entry_points: {train: {command: [unclosed", "not valid YAML"),
     ])
     func badManifestsSayWhatIsWrong(manifest: String, message: String) async throws {
-        try await withTemporaryDirectory { dir in
+        await withTemporaryDirectory { dir in
             do {
                 _ = try ComputePackage(directory: try Self.package(manifest, in: dir))
                 Issue.record("accepted \(manifest)")
@@ -44,7 +44,7 @@ struct ComputePackageTests {
                 #expect("\(error)".contains(message), "\(error)")
             }
         }
-        await withTemporaryDirectory { dir in
+        _ = await withTemporaryDirectory { dir in
             #expect(throws: TrainerError.self) { try ComputePackage(directory: URL(fileURLWithPath: dir)) }
         }
     }

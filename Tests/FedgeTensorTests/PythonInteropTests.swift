@@ -51,7 +51,7 @@ struct PythonInteropTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/fedge.safetensors"
             try SafetensorsWriter.write(model, to: path)
-            let output = try ExternalTools.run(
+            let output = try await ExternalTools.run(
                 "/usr/bin/env",
                 ["python3", ExternalTools.repositoryRoot + "/Scripts/safetensors-dump.py", path]
             )

@@ -25,7 +25,7 @@ package struct TestCertificates: Sendable {
         ]
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: "\(d)/san.cnf", atomically: true, encoding: .utf8)
         for step in steps {
-            let result = try ExternalTools.run("/usr/bin/env", ["openssl"] + step)
+            let result = try ExternalTools.runBlocking("/usr/bin/env", ["openssl"] + step)
             guard result.status == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl failed: \(result.stderr)"])
             }

@@ -16,7 +16,7 @@ package enum ExternalTools {
 
     /// Whether `python3` runs and imports numpy and safetensors.
     package static let hasPythonSafetensors: Bool = {
-        (try? run("/usr/bin/env", ["python3", "-c", "import numpy, safetensors"]).status) == 0
+        (try? runBlocking("/usr/bin/env", ["python3", "-c", "import numpy, safetensors"]).status) == 0
     }()
 
     /// The path of an executable of this package that `swift test` built next to the test bundle, or `nil`.
@@ -28,7 +28,7 @@ package enum ExternalTools {
 
     /// Whether `openssl` runs, for tests that make TLS certificates.
     package static let hasOpenSSL: Bool = {
-        (try? run("/usr/bin/env", ["openssl", "version"]).status) == 0
+        (try? runBlocking("/usr/bin/env", ["openssl", "version"]).status) == 0
     }()
 
     /// The result of running a program to completion.
@@ -38,8 +38,18 @@ package enum ExternalTools {
         package var stderr: String
     }
 
-    /// Runs `executable` with `arguments` and waits for it, collecting its output.
-    package static func run(_ executable: String, _ arguments: [String]) throws -> Output {
+    /// Runs `executable` with `arguments` to completion on a thread of its own, so waiting for it never ties up
+    /// the threads Swift concurrency runs tests on. A run longer than `timeout` is killed.
+    package static func run(_ executable: String, _ arguments: [String], timeout: Double = 300) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, timeout: timeout) })
+            }.start()
+        }
+    }
+
+    /// Runs `executable` with `arguments` and waits for it, blocking the calling thread.
+    package static func runBlocking(_ executable: String, _ arguments: [String], timeout: Double = 300) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -48,6 +58,10 @@ package enum ExternalTools {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            if process.isRunning && process.processIdentifier == pid { kill(-pid, SIGKILL) }
+        }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let errData = LockedData()
         let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
