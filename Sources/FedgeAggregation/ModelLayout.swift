@@ -70,8 +70,10 @@ package struct ModelLayout: Sendable, Hashable {
         mapping.reserveCapacity(self.slots.count)
         for slot in self.slots {
             let i = update.index(of: slot.descriptor.name)!
-            let finite = update.withTensorBytes(at: i) { bytes in
-                TensorBuffer.allFinite(bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
+            var finite = true
+            let width = slot.descriptor.dtype.byteWidth
+            update.forEachBlock(ofTensor: i) { _, bytes in
+                if finite { finite = TensorBuffer.allFinite(bytes, dtype: slot.descriptor.dtype, count: bytes.count / width) }
             }
             guard finite else { throw .nonFinite(update: label, tensor: slot.descriptor.name) }
             mapping.append(i)

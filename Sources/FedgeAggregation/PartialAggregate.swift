@@ -79,8 +79,9 @@ package struct PartialAggregate: Sendable {
     ) {
         for (slot, tensorIndex) in mapping.enumerated() {
             let dtype = self.layout.slots[slot].descriptor.dtype
-            update.withTensorBytes(at: tensorIndex) { bytes in
-                self.sums[slot].accumulate(bytes, dtype: dtype, weight: weight)
+            // Block by block, so the update's pages leave resident memory as soon as they are folded in.
+            update.forEachBlock(ofTensor: tensorIndex) { first, bytes in
+                self.sums[slot].accumulate(bytes, dtype: dtype, weight: weight, startingAt: first)
             }
         }
         self.totalWeight += weight

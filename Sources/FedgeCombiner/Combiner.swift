@@ -26,14 +26,24 @@ package struct Combiner: Sendable {
             models: try ModelStore(directory: configuration.modelsDirectory),
             logger: logger
         )
-        self.service = CombinerService(configuration: configuration, registry: self.registry, runner: self.runner, logger: logger)
+        self.service = CombinerService(
+            configuration: configuration,
+            registry: self.registry,
+            runner: self.runner,
+            downloads: TransferLimiter(limit: configuration.maxConcurrentDownloads),
+            uploads: TransferLimiter(limit: configuration.maxConcurrentUploads),
+            logger: logger
+        )
     }
 
     /// The HTTP/2 listener for the configured address and security.
     package func makeTransport() throws -> HTTP2ServerTransport.Posix {
-        HTTP2ServerTransport.Posix(
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.http2.targetWindowSize = self.configuration.flowControlWindow
+        return HTTP2ServerTransport.Posix(
             address: .ipv4(host: self.configuration.listen.host, port: self.configuration.listen.port),
-            transportSecurity: try self.configuration.security.server()
+            transportSecurity: try self.configuration.security.server(),
+            config: config
         )
     }
 

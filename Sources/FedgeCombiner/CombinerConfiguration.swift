@@ -15,6 +15,13 @@ package struct CombinerConfiguration: Sendable {
     package var heartbeatInterval: Duration = .seconds(5)
     /// Updates larger than this multiple of the global model (plus 1 MiB) are refused before a byte is stored.
     package var maxUpdateSizeFactor: Double = 2
+    /// Model downloads served at once; more wait their turn. Bounds the memory transfers in flight take.
+    package var maxConcurrentDownloads = 2
+    /// Uploads taken in at once; more wait their turn.
+    package var maxConcurrentUploads = 4
+    /// The HTTP/2 flow-control window per connection and stream: how much a client may send before the combiner
+    /// reads it. Small, so that clients waiting for an upload slot cost almost nothing.
+    package var flowControlWindow = 256 * 1024
 
     package init(name: String, listen: Endpoint, security: TransportSecurity, home: URL) {
         self.name = name

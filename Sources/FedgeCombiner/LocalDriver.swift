@@ -49,9 +49,11 @@ package struct LocalDriver: Sendable {
                 aggregator: config.name,
                 aggregatorParameters: self.plan.aggregatorParams
             )
-            let result = try await self.combiner.runner.execute(plan)
+            var result = try await self.combiner.runner.execute(plan)
+            // Moved out, not copied: the server step averages the partial in place.
+            let taken = result.partial.take()
             outcome.results.append(result)
-            guard result.succeeded, let partial = result.partial else {
+            guard result.succeeded, let partial = taken else {
                 self.logger.error("Round failed; the model stays as it was", metadata: ["fedge.round": "\(round)", "fedge.reason": "\(result.reason)"])
                 continue
             }

@@ -44,6 +44,17 @@ package final class MappedFile: Sendable {
         }
     }
 
+    /// Drops the pages of `range` from this process's resident memory (the file's pages stay in the page cache, so
+    /// reading them again is cheap). Streaming readers call it behind them so a model read once never stays resident.
+    package func releasePages(in range: Range<Int>) {
+        guard let base = self.base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound == self.count ? self.count : range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// Calls `body` with the bytes in `range` (all of them by default). The view is valid only inside `body`.
     package func withBytes<R, E: Error>(
         in range: Range<Int>? = nil,

@@ -71,8 +71,43 @@ package struct SafetensorsFile: Sendable {
         )
     }
 
-    /// The model id: the SHA-256 of the whole file.
+    /// The model id: the SHA-256 of the whole file, read through the mapping without keeping it resident.
     package func computeModelID() -> ModelID {
-        self.mapping.withBytes { ModelID.sha256(of: $0) }
+        var hasher = StreamingModelHasher()
+        let chunk = 8 << 20
+        var offset = 0
+        while offset < self.mapping.count {
+            let range = offset..<min(offset + chunk, self.mapping.count)
+            self.mapping.withBytes(in: range) { hasher.update($0) }
+            self.mapping.releasePages(in: range)
+            offset = range.upperBound
+        }
+        return hasher.finalize()
+    }
+
+    /// The byte range of tensor `index` within the file.
+    package func fileRange(ofTensor index: Int) -> Range<Int> {
+        let range = self.header.tensors[index].range
+        return (self.dataOffset + range.lowerBound)..<(self.dataOffset + range.upperBound)
+    }
+
+    /// Calls `body` with consecutive blocks of at most `maxElements` elements of tensor `index` (each block's first
+    /// element index and its bytes), dropping each block's pages from resident memory once `body` is done with it.
+    package func forEachBlock(
+        ofTensor index: Int,
+        maxElements: Int = 1 << 22,
+        _ body: (_ firstElement: Int, _ bytes: UnsafeRawBufferPointer) -> Void
+    ) {
+        let width = self.header.tensors[index].dtype.byteWidth
+        let whole = self.fileRange(ofTensor: index)
+        var element = 0
+        let total = whole.count / max(width, 1)
+        while element < total {
+            let count = min(maxElements, total - element)
+            let range = (whole.lowerBound + element * width)..<(whole.lowerBound + (element + count) * width)
+            self.mapping.withBytes(in: range) { body(element, $0) }
+            self.mapping.releasePages(in: range)
+            element += count
+        }
     }
 }

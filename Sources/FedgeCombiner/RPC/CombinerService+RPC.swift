@@ -62,8 +62,11 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             $0.modelID = id.hex
             $0.size = self.runner.models.size(of: id)
         }
-        try await ChunkedTransfer.send(file: self.runner.models.path(for: id), header: header, as: Fedge_V1_ModelChunk.self) {
-            try await response.write($0)
+        let path = self.runner.models.path(for: id)
+        _ = try await self.downloads.withPermit {
+            try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_ModelChunk.self) {
+                try await response.write($0)
+            }
         }
     }
 
@@ -71,6 +74,10 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>,
         context: ServerContext
     ) async throws -> Fedge_V1_UpdateReceipt {
+        try await self.uploads.withPermit { try await self.takeUpload(request) }
+    }
+
+    private func takeUpload(_ request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>) async throws -> Fedge_V1_UpdateReceipt {
         var admitted: String? = nil
         let updates = self.configuration.spoolDirectory.appendingPathComponent("updates").path
         do {

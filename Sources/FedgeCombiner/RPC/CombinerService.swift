@@ -10,12 +10,23 @@ package struct CombinerService: Sendable {
     let configuration: CombinerConfiguration
     let registry: ClientRegistry
     let runner: RoundRunner
+    let downloads: TransferLimiter
+    let uploads: TransferLimiter
     let logger: Logger
 
-    package init(configuration: CombinerConfiguration, registry: ClientRegistry, runner: RoundRunner, logger: Logger) {
+    package init(
+        configuration: CombinerConfiguration,
+        registry: ClientRegistry,
+        runner: RoundRunner,
+        downloads: TransferLimiter,
+        uploads: TransferLimiter,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.registry = registry
         self.runner = runner
+        self.downloads = downloads
+        self.uploads = uploads
         self.logger = logger
     }
 
