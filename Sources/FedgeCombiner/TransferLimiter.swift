@@ -20,7 +20,8 @@ package actor TransferLimiter {
         return try await body()
     }
 
-    private func acquire() async throws {
+    /// Waits for a place; pair with `release()`.
+    package func acquire() async throws {
         if self.holders < self.limit {
             self.holders += 1
             return
@@ -40,7 +41,8 @@ package actor TransferLimiter {
         }
     }
 
-    private func release() {
+    /// Gives a place back.
+    package func release() {
         if self.waiters.isEmpty {
             self.holders -= 1
         } else {

@@ -103,11 +103,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             $0.metrics = result.metrics
             $0.timings = timings
         }
-        let receipt = try await self.combiner.uploadUpdate(options: EdgeSession<Transport>.callOptions) { writer in
-            try await ChunkedTransfer.send(file: file.path, header: header, as: Fedge_V1_UpdateChunk.self) {
-                try await writer.write($0)
-            }
-        }
+        let receipt = try await UploadCall.run(self.combiner, file: file.path, header: header)
         guard let id = ModelID(hex: receipt.updateID) else {
             throw RefusalError(.malformed, "the combiner's receipt names no update id")
         }

@@ -57,12 +57,12 @@ package enum Fedge_V1_Combiner: Sendable {
             /// Request type for "UploadUpdate".
             package typealias Input = Fedge_V1_UpdateChunk
             /// Response type for "UploadUpdate".
-            package typealias Output = Fedge_V1_UpdateReceipt
+            package typealias Output = Fedge_V1_UploadEvent
             /// Descriptor for "UploadUpdate".
             package static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.Combiner"),
                 method: "UploadUpdate",
-                type: .clientStreaming
+                type: .bidirectionalStreaming
             )
         }
         /// Descriptors for all methods in the "fedge.v1.Combiner" service.
@@ -136,7 +136,10 @@ extension Fedge_V1_Combiner {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+        /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+        /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+        /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+        /// > receipt. Clients waiting for room cost the combiner almost nothing.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Fedge_V1_UpdateChunk` messages.
@@ -144,11 +147,11 @@ extension Fedge_V1_Combiner {
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A streaming response of `Fedge_V1_UpdateReceipt` messages.
+        /// - Returns: A streaming response of `Fedge_V1_UploadEvent` messages.
         func uploadUpdate(
             request: GRPCCore.StreamingServerRequest<Fedge_V1_UpdateChunk>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_UpdateReceipt>
+        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_UploadEvent>
     }
 
     /// Service protocol for the "fedge.v1.Combiner" service.
@@ -199,7 +202,10 @@ extension Fedge_V1_Combiner {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+        /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+        /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+        /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+        /// > receipt. Clients waiting for room cost the combiner almost nothing.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Fedge_V1_UpdateChunk` messages.
@@ -207,11 +213,11 @@ extension Fedge_V1_Combiner {
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A response containing a single `Fedge_V1_UpdateReceipt` message.
+        /// - Returns: A streaming response of `Fedge_V1_UploadEvent` messages.
         func uploadUpdate(
             request: GRPCCore.StreamingServerRequest<Fedge_V1_UpdateChunk>,
             context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.ServerResponse<Fedge_V1_UpdateReceipt>
+        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_UploadEvent>
     }
 
     /// Simple service protocol for the "fedge.v1.Combiner" service.
@@ -262,19 +268,23 @@ extension Fedge_V1_Combiner {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+        /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+        /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+        /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+        /// > receipt. Clients waiting for room cost the combiner almost nothing.
         ///
         /// - Parameters:
         ///   - request: A stream of `Fedge_V1_UpdateChunk` messages.
+        ///   - response: A response stream of `Fedge_V1_UploadEvent` messages.
         ///   - context: Context providing information about the RPC.
         /// - Throws: Any error which occurred during the processing of the request. Thrown errors
         ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
         ///     to an internal error.
-        /// - Returns: A `Fedge_V1_UpdateReceipt` to respond with.
         func uploadUpdate(
             request: GRPCCore.RPCAsyncSequence<Fedge_V1_UpdateChunk, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Fedge_V1_UploadEvent>,
             context: GRPCCore.ServerContext
-        ) async throws -> Fedge_V1_UpdateReceipt
+        ) async throws
     }
 }
 
@@ -307,7 +317,7 @@ extension Fedge_V1_Combiner.StreamingServiceProtocol {
         router.registerHandler(
             forMethod: Fedge_V1_Combiner.Method.UploadUpdate.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_UpdateChunk>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_UpdateReceipt>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_UploadEvent>(),
             handler: { request, context in
                 try await self.uploadUpdate(
                     request: request,
@@ -330,17 +340,6 @@ extension Fedge_V1_Combiner.ServiceProtocol {
             context: context
         )
         return response
-    }
-
-    package func uploadUpdate(
-        request: GRPCCore.StreamingServerRequest<Fedge_V1_UpdateChunk>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_UpdateReceipt> {
-        let response = try await self.uploadUpdate(
-            request: request,
-            context: context
-        )
-        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -384,13 +383,17 @@ extension Fedge_V1_Combiner.SimpleServiceProtocol {
     package func uploadUpdate(
         request: GRPCCore.StreamingServerRequest<Fedge_V1_UpdateChunk>,
         context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.ServerResponse<Fedge_V1_UpdateReceipt> {
-        return GRPCCore.ServerResponse<Fedge_V1_UpdateReceipt>(
-            message: try await self.uploadUpdate(
-                request: request.messages,
-                context: context
-            ),
-            metadata: [:]
+    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_UploadEvent> {
+        return GRPCCore.StreamingServerResponse<Fedge_V1_UploadEvent>(
+            metadata: [:],
+            producer: { writer in
+                try await self.uploadUpdate(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 }
@@ -454,12 +457,15 @@ extension Fedge_V1_Combiner {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+        /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+        /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+        /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+        /// > receipt. Clients waiting for room cost the combiner almost nothing.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Fedge_V1_UpdateChunk` messages.
         ///   - serializer: A serializer for `Fedge_V1_UpdateChunk` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_UpdateReceipt` messages.
+        ///   - deserializer: A deserializer for `Fedge_V1_UploadEvent` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
@@ -468,9 +474,9 @@ extension Fedge_V1_Combiner {
         func uploadUpdate<Result>(
             request: GRPCCore.StreamingClientRequest<Fedge_V1_UpdateChunk>,
             serializer: some GRPCCore.MessageSerializer<Fedge_V1_UpdateChunk>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_UpdateReceipt>,
+            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_UploadEvent>,
             options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fedge_V1_UpdateReceipt>) async throws -> Result
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_UploadEvent>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -558,12 +564,15 @@ extension Fedge_V1_Combiner {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+        /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+        /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+        /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+        /// > receipt. Clients waiting for room cost the combiner almost nothing.
         ///
         /// - Parameters:
         ///   - request: A streaming request producing `Fedge_V1_UpdateChunk` messages.
         ///   - serializer: A serializer for `Fedge_V1_UpdateChunk` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_UpdateReceipt` messages.
+        ///   - deserializer: A deserializer for `Fedge_V1_UploadEvent` messages.
         ///   - options: Options to apply to this RPC.
         ///   - handleResponse: A closure which handles the response and returns its result to
         ///       the caller. Returning from the closure will cancel the RPC if it hasn't
@@ -572,13 +581,11 @@ extension Fedge_V1_Combiner {
         package func uploadUpdate<Result>(
             request: GRPCCore.StreamingClientRequest<Fedge_V1_UpdateChunk>,
             serializer: some GRPCCore.MessageSerializer<Fedge_V1_UpdateChunk>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_UpdateReceipt>,
+            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_UploadEvent>,
             options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fedge_V1_UpdateReceipt>) async throws -> Result = { response in
-                try response.message
-            }
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_UploadEvent>) async throws -> Result
         ) async throws -> Result where Result: Sendable {
-            try await self.client.clientStreaming(
+            try await self.client.bidirectionalStreaming(
                 request: request,
                 descriptor: Fedge_V1_Combiner.Method.UploadUpdate.descriptor,
                 serializer: serializer,
@@ -651,7 +658,10 @@ extension Fedge_V1_Combiner.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+    /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+    /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+    /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+    /// > receipt. Clients waiting for room cost the combiner almost nothing.
     ///
     /// - Parameters:
     ///   - request: A streaming request producing `Fedge_V1_UpdateChunk` messages.
@@ -663,14 +673,12 @@ extension Fedge_V1_Combiner.ClientProtocol {
     package func uploadUpdate<Result>(
         request: GRPCCore.StreamingClientRequest<Fedge_V1_UpdateChunk>,
         options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fedge_V1_UpdateReceipt>) async throws -> Result = { response in
-            try response.message
-        }
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_UploadEvent>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         try await self.uploadUpdate(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_UpdateChunk>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_UpdateReceipt>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_UploadEvent>(),
             options: options,
             onResponse: handleResponse
         )
@@ -747,7 +755,10 @@ extension Fedge_V1_Combiner.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Uploads a trained update: header (task, round, weight, metrics), data chunks, trailer with the SHA-256.
+    /// > Uploads a trained update. The client sends the header (task, round, weight, metrics) and waits: the combiner
+    /// > checks it (a refusal ends the call before a byte of the model moves) and answers `ready` when it has room,
+    /// > then the client sends the data chunks and the trailer with the SHA-256, and the combiner answers with the
+    /// > receipt. Clients waiting for room cost the combiner almost nothing.
     ///
     /// - Parameters:
     ///   - metadata: Additional metadata to send, defaults to empty.
@@ -762,9 +773,7 @@ extension Fedge_V1_Combiner.ClientProtocol {
         metadata: GRPCCore.Metadata = [:],
         options: GRPCCore.CallOptions = .defaults,
         requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Fedge_V1_UpdateChunk>) async throws -> Void,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fedge_V1_UpdateReceipt>) async throws -> Result = { response in
-            try response.message
-        }
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_UploadEvent>) async throws -> Result
     ) async throws -> Result where Result: Sendable {
         let request = GRPCCore.StreamingClientRequest<Fedge_V1_UpdateChunk>(
             metadata: metadata,

@@ -434,6 +434,51 @@ package nonisolated struct Fedge_V1_UpdateHeader: Sendable {
   fileprivate var _timings: Fedge_V1_Timings? = nil
 }
 
+package nonisolated struct Fedge_V1_UploadEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var event: Fedge_V1_UploadEvent.OneOf_Event? = nil
+
+  package var ready: Fedge_V1_UploadReady {
+    get {
+      if case .ready(let v)? = event {return v}
+      return Fedge_V1_UploadReady()
+    }
+    set {event = .ready(newValue)}
+  }
+
+  package var receipt: Fedge_V1_UpdateReceipt {
+    get {
+      if case .receipt(let v)? = event {return v}
+      return Fedge_V1_UpdateReceipt()
+    }
+    set {event = .receipt(newValue)}
+  }
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package nonisolated enum OneOf_Event: Equatable, Sendable {
+    case ready(Fedge_V1_UploadReady)
+    case receipt(Fedge_V1_UpdateReceipt)
+
+  }
+
+  package init() {}
+}
+
+/// The combiner accepted the header and has room: send the data.
+package nonisolated struct Fedge_V1_UploadReady: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 package nonisolated struct Fedge_V1_UpdateReceipt: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1158,6 +1203,92 @@ nonisolated extension Fedge_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtobu
     if lhs.size != rhs.size {return false}
     if lhs.metrics != rhs.metrics {return false}
     if lhs._timings != rhs._timings {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fedge_V1_UploadEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".UploadEvent"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ready\0\u{1}receipt\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Fedge_V1_UploadReady?
+        var hadOneofValue = false
+        if let current = self.event {
+          hadOneofValue = true
+          if case .ready(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.event = .ready(v)
+        }
+      }()
+      case 2: try {
+        var v: Fedge_V1_UpdateReceipt?
+        var hadOneofValue = false
+        if let current = self.event {
+          hadOneofValue = true
+          if case .receipt(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.event = .receipt(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.event {
+    case .ready?: try {
+      guard case .ready(let v)? = self.event else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .receipt?: try {
+      guard case .receipt(let v)? = self.event else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Fedge_V1_UploadEvent, rhs: Fedge_V1_UploadEvent) -> Bool {
+    if lhs.event != rhs.event {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fedge_V1_UploadReady: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".UploadReady"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Fedge_V1_UploadReady, rhs: Fedge_V1_UploadReady) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

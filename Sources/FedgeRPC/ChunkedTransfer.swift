@@ -15,12 +15,15 @@ package enum ChunkedTransfer {
 
     /// Sends the file at `path`: `header`, its bytes in chunks, then a trailer with their SHA-256.
     ///
+    /// - Parameter afterHeader: awaited between the header and the first chunk (an upload waits there for the
+    ///   receiver's go-ahead).
     /// - Returns: the SHA-256 of the bytes sent.
     @discardableResult
     package static func send<Message: ChunkMessage>(
         file path: String,
         header: Message.Header,
         as message: Message.Type = Message.self,
+        afterHeader: () async throws -> Void = {},
         write: (Message) async throws -> Void
     ) async throws -> ModelID {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -29,6 +32,7 @@ package enum ChunkedTransfer {
         }
         defer { close(fd) }
         try await write(Message(.header(header)))
+        try await afterHeader()
         var hasher = StreamingModelHasher()
         var offset: off_t = 0
         while true {

@@ -1,5 +1,6 @@
 import FedgeCombiner
 import FedgeCore
+import FedgeEdge
 import FedgeProto
 import FedgeRPC
 import FedgeTensor
@@ -75,14 +76,11 @@ struct RawClient: Sendable {
             }
             editHeader(&header)
             let finalHeader = header
-            let receipt = try await self.combiner.uploadUpdate { writer in
-                try await ChunkedTransfer.send(file: path, header: finalHeader, as: Fedge_V1_UpdateChunk.self) { message in
-                    if corruptHash, case .trailer? = message.part {
-                        try await writer.write(.init(.trailer(sha256: String(repeating: "0", count: 64))))
-                    } else {
-                        try await writer.write(message)
-                    }
+            let receipt = try await UploadCall.run(self.combiner, file: path, header: finalHeader) { message in
+                if corruptHash, case .trailer? = message.part {
+                    return .init(.trailer(sha256: String(repeating: "0", count: 64)))
                 }
+                return message
             }
             return .success(receipt.updateID)
         } catch {
@@ -93,6 +91,7 @@ struct RawClient: Sendable {
     /// Starts an upload for `task` and breaks it off after the header and one chunk, as a killed client would.
     func abortedUpload(for task: Fedge_V1_TaskAssignment, size: UInt64) async {
         struct Killed: Error {}
+        let (ready, signal) = AsyncStream.makeStream(of: Void.self)
         _ = try? await self.combiner.uploadUpdate { writer in
             try await writer.write(.init(.header(.with {
                 $0.taskID = task.taskID
@@ -102,8 +101,14 @@ struct RawClient: Sendable {
                 $0.numExamples = 1
                 $0.size = size
             })))
+            for await _ in ready { break }
             try await writer.write(.init(.data(Data(repeating: 7, count: 1000))))
             throw Killed()
+        } onResponse: { response in
+            defer { signal.finish() }
+            for try await event in response.messages {
+                if case .ready? = event.event { signal.yield() }
+            }
         }
     }
 }

@@ -72,12 +72,29 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
 
     package func uploadUpdate(
         request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>,
+        response: RPCWriter<Fedge_V1_UploadEvent>,
         context: ServerContext
-    ) async throws -> Fedge_V1_UpdateReceipt {
-        try await self.uploads.withPermit { try await self.takeUpload(request) }
+    ) async throws {
+        let permit = PermitHolder(limiter: self.uploads)
+        do {
+            let receipt = try await self.takeUpload(request) { header in
+                // Checked before a byte of the model moves; then the client waits here until there is room.
+                try await self.runner.admit(header)
+                try await permit.acquire()
+                try await response.write(.with { $0.ready = Fedge_V1_UploadReady() })
+            }
+            await permit.release()
+            try await response.write(.with { $0.receipt = receipt })
+        } catch {
+            await permit.release()
+            throw error
+        }
     }
 
-    private func takeUpload(_ request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>) async throws -> Fedge_V1_UpdateReceipt {
+    private func takeUpload(
+        _ request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>,
+        admit: (Fedge_V1_UpdateHeader) async throws -> Void
+    ) async throws -> Fedge_V1_UpdateReceipt {
         var admitted: String? = nil
         let updates = self.configuration.spoolDirectory.appendingPathComponent("updates").path
         do {
@@ -87,7 +104,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 maxBytes: UInt64.max,
                 declaredSize: { (header: Fedge_V1_UpdateHeader) in header.size },
                 check: { header in
-                    try await self.runner.admit(header)
+                    try await admit(header)
                     admitted = header.taskID
                 },
                 destination: { header, id in "\(updates)/\(id.hex)-\(UUID().uuidString.prefix(8)).safetensors" }
@@ -102,5 +119,24 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             }
             throw error
         }
+    }
+}
+
+/// A transfer place taken at most once and given back at most once.
+private actor PermitHolder {
+    let limiter: TransferLimiter
+    var held = false
+
+    init(limiter: TransferLimiter) { self.limiter = limiter }
+
+    func acquire() async throws {
+        try await self.limiter.acquire()
+        self.held = true
+    }
+
+    func release() async {
+        guard self.held else { return }
+        self.held = false
+        await self.limiter.release()
     }
 }
