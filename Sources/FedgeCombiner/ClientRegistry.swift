@@ -149,12 +149,9 @@ package actor ClientRegistry {
     private func liveness(of snapshot: Snapshot, now: Date) -> ClientLiveness {
         guard snapshot.connected else { return .offline }
         let silent = now.timeIntervalSince(snapshot.lastSeen)
-        if silent <= Self.seconds(self.policy.activeWindow) { return .online }
-        if silent <= Self.seconds(self.policy.offlineWindow) { return .stale }
+        if silent <= self.policy.activeWindow.inSeconds { return .online }
+        if silent <= self.policy.offlineWindow.inSeconds { return .stale }
         return .offline
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

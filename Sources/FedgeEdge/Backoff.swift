@@ -1,3 +1,4 @@
+import FedgeCore
 /// Exponential backoff with full jitter, as a value: `next()` gives the wait before the next attempt.
 package struct Backoff: Sendable {
     package var initial: Duration
@@ -14,13 +15,13 @@ package struct Backoff: Sendable {
     /// The ceiling of the wait for the current attempt: initial × multiplierⁿ, capped at `maximum`.
     package var ceiling: Duration {
         let factor = pow(self.multiplier, Double(min(self.attempt, 60)))
-        let seconds = min(Self.seconds(self.initial) * factor, Self.seconds(self.maximum))
+        let seconds = min(self.initial.inSeconds * factor, self.maximum.inSeconds)
         return .milliseconds(Int64(seconds * 1000))
     }
 
     /// A wait drawn uniformly from [ceiling/2, ceiling], then one step up.
     package mutating func next<G: RandomNumberGenerator>(using generator: inout G) -> Duration {
-        let ceiling = Self.seconds(self.ceiling)
+        let ceiling = self.ceiling.inSeconds
         self.attempt += 1
         return .milliseconds(Int64(Double.random(in: (ceiling / 2)...ceiling, using: &generator) * 1000))
     }
@@ -33,9 +34,6 @@ package struct Backoff: Sendable {
     /// Back to the initial wait, after a connection that worked.
     package mutating func reset() { self.attempt = 0 }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }
 
 #if canImport(Glibc)

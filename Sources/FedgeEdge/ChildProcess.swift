@@ -1,3 +1,4 @@
+import FedgeCore
 package import Foundation
 import Synchronization
 
@@ -77,7 +78,7 @@ package enum ChildProcess {
                 }
                 if let timeout, running.withLock({ $0 }) {
                     let pid = process.processIdentifier
-                    DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(timeout)) {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + timeout.inSeconds) {
                         if process.isRunning && process.processIdentifier == pid {
                             timedOut.withLock { $0 = true }
                             Self.stop(process)
@@ -91,7 +92,7 @@ package enum ChildProcess {
         }
         try Task.checkCancellation()
         if timedOut.withLock({ $0 }) {
-            throw TrainerError.timedOut(entryPoint: entryPoint, seconds: timeout.map(Self.seconds) ?? 0)
+            throw TrainerError.timedOut(entryPoint: entryPoint, seconds: timeout.map(\.inSeconds) ?? 0)
         }
         let status = running.withLock { $0 } ? process.terminationStatus : -1
         return Outcome(status: status, lastLines: tail.withLock { $0 })
@@ -114,9 +115,6 @@ package enum ChildProcess {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }
 
 /// Splits a byte stream into lines and hands each complete line on.

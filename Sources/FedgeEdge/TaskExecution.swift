@@ -27,7 +27,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             var timings = Fedge_V1_Timings()
             let started = clock.now
             let model = try await self.download(task, into: directory)
-            timings.downloadSeconds = Self.seconds(clock.now - started)
+            timings.downloadSeconds = (clock.now - started).inSeconds
             let input = TrainerInput(
                 model: model,
                 output: directory.appendingPathComponent("update.safetensors"),
@@ -40,13 +40,13 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             case .train:
                 let trainStart = clock.now
                 let result = try await self.trainer.train(input)
-                timings.trainSeconds = Self.seconds(clock.now - trainStart)
+                timings.trainSeconds = (clock.now - trainStart).inSeconds
                 // The global model is no longer needed: free its disk space before the upload.
                 try? FileManager.default.removeItem(at: model)
                 self.reporter.metrics(result.metrics)
                 let uploadStart = clock.now
                 let id = try await self.upload(input.output, task: task, result: result, timings: timings)
-                timings.uploadSeconds = Self.seconds(clock.now - uploadStart)
+                timings.uploadSeconds = (clock.now - uploadStart).inSeconds
                 self.logger.info(
                     "Update accepted",
                     metadata: metadata.merging(["fedge.update": "\(id.shortPrefix)", "fedge.num_examples": "\(result.numExamples)"]) { $1 }
@@ -114,7 +114,4 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
         String(id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
     }
 
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }
