@@ -51,14 +51,14 @@ package struct LocalDriver: Sendable {
             )
             var result = try await self.combiner.runner.execute(plan)
             // Moved out, not copied: the server step averages the partial in place.
-            let taken = result.partial.take()
+            let partial = result.partial.take()
             outcome.results.append(result)
-            guard result.succeeded, let partial = taken else {
+            guard result.succeeded, partial != nil else {
                 self.logger.error("Round failed; the model stays as it was", metadata: ["fedge.round": "\(round)", "fedge.reason": "\(result.reason)"])
                 continue
             }
             let base = try SafetensorsFile(path: store.path(for: model))
-            let (next, newState) = try ServerUpdate.apply(config, base: base, partials: [partial], state: state)
+            let (next, newState) = try ServerUpdate.apply(config, base: base, partials: [(consume partial)!], state: state)
             state = newState
             model = try store.store(next)
             outcome.models.append(model)

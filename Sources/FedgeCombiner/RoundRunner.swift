@@ -160,7 +160,9 @@ package actor RoundRunner {
     /// - Throws: `RefusalError` when the file is not a valid model, does not match the global model or holds
     ///   non-finite values; the upload is then abandoned and its file removed.
     package func accept(_ header: Fedge_V1_UpdateHeader, path: String, id: ModelID) throws(RefusalError) -> ModelID {
-        guard var round = self.open, round.machine.tasks[header.taskID]?.phase == .uploading else {
+        // No copy of the open round is taken here: the reducer's buffers are mutated in place through `self.open`,
+        // and a second reference would make the first fold copy a whole model.
+        guard self.open?.machine.tasks[header.taskID]?.phase == .uploading else {
             try? FileManager.default.removeItem(atPath: path)
             self.count(.staleRound)
             throw RefusalError(.staleRound, "round \(header.sessionID)/\(header.round) closed while the update was uploading")
@@ -169,11 +171,11 @@ package actor RoundRunner {
         do {
             file = try SafetensorsFile(path: path)
         } catch {
-            return try self.refuse(header, path: path, RefusalError(.malformed, "the update is not a valid safetensors file: \(error)"), round: &round)
+            return try self.refuse(header, path: path, RefusalError(.malformed, "the update is not a valid safetensors file: \(error)"))
         }
         let contribution = Contribution(client: header.client, combiner: self.configuration.name, weight: header.numExamples, update: id)
         do {
-            try round.reducer?.add(file, weight: header.numExamples, contribution: contribution)
+            try self.open?.reducer?.add(file, weight: header.numExamples, contribution: contribution)
         } catch {
             let refusal: Refusal
             switch error {
@@ -181,37 +183,31 @@ package actor RoundRunner {
             case .invalidWeight: refusal = .badWeight
             default: refusal = .wrongShape
             }
-            return try self.refuse(header, path: path, RefusalError(refusal, error.description), round: &round)
+            return try self.refuse(header, path: path, RefusalError(refusal, error.description))
         }
-        if round.plan.aggregator.isRobust {
-            round.heldFiles.append(path)
+        if self.open?.plan.aggregator.isRobust == true {
+            self.open?.heldFiles.append(path)
         } else {
             try? FileManager.default.removeItem(atPath: path)
         }
         self.acceptedUpdates += 1
-        let decision = round.machine.accepted(taskID: header.taskID)
-        self.open = round
+        let decision = self.open?.machine.accepted(taskID: header.taskID) ?? .keepWaiting
+        let progress = self.open.map { "\($0.machine.received)/\($0.machine.selected)" } ?? ""
         self.logger.info(
             "Update accepted",
             metadata: [
                 "fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)", "fedge.update": "\(id.shortPrefix)",
-                "fedge.num_examples": "\(header.numExamples)", "fedge.received": "\(round.machine.received)/\(round.machine.selected)",
+                "fedge.num_examples": "\(header.numExamples)", "fedge.received": "\(progress)",
             ]
         )
         self.act(on: decision)
         return id
     }
 
-    private func refuse(
-        _ header: Fedge_V1_UpdateHeader,
-        path: String,
-        _ refusal: RefusalError,
-        round: inout OpenRound
-    ) throws(RefusalError) -> ModelID {
+    private func refuse(_ header: Fedge_V1_UpdateHeader, path: String, _ refusal: RefusalError) throws(RefusalError) -> ModelID {
         try? FileManager.default.removeItem(atPath: path)
-        round.machine.uploadAbandoned(taskID: header.taskID)
-        round.refused[refusal.refusal, default: 0] += 1
-        self.open = round
+        self.open?.machine.uploadAbandoned(taskID: header.taskID)
+        self.open?.refused[refusal.refusal, default: 0] += 1
         self.count(refusal.refusal)
         self.logger.warning("Update refused", metadata: ["fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)", "fedge.reason": "\(refusal)"])
         throw refusal
