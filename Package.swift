@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Vocabulary: IDs, aggregator configuration, contributions, errors. No I/O, no dependencies.
@@ -108,6 +109,16 @@ let package = Package(
             path: "Sources/fedge-combiner",
             swiftSettings: fedgeSwiftSettings
         ),
+        // The controller's state: GRDB over SQLite (WAL), append-only migrations, the model trail, content-addressed blobs.
+        .target(
+            name: "FedgeStore",
+            dependencies: [
+                "FedgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
         // The operator CLI, `fedge`.
         .executableTarget(
             name: "FedgeCLI",
@@ -159,6 +170,11 @@ let package = Package(
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeStoreTests",
+            dependencies: ["FedgeStore", "FedgeCore", "FedgeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

@@ -1,0 +1,103 @@
+import FedgeCore
+import FedgeStore
+import FedgeTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Model trail")
+struct ModelTrailTests {
+    static func id(_ n: UInt8) -> ModelID { ModelID(digestBytes: [UInt8](repeating: n, count: 32)) }
+
+    @Test func migrationsAreNamedAndApplyOnce() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/state.sqlite"
+            let first = try FedgeDatabase(path: path)
+            #expect(try first.appliedMigrations() == ["0001-initial"])
+            let again = try FedgeDatabase(path: path)
+            #expect(try again.appliedMigrations() == ["0001-initial"])
+            let mode = try again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+        }
+    }
+
+    @Test func lineageAndContributions() throws {
+        let db = try FedgeDatabase.inMemory()
+        try db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
+        let contributions = [
+            Contribution(client: "a", combiner: "c1", weight: 3, update: Self.id(90)),
+            Contribution(client: "b", combiner: "c2", weight: 5, update: Self.id(91)),
+        ]
+        try db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), session: "s", round: 1, aggregator: "fedavg", size: 10, totalWeight: 8), contributions: contributions)
+        try db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), session: "s", round: 2, size: 10), contributions: [])
+        try db.commitModel(ModelRecord(id: Self.id(4), parent: Self.id(2), session: "t", round: 1, size: 10), contributions: [])
+        #expect(try db.ancestors(of: Self.id(3)).map(\.id) == [Self.id(2).hex, Self.id(1).hex])
+        #expect(try Set(db.children(of: Self.id(2)).map(\.id)) == [Self.id(3).hex, Self.id(4).hex])
+        #expect(try db.contributions(of: Self.id(2)).map(\.client) == ["a", "b"])
+        #expect(try db.models().count == 4)
+        // Committing again is a no-op; an unknown parent is refused.
+        try db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), size: 10), contributions: [])
+        #expect(throws: ModelTrailError.unknownParent(Self.id(77).hex)) {
+            try db.commitModel(ModelRecord(id: Self.id(5), parent: Self.id(77), size: 10), contributions: [])
+        }
+    }
+
+    @Test func theTrailIsAppendOnlyButTheActivePointerMoves() throws {
+        let db = try FedgeDatabase.inMemory()
+        try db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
+        try db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), size: 10), contributions: [Contribution(client: "a", weight: 1, update: Self.id(9))])
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "UPDATE model SET size = 11") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "DELETE FROM contribution") }
+        }
+        #expect(try db.activeModel() == nil)
+        try db.setActiveModel(Self.id(1))
+        try db.setActiveModel(Self.id(2))
+        #expect(try db.activeModel() == Self.id(2))
+        #expect(throws: ModelTrailError.self) { try db.setActiveModel(Self.id(8)) }
+    }
+}
+
+@Suite("Blob store")
+struct BlobStoreTests {
+    @Test func blobsAreContentAddressedAndLeaveNoTemporaries() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try BlobStore(root: URL(fileURLWithPath: dir + "/blobs"))
+            let source = dir + "/model.bin"
+            try Data("abc".utf8).write(to: URL(fileURLWithPath: source))
+            let id = try store.put(fileAt: source)
+            #expect(id.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(store.path(for: id).hasSuffix("blobs/sha256/ba/\(id.hex).safetensors"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: store.path(for: id))) == Data("abc".utf8))
+            #expect(throws: BlobStore.BlobError.self) { try store.put(fileAt: dir + "/missing") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").filter { $0.hasPrefix(".incoming") }
+            #expect(leftovers.isEmpty)
+        }
+    }
+}
+
+@Suite("Trail verification")
+struct TrailVerificationTests {
+    @Test func findsMissingAndAlteredBlobs() async throws {
+        try await withTemporaryDirectory { dir in
+            let db = try FedgeDatabase.inMemory()
+            let blobs = try BlobStore(root: URL(fileURLWithPath: dir + "/blobs"))
+            var ids: [ModelID] = []
+            for (i, text) in ["seed", "round one", "round two"].enumerated() {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/m\(i)"))
+                let id = try blobs.put(fileAt: dir + "/m\(i)")
+                try db.commitModel(ModelRecord(id: id, parent: ids.last, size: Int64(text.utf8.count)), contributions: [])
+                ids.append(id)
+            }
+            #expect(try db.verifyTrail(blobs: blobs).isEmpty)
+            try Data("tampered".utf8).write(to: URL(fileURLWithPath: blobs.path(for: ids[1])))
+            try FileManager.default.removeItem(atPath: blobs.path(for: ids[2]))
+            let problems = try db.verifyTrail(blobs: blobs)
+            #expect(problems.map(\.model).sorted() == [ids[1].hex, ids[2].hex].sorted())
+            #expect(problems.contains { $0.problem.contains("does not hash") })
+            #expect(problems.contains { $0.problem.contains("missing") })
+        }
+    }
+}
