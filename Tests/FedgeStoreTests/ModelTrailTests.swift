@@ -101,3 +101,27 @@ struct TrailVerificationTests {
         }
     }
 }
+
+@Suite("Audit trail")
+struct AuditTrailTests {
+    @Test func eventsChainAndTamperingIsFound() throws {
+        let db = try FedgeDatabase.inMemory()
+        #expect(try db.verifyAuditTrail() == nil)
+        let first = try db.appendEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
+        #expect(first.previousHash == FedgeDatabase.genesisHash)
+        let second = try db.appendEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
+        #expect(second.previousHash == first.hash)
+        try db.appendEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
+        #expect(try db.events().map(\.kind) == ["update.refused", "session.started", "session.created"])
+        #expect(try db.verifyAuditTrail() == nil)
+        // The table refuses changes; someone who bypasses the trigger still cannot hide it.
+        #expect(throws: DatabaseError.self) {
+            try db.writer.write { db in try db.execute(sql: "UPDATE event SET message = 'nothing happened'") }
+        }
+        try db.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER event_no_update")
+            try db.execute(sql: "UPDATE event SET message = 'nothing happened' WHERE id = ?", arguments: [second.id])
+        }
+        #expect(try db.verifyAuditTrail() == second.id)
+    }
+}
