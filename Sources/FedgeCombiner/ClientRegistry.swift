@@ -1,5 +1,4 @@
 package import FedgeCore
-package import FedgeProto
 import FedgeRPC
 package import Foundation
 package import Logging
@@ -30,13 +29,13 @@ package actor ClientRegistry {
         package var name: String
         /// Distinguishes this connection from a later one of the same client.
         package var token: UUID
-        package var outbox: AsyncStream<Fedge_V1_CombinerEvent>
+        package var outbox: AsyncStream<ClientCommand>
     }
 
     private struct Entry {
         var snapshot: Snapshot
         var token: UUID?
-        var outbox: AsyncStream<Fedge_V1_CombinerEvent>.Continuation?
+        var outbox: AsyncStream<ClientCommand>.Continuation?
     }
 
     private let policy: LivenessPolicy
@@ -50,11 +49,11 @@ package actor ClientRegistry {
     }
 
     /// Registers a client that said hello, replacing an earlier connection under the same name.
-    package func connect(_ hello: Fedge_V1_ClientHello) -> Connection {
-        let (outbox, continuation) = AsyncStream.makeStream(of: Fedge_V1_CombinerEvent.self)
+    package func connect(name: String, trainers: [String]) -> Connection {
+        let (outbox, continuation) = AsyncStream.makeStream(of: ClientCommand.self)
         let token = UUID()
-        let id = self.idByName[hello.name] ?? "client-\(UUID().uuidString.prefix(8).lowercased())"
-        self.idByName[hello.name] = id
+        let id = self.idByName[name] ?? "client-\(UUID().uuidString.prefix(8).lowercased())"
+        self.idByName[name] = id
         if var entry = self.entries[id] {
             entry.outbox?.finish()
             entry.outbox = continuation
@@ -62,21 +61,21 @@ package actor ClientRegistry {
             entry.snapshot.connected = true
             entry.snapshot.lastSeen = Date()
             entry.snapshot.runningTask = nil
-            entry.snapshot.trainers = hello.trainers
+            entry.snapshot.trainers = trainers
             self.entries[id] = entry
-            self.logger.info("Client reconnected", metadata: ["fedge.client": "\(hello.name)", "fedge.client.id": "\(id)"])
+            self.logger.info("Client reconnected", metadata: ["fedge.client": "\(name)", "fedge.client.id": "\(id)"])
         } else {
             self.entries[id] = Entry(
                 snapshot: Snapshot(
-                    id: id, name: hello.name, liveness: .online, connected: true, lastSeen: Date(), runningTask: nil,
-                    tasksDone: 0, tasksFailed: 0, telemetry: Telemetry(), trainers: hello.trainers
+                    id: id, name: name, liveness: .online, connected: true, lastSeen: Date(), runningTask: nil,
+                    tasksDone: 0, tasksFailed: 0, telemetry: Telemetry(), trainers: trainers
                 ),
                 token: token,
                 outbox: continuation
             )
-            self.logger.info("Client connected", metadata: ["fedge.client": "\(hello.name)", "fedge.client.id": "\(id)"])
+            self.logger.info("Client connected", metadata: ["fedge.client": "\(name)", "fedge.client.id": "\(id)"])
         }
-        return Connection(clientID: id, name: hello.name, token: token, outbox: outbox)
+        return Connection(clientID: id, name: name, token: token, outbox: outbox)
     }
 
     /// Notes that the client was heard from.
@@ -112,14 +111,14 @@ package actor ClientRegistry {
         self.logger.info("Client disconnected", metadata: ["fedge.client": "\(connection.name)", "fedge.client.id": "\(connection.clientID)"])
     }
 
-    /// Sends `event` to the client; `false` when it is not connected.
+    /// Sends `command` to the client; `false` when it is not connected.
     @discardableResult
-    package func send(_ event: Fedge_V1_CombinerEvent, to clientID: String) -> Bool {
+    package func send(_ command: ClientCommand, to clientID: String) -> Bool {
         guard let outbox = self.entries[clientID]?.outbox else { return false }
-        if case .task(let task) = event.event {
-            self.entries[clientID]?.snapshot.runningTask = task.taskID
+        if case .run(let task) = command {
+            self.entries[clientID]?.snapshot.runningTask = task.id
         }
-        return if case .enqueued = outbox.yield(event) { true } else { false }
+        return if case .enqueued = outbox.yield(command) { true } else { false }
     }
 
     /// Every client, with its liveness judged now.

@@ -1,7 +1,5 @@
 import FedgeAggregation
 package import FedgeCore
-package import FedgeProto
-import SwiftProtobuf
 import FedgeRPC
 import FedgeTensor
 import Foundation
@@ -101,7 +99,7 @@ package actor RoundRunner {
             ]) { $1 }
         )
         for task in tasks {
-            let sent = await self.registry.send(.with { $0.task = task.proto }, to: taskClients[task.id]!)
+            let sent = await self.registry.send(.run(task), to: taskClients[task.id]!)
             if !sent { self.taskEnded(taskID: task.id, succeeded: false) }
         }
 
@@ -120,7 +118,7 @@ package actor RoundRunner {
 
     /// Checks an upload's header before any byte is stored: an open round, a task of it assigned to the sender, no
     /// earlier update for it, a plausible size and weight.
-    package func admit(_ header: Fedge_V1_UpdateHeader) async throws(RefusalError) {
+    package func admit(_ header: UpdateAnnouncement) async throws(RefusalError) {
         let assignedName = await self.assignedName(taskID: header.taskID)
         do {
             try self.admit(header, assignedName: assignedName)
@@ -130,13 +128,13 @@ package actor RoundRunner {
         }
     }
 
-    private func admit(_ header: Fedge_V1_UpdateHeader, assignedName: String?) throws(RefusalError) {
+    private func admit(_ header: UpdateAnnouncement, assignedName: String?) throws(RefusalError) {
         guard var round = self.open else {
-            throw RefusalError(.staleRound, "no round is open; task \(header.taskID) is for \(header.sessionID)/\(header.round)")
+            throw RefusalError(.staleRound, "no round is open; task \(header.taskID) is for \(header.session)/\(header.round)")
         }
         // The state machine knows clients by id; the header names the sender.
         let sender = assignedName == header.client ? round.taskClients[header.taskID] ?? "" : "name:\(header.client)"
-        try round.machine.admit(taskID: header.taskID, session: header.sessionID, round: Int(header.round), client: sender)
+        try round.machine.admit(taskID: header.taskID, session: header.session, round: header.round, client: sender)
         defer { self.open = round }
         guard header.size <= round.maxUpdateBytes else {
             round.machine.uploadAbandoned(taskID: header.taskID)
@@ -159,13 +157,13 @@ package actor RoundRunner {
     /// - Returns: the update's id.
     /// - Throws: `RefusalError` when the file is not a valid model, does not match the global model or holds
     ///   non-finite values; the upload is then abandoned and its file removed.
-    package func accept(_ header: Fedge_V1_UpdateHeader, path: String, id: ModelID) throws(RefusalError) -> ModelID {
+    package func accept(_ header: UpdateAnnouncement, path: String, id: ModelID) throws(RefusalError) -> ModelID {
         // No copy of the open round is taken here: the reducer's buffers are mutated in place through `self.open`,
         // and a second reference would make the first fold copy a whole model.
         guard self.open?.machine.tasks[header.taskID]?.phase == .uploading else {
             try? FileManager.default.removeItem(atPath: path)
             self.count(.staleRound)
-            throw RefusalError(.staleRound, "round \(header.sessionID)/\(header.round) closed while the update was uploading")
+            throw RefusalError(.staleRound, "round \(header.session)/\(header.round) closed while the update was uploading")
         }
         let file: SafetensorsFile
         do {
@@ -204,7 +202,7 @@ package actor RoundRunner {
         return id
     }
 
-    private func refuse(_ header: Fedge_V1_UpdateHeader, path: String, _ refusal: RefusalError) throws(RefusalError) -> ModelID {
+    private func refuse(_ header: UpdateAnnouncement, path: String, _ refusal: RefusalError) throws(RefusalError) -> ModelID {
         try? FileManager.default.removeItem(atPath: path)
         self.open?.machine.uploadAbandoned(taskID: header.taskID)
         self.open?.refused[refusal.refusal, default: 0] += 1
@@ -225,7 +223,7 @@ package actor RoundRunner {
     }
 
     /// A client reported its task's status.
-    package func taskStatus(_ status: Fedge_V1_TaskStatus, clientID: String) async {
+    package func taskStatus(_ status: TaskReport, clientID: String) async {
         guard var round = self.open, round.taskClients[status.taskID] == clientID else { return }
         switch status.state {
         case .failed, .cancelled:
@@ -238,12 +236,12 @@ package actor RoundRunner {
             await self.registry.clearRunningTask(clientID: clientID, taskID: status.taskID)
             if round.plan.kind == .validate {
                 let name = await self.registry.name(of: clientID) ?? clientID
-                round.validations[name] = status.validation.metrics
+                round.validations[name] = status.validation
                 let decision = round.machine.accepted(taskID: status.taskID)
                 self.open = round
                 self.act(on: decision)
             }
-        default:
+        case .accepted, .running:
             break
         }
     }
@@ -288,7 +286,7 @@ package actor RoundRunner {
         let outstanding = Set(round.machine.outstanding)
         for (taskID, clientID) in round.taskClients {
             if outstanding.contains(taskID) {
-                await self.registry.send(.with { $0.cancel = .with { $0.taskID = taskID; $0.reason = "the round closed" } }, to: clientID)
+                await self.registry.send(.cancel(taskID: taskID, reason: "the round closed"), to: clientID)
             }
             await self.registry.clearRunningTask(clientID: clientID, taskID: taskID)
         }

@@ -165,3 +165,31 @@ extension RoundPlan {
         )
     }
 }
+
+extension UpdateAnnouncement {
+    package init(_ proto: Fedge_V1_UpdateHeader) {
+        self.init(
+            taskID: proto.taskID, session: proto.sessionID, round: Int(proto.round), client: proto.client,
+            numExamples: proto.numExamples, size: proto.size
+        )
+    }
+}
+
+extension TaskReport {
+    /// Reads a status report; `nil` when it names no state.
+    package init?(_ proto: Fedge_V1_TaskStatus) {
+        guard let state = TaskState(proto.state) else { return nil }
+        self.init(taskID: proto.taskID, state: state, message: proto.message, validation: proto.validation.metrics)
+    }
+}
+
+extension ClientCommand {
+    package var proto: Fedge_V1_CombinerEvent {
+        switch self {
+        case .run(let task):
+            .with { $0.task = task.proto }
+        case .cancel(let taskID, let reason):
+            .with { $0.cancel = .with { $0.taskID = taskID; $0.reason = reason } }
+        }
+    }
+}

@@ -23,7 +23,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                     guard case .hello(let hello) = event.event, !hello.name.isEmpty else {
                         throw RefusalError(.malformed, "the first message on Connect must be a hello with the client's name")
                     }
-                    let registered = await self.registry.connect(hello)
+                    let registered = await self.registry.connect(name: hello.name, trainers: hello.trainers)
                     connection = registered
                     try await response.write(.with {
                         $0.welcome = .with {
@@ -33,7 +33,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                         }
                     })
                     group.addTask {
-                        for await outgoing in registered.outbox { try await response.write(outgoing) }
+                        for await command in registered.outbox { try await response.write(command.proto) }
                     }
                 }
                 group.cancelAll()
@@ -79,7 +79,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         do {
             let receipt = try await self.takeUpload(request) { header in
                 // Checked before a byte of the model moves; then the client waits here until there is room.
-                try await self.runner.admit(header)
+                try await self.runner.admit(UpdateAnnouncement(header))
                 try await permit.acquire()
                 try await response.write(.with { $0.ready = Fedge_V1_UploadReady() })
             }
@@ -110,7 +110,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 destination: { header, id in "\(updates)/\(id.hex)-\(UUID().uuidString.prefix(8)).safetensors" }
             )
             admitted = nil
-            let id = try await self.runner.accept(received.header, path: received.path, id: received.id)
+            let id = try await self.runner.accept(UpdateAnnouncement(received.header), path: received.path, id: received.id)
             return .with { $0.updateID = id.hex }
         } catch {
             if let admitted {

@@ -37,7 +37,9 @@ package struct CombinerService: Sendable {
         case .heartbeat(let heartbeat):
             await self.registry.heartbeat(connection, telemetry: Telemetry(heartbeat.telemetry))
         case .status(let status):
-            await self.runner.taskStatus(status, clientID: connection.clientID)
+            if let report = TaskReport(status) {
+                await self.runner.taskStatus(report, clientID: connection.clientID)
+            }
         case .log(let record):
             self.logger.info(
                 "\(record.line)",
