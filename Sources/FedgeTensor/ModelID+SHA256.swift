@@ -2,24 +2,28 @@ import Crypto
 package import FedgeCore
 
 extension ModelID {
-    /// The id of a model whose file bytes are `bytes`.
-    package static func sha256(of bytes: UnsafeRawBufferPointer) -> ModelID {
-        var hasher = SHA256()
-        var offset = 0
-        let chunk = 1 << 20
-        while offset < bytes.count {
-            let end = min(offset + chunk, bytes.count)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
-            offset = end
-        }
-        return ModelID(digestBytes: hasher.finalize())
-    }
-
-    /// The id of the file at `path`, hashed through a read-only mapping.
+    /// The id of the file at `path`, hashed through a read-only mapping that does not stay resident.
     ///
     /// - Throws: `SafetensorsError.io` when the file cannot be read.
     package static func ofFile(atPath path: String) throws(SafetensorsError) -> ModelID {
-        try MappedFile(path: path).withBytes { ModelID.sha256(of: $0) }
+        try MappedFile(path: path).sha256()
+    }
+}
+
+extension MappedFile {
+    /// The SHA-256 of the whole file, read in 8 MiB blocks whose pages are dropped behind the reader, so hashing a
+    /// model never leaves it resident.
+    package func sha256() -> ModelID {
+        var hasher = StreamingModelHasher()
+        let chunk = 8 << 20
+        var offset = 0
+        while offset < self.count {
+            let range = offset..<min(offset + chunk, self.count)
+            self.withBytes(in: range) { hasher.update($0) }
+            self.releasePages(in: range)
+            offset = range.upperBound
+        }
+        return hasher.finalize()
     }
 }
 

@@ -72,18 +72,7 @@ package struct SafetensorsFile: Sendable {
     }
 
     /// The model id: the SHA-256 of the whole file, read through the mapping without keeping it resident.
-    package func computeModelID() -> ModelID {
-        var hasher = StreamingModelHasher()
-        let chunk = 8 << 20
-        var offset = 0
-        while offset < self.mapping.count {
-            let range = offset..<min(offset + chunk, self.mapping.count)
-            self.mapping.withBytes(in: range) { hasher.update($0) }
-            self.mapping.releasePages(in: range)
-            offset = range.upperBound
-        }
-        return hasher.finalize()
-    }
+    package func computeModelID() -> ModelID { self.mapping.sha256() }
 
     /// The byte range of tensor `index` within the file.
     package func fileRange(ofTensor index: Int) -> Range<Int> {
