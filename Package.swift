@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "fedge", targets: ["FedgeCLI"]),
         .executable(name: "fedge-client", targets: ["FedgeClientCLI"]),
         .executable(name: "fedge-combiner", targets: ["FedgeCombinerCLI"]),
+        .executable(name: "fedge-controller", targets: ["FedgeControllerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +34,10 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Vocabulary: IDs, aggregator configuration, contributions, errors. No I/O, no dependencies.
@@ -84,8 +89,9 @@ let package = Package(
         .target(
             name: "FedgeCombiner",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto",
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeServerKit", "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
@@ -102,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "FedgeCombinerCLI",
             dependencies: [
-                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor",
+                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +125,52 @@ let package = Package(
             ],
             swiftSettings: fedgeSwiftSettings
         ),
+        // The REST contract: Codable DTOs, paths, the error body. Imports nothing.
+        .target(name: "FedgeAPIModels", swiftSettings: fedgeSwiftSettings),
+        // A typed async REST client over TCP or the Unix control socket.
+        .target(
+            name: "FedgeAPIClient",
+            dependencies: [
+                "FedgeAPIModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // Daemon plumbing: FEDGE_HOME, logging, the REST app on TCP and the control socket, services.
+        .target(
+            name: "FedgeServerKit",
+            dependencies: [
+                "FedgeAPIModels", "FedgeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // The controller: sessions, rounds, the reducer, the model trail, the combiner registry, REST and gRPC.
+        .target(
+            name: "FedgeController",
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeStore", "FedgeServerKit",
+                "FedgeAPIModels",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .executableTarget(
+            name: "FedgeControllerCLI",
+            dependencies: [
+                "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/fedge-controller",
+            swiftSettings: fedgeSwiftSettings
+        ),
         // The operator CLI, `fedge`.
         .executableTarget(
             name: "FedgeCLI",
@@ -126,6 +178,8 @@ let package = Package(
                 "FedgeCore",
                 "FedgeTensor",
                 "FedgeAggregation",
+                "FedgeAPIModels",
+                "FedgeAPIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/fedge",
@@ -139,7 +193,7 @@ let package = Package(
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings
         ),
-        .testTarget(name: "FedgeCoreTests", dependencies: ["FedgeCore"], swiftSettings: fedgeSwiftSettings),
+        .testTarget(name: "FedgeCoreTests", dependencies: ["FedgeCore", "FedgeTestSupport"], swiftSettings: fedgeSwiftSettings),
         .testTarget(
             name: "FedgeTensorTests",
             dependencies: ["FedgeTensor", "FedgeTestSupport"],
@@ -175,6 +229,16 @@ let package = Package(
         .testTarget(
             name: "FedgeStoreTests",
             dependencies: ["FedgeStore", "FedgeCore", "FedgeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeControllerTests",
+            dependencies: [
+                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels", "FedgeAPIClient",
+                "FedgeServerKit", "FedgeAggregation", "FedgeTensor", "FedgeCore", "FedgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

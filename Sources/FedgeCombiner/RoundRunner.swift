@@ -105,10 +105,17 @@ package actor RoundRunner {
 
         let deadline = plan.deadline
         await withTaskGroup(of: Void.self) { group in
+            // Ends the wait at the deadline, or cancels the round when the caller is cancelled (after the round
+            // closed, the cancellation below is a no-op).
             group.addTask {
-                let wait = deadline.timeIntervalSinceNow
-                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-                if !Task.isCancelled { await self.deadlinePassed() }
+                do {
+                    let wait = deadline.timeIntervalSinceNow
+                    if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                    try Task.checkCancellation()
+                    await self.deadlinePassed()
+                } catch {
+                    await self.cancel(session: plan.session, round: plan.round, reason: "the combiner stopped the round")
+                }
             }
             await self.waitForClose()
             group.cancelAll()
@@ -259,6 +266,33 @@ package actor RoundRunner {
         let decision = round.machine.taskFailed(taskID: taskID)
         self.open = round
         self.act(on: decision)
+    }
+
+    /// Closes the open round, if it is `session`/`round` (any round when `nil`), as failed; `execute` then returns.
+    package func cancel(session: String? = nil, round: Int? = nil, reason: String) {
+        guard var open = self.open, open.machine.closed == nil else { return }
+        if let session, open.plan.session != session { return }
+        if let round, open.plan.round != round { return }
+        let decision = open.machine.cancel(reason: reason)
+        self.open = open
+        self.logger.notice("Round cancelled", metadata: ["fedge.session": "\(open.plan.session)", "fedge.round": "\(open.plan.round)", "fedge.reason": "\(reason)"])
+        self.act(on: decision)
+    }
+
+    /// Where the open round stands, for status pages.
+    package struct Progress: Sendable, Hashable {
+        package var plan: RoundPlan
+        package var selected: Int
+        package var received: Int
+        package var failed: Int
+        package var refused: Int
+    }
+
+    /// The open round's progress, or `nil` between rounds.
+    package func progress() -> Progress? {
+        guard let open = self.open else { return nil }
+        return Progress(plan: open.plan, selected: open.machine.selected, received: open.machine.received,
+                        failed: open.machine.failed, refused: open.refused.values.reduce(0, +))
     }
 
     private func deadlinePassed() {

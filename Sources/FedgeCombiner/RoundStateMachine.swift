@@ -102,6 +102,14 @@ package struct RoundStateMachine: Sendable {
         return decision
     }
 
+    /// The round was cancelled (by the controller, or because the combiner lost it): it closes as failed.
+    package mutating func cancel(reason: String) -> Decision {
+        if let closed { return closed }
+        let decision = Decision.close(succeeded: false, reason: "cancelled: \(reason)")
+        self.closed = decision
+        return decision
+    }
+
     /// Tasks still expected (assigned or uploading).
     package var outstanding: [String] {
         self.tasks.filter { $0.value.phase == .assigned || $0.value.phase == .uploading }.map(\.key)

@@ -1,3 +1,4 @@
+package import FedgeCore
 package import FedgeRPC
 package import Foundation
 

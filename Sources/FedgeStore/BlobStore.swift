@@ -69,13 +69,24 @@ package struct BlobStore: Sendable {
             throw BlobError(description: "cannot sync the blob: \(String(cString: strerror(errno)))")
         }
         close(output)
-        let id = ModelID(digestBytes: hasher.finalize())
+        committed = true
+        return try self.adopt(temporary, as: ModelID(digestBytes: hasher.finalize()))
+    }
+
+    /// A fresh path inside the store for a writer to fill (then `adopt` it, or remove it).
+    package func incomingPath() -> String {
+        self.root.appendingPathComponent(".incoming-\(UUID().uuidString)").path
+    }
+
+    /// Moves a complete, synced file at `temporary` (made at `incomingPath()`) to its place as blob `id`.
+    @discardableResult
+    package func adopt(_ temporary: String, as id: ModelID) throws -> ModelID {
         let destination = self.path(for: id)
         try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard rename(temporary, destination) == 0 else {
+            unlink(temporary)
             throw BlobError(description: "cannot move the blob into place: \(String(cString: strerror(errno)))")
         }
-        committed = true
         let directory = open((destination as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 {
             _ = fsync(directory)

@@ -119,6 +119,32 @@ extension FedgeDatabase {
                     """)
             }
         }
+        // The controller's orchestration: why sessions ended, each round's targets, refusals per combiner.
+        migrator.registerMigration("0002-orchestration") { db in
+            try db.alter(table: "session") { t in
+                t.add(column: "reason", .text)
+                t.add(column: "updatedAt", .datetime)
+            }
+            try db.alter(table: "round") { t in
+                t.add(column: "deadline", .datetime)
+                t.add(column: "expected", .integer).notNull().defaults(to: 0)
+                t.add(column: "minimum", .integer).notNull().defaults(to: 1)
+                t.add(column: "received", .integer).notNull().defaults(to: 0)
+            }
+            try db.alter(table: "roundParticipation") { t in
+                t.add(column: "refused", .integer).notNull().defaults(to: 0)
+            }
+            try db.alter(table: "package") { t in
+                t.add(column: "size", .integer).notNull().defaults(to: 0)
+            }
+            try db.alter(table: "client") { t in
+                t.add(column: "telemetry", .text)
+            }
+            try db.create(index: "round_status", on: "round", columns: ["status"])
+            try db.create(index: "session_status", on: "session", columns: ["status"])
+            try db.create(index: "validation_model", on: "validation", columns: ["model"])
+            try db.create(index: "metric_session", on: "metric", columns: ["session", "round"])
+        }
         return migrator
     }
 }

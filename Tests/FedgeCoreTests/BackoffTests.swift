@@ -1,4 +1,4 @@
-import FedgeEdge
+import FedgeCore
 import FedgeTestSupport
 import Testing
 

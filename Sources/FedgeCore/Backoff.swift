@@ -1,4 +1,3 @@
-import FedgeCore
 /// Exponential backoff with full jitter, as a value: `next()` gives the wait before the next attempt.
 package struct Backoff: Sendable {
     package var initial: Duration

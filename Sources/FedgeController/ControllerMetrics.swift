@@ -1,0 +1,65 @@
+import Foundation
+package import Prometheus
+
+/// The controller's Prometheus metrics, served at `/metrics`.
+package final class ControllerMetrics: Sendable {
+    package let registry = PrometheusCollectorRegistry()
+
+    private let sessionsStarted: Counter
+    private let roundsCommitted: Counter
+    private let roundsFailed: Counter
+    private let roundDuration: DurationHistogram
+    private let updatesAccepted: Counter
+    private let bytesReceived: Counter
+    private let bytesSent: Counter
+
+    package init() {
+        self.sessionsStarted = self.registry.makeCounter(name: "fedge_sessions_started_total", help: "Sessions that began training.")
+        self.roundsCommitted = self.registry.makeCounter(name: "fedge_rounds_total", labels: [("outcome", "committed")], help: "Rounds by outcome.")
+        self.roundsFailed = self.registry.makeCounter(name: "fedge_rounds_total", labels: [("outcome", "failed")], help: "Rounds by outcome.")
+        self.roundDuration = self.registry.makeDurationHistogram(
+            name: "fedge_round_duration_seconds",
+            buckets: [.seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(180), .seconds(600), .seconds(1800)],
+            help: "From plan to commit."
+        )
+        self.updatesAccepted = self.registry.makeCounter(name: "fedge_updates_accepted_total", help: "Client updates in committed partials.")
+        self.bytesReceived = self.registry.makeCounter(name: "fedge_bytes_received_total", help: "Bytes of partials and models uploaded to the controller.")
+        self.bytesSent = self.registry.makeCounter(name: "fedge_bytes_sent_total", help: "Bytes of models the controller sent to combiners.")
+    }
+
+    package func sessionStarted() { self.sessionsStarted.increment() }
+
+    package func roundEnded(committed: Bool, duration: Duration, updates: Int) {
+        (committed ? self.roundsCommitted : self.roundsFailed).increment()
+        self.roundDuration.record(duration)
+        if committed { self.updatesAccepted.increment(by: Int64(updates)) }
+    }
+
+    package func refused(_ reason: String, count: Int) {
+        guard count > 0 else { return }
+        self.registry.makeCounter(name: "fedge_updates_refused_total", labels: [("reason", reason)], help: "Client updates refused, by reason.")
+            .increment(by: Int64(count))
+    }
+
+    package func received(bytes: UInt64) { self.bytesReceived.increment(by: Int64(bytes)) }
+    package func sent(bytes: UInt64) { self.bytesSent.increment(by: Int64(bytes)) }
+
+    /// Sets the live gauges: clients online per combiner, sessions by status.
+    package func setGauges(clientsOnline: [String: Int], sessions: [String: Int]) {
+        for (combiner, count) in clientsOnline {
+            self.registry.makeGauge(name: "fedge_clients_online", labels: [("combiner", combiner)], help: "Clients online, per combiner.")
+                .set(to: Double(count))
+        }
+        for (status, count) in sessions {
+            self.registry.makeGauge(name: "fedge_sessions", labels: [("status", status)], help: "Sessions, by status.")
+                .set(to: Double(count))
+        }
+    }
+
+    /// The metrics in Prometheus text format.
+    package func render() -> String {
+        var buffer: [UInt8] = []
+        self.registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

@@ -1,0 +1,415 @@
+import FedgeAggregation
+package import FedgeAPIModels
+import FedgeServerKit
+package import FedgeCore
+package import FedgeStore
+import FedgeTensor
+package import Foundation
+package import Logging
+
+/// Runs sessions, one at a time, in the order they were created; each round: plan → push to combiners →
+/// collect partials → reduce and take the server step → commit to the model trail → validate → events.
+///
+/// Everything it decides is written to the database before it acts on it, so a controller killed at any moment
+/// restarts where it was: the interrupted session resumes at the round after its last committed model.
+package actor Orchestrator {
+    private let database: FedgeDatabase
+    private let blobs: BlobStore
+    private let hub: CombinerHub
+    private let journal: Journal
+    private let metrics: ControllerMetrics
+    private let settings: Settings
+    private let logger: Logger
+    /// Wakes the scheduling loop when a session is created or resumed.
+    private let wakeUps: AsyncStream<Void>.Continuation
+    private nonisolated let wakeUpStream: AsyncStream<Void>
+    /// Set while a session trains: its id and how to stop it.
+    private var running: (id: String, stop: AsyncStream<String>.Continuation)?
+
+    /// Timing knobs, shortened by tests.
+    package struct Settings: Sendable {
+        /// How long after a round's deadline combiners may still deliver their partials.
+        package var uploadGrace: Duration = .seconds(60)
+        /// How often to look for combiners with clients while none has any.
+        package var idlePoll: Duration = .seconds(1)
+        package var partialsDirectory: URL
+
+        package init(partialsDirectory: URL) { self.partialsDirectory = partialsDirectory }
+    }
+
+    package init(database: FedgeDatabase, blobs: BlobStore, hub: CombinerHub, journal: Journal, metrics: ControllerMetrics,
+                 settings: Settings, logger: Logger) {
+        self.database = database
+        self.blobs = blobs
+        self.hub = hub
+        self.journal = journal
+        self.metrics = metrics
+        self.settings = settings
+        self.logger = logger
+        (self.wakeUpStream, self.wakeUps) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: Operator actions
+
+    /// Validates `config`, resolves its model and queues a new session.
+    package func createSession(_ config: SessionConfig, actor: String) async throws -> SessionRecord {
+        var config = config
+        try config.check()
+        if config.model == nil {
+            guard let active = try self.database.activeModel() else {
+                throw APIError(.conflict, "There is no active model to start from: upload a seed with `fedge model upload FILE --activate`, or give model_id.")
+            }
+            config.model = active
+        }
+        guard let model = config.model, try self.database.model(model) != nil else {
+            throw APIError(.notFound, "Model \(config.model?.shortPrefix ?? "") is not in the model trail; `fedge model list` shows the models.")
+        }
+        let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
+        let record = SessionRecord(
+            id: id, config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: SessionStatus.queued.rawValue,
+            createdAt: Date(), seedModel: model.hex
+        )
+        try self.database.insertSession(record)
+        await self.journal.record(kind: "session.created", actor: actor, subject: id,
+                                  message: "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)")
+        self.wakeUps.yield()
+        return record
+    }
+
+    /// Stops a queued or running session; the round in flight is cancelled on every combiner.
+    package func stopSession(_ id: String, actor: String) async throws -> SessionRecord {
+        guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
+        guard let status = SessionStatus(rawValue: session.status), status.isLive else {
+            throw APIError(.conflict, "Session \(id) is \(session.status) already; only a queued or running session can be stopped.")
+        }
+        try self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
+        if let running = self.running, running.id == id { running.stop.yield(id) }
+        await self.journal.record(kind: "session.stopped", actor: actor, subject: id, message: "Session \(id) stopped by \(actor)")
+        return try self.database.session(id) ?? session
+    }
+
+    /// Queues a stopped or failed session again; it resumes at the round after its last one.
+    package func resumeSession(_ id: String, actor: String) async throws -> SessionRecord {
+        guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
+        guard let status = SessionStatus(rawValue: session.status), status == .stopped || status == .failed else {
+            throw APIError(.conflict, "Session \(id) is \(session.status); only a stopped or failed session can be started again.")
+        }
+        let config = try Self.decodeConfig(session)
+        let done = try self.database.rounds(ofSession: id).filter { $0.status != RoundStatus.running.rawValue }.count
+        guard done < config.rounds else {
+            throw APIError(.conflict, "Session \(id) has run all its \(config.rounds) rounds; create a new session to train further.")
+        }
+        try self.database.setSessionStatus(id, .queued, reason: nil)
+        await self.journal.record(kind: "session.resumed", actor: actor, subject: id, message: "Session \(id) queued again by \(actor)")
+        self.wakeUps.yield()
+        return try self.database.session(id) ?? session
+    }
+
+    static func noSuchSession(_ id: String) -> APIError {
+        APIError(.notFound, "No session has id '\(id)'; `fedge session list` shows them.")
+    }
+
+    static func decodeConfig(_ session: SessionRecord) throws -> SessionConfig {
+        try JSONDecoder().decode(SessionConfig.self, from: Data(session.config.utf8))
+    }
+
+    // MARK: The scheduling loop
+
+    /// Trains sessions as they come, until cancelled.
+    package func run() async throws {
+        while !Task.isCancelled {
+            if let next = try self.database.nextSession() {
+                await self.train(next)
+                continue
+            }
+            let wakeUps = self.wakeUpStream
+            // Either a wake-up or a periodic re-check (a session queued by another path, or after an error).
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var iterator = wakeUps.makeAsyncIterator()
+                    _ = await iterator.next()
+                }
+                group.addTask { try? await Task.sleep(for: .seconds(5)) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Trains one session until its last round, a stop, or cancellation of the controller.
+    private func train(_ session: SessionRecord) async {
+        let (stops, stop) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+        self.running = (session.id, stop)
+        defer { self.running = nil }
+        let resumed = session.status == SessionStatus.running.rawValue
+        do {
+            try self.database.setSessionStatus(session.id, .running)
+            if resumed {
+                await self.journal.record(kind: "session.resumed", actor: "controller", subject: session.id,
+                                          message: "Session \(session.id) resumes after a restart")
+            } else {
+                self.metrics.sessionStarted()
+                await self.journal.record(kind: "session.started", actor: "controller", subject: session.id, message: "Session \(session.id) started")
+            }
+            let finished: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { try await self.rounds(of: session) ; return true }
+                group.addTask {
+                    for await _ in stops { return false }
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            if finished {
+                try self.database.setSessionStatus(session.id, .finished)
+                await self.journal.record(kind: "session.finished", actor: "controller", subject: session.id, message: "Session \(session.id) finished")
+            }
+        } catch is CancellationError {
+            // The controller is shutting down: the session stays `running` and resumes on the next start.
+        } catch {
+            self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
+            try? self.database.setSessionStatus(session.id, .failed, reason: "\(error)")
+            await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id, message: "Session \(session.id) failed: \(error)")
+        }
+    }
+
+    /// Runs the session's remaining rounds.
+    private func rounds(of session: SessionRecord) async throws {
+        let config = try Self.decodeConfig(session)
+        let aggregator = try config.aggregatorConfig()
+        let history = try self.database.rounds(ofSession: session.id)
+        let committed = history.filter { $0.status == RoundStatus.committed.rawValue }.max { $0.number < $1.number }
+        var model = committed?.model.flatMap(ModelID.init(hex:)) ?? ModelID(hex: session.seedModel)!
+        var state: ServerOptimizerState? = nil
+        if let stateID = committed?.optimizerState.flatMap(ModelID.init(hex:)) {
+            let base = try SafetensorsFile(path: self.blobs.path(for: model))
+            state = try ServerOptimizerState(file: SafetensorsFile(path: self.blobs.path(for: stateID)), layout: ModelLayout(base))
+        }
+        let ended = history.filter { $0.status != RoundStatus.running.rawValue }.map(\.number).max() ?? 0
+        guard ended < config.rounds else { return }
+        for number in (ended + 1)...config.rounds {
+            try Task.checkCancellation()
+            let outcome = try await self.round(number, of: session, config: config, aggregator: aggregator, model: model, state: state)
+            if let (next, nextState) = outcome {
+                model = next
+                state = nextState
+            }
+        }
+    }
+
+    // MARK: One round
+
+    /// Runs training round `number` on `model`; returns the new model and optimizer state, or `nil` when the
+    /// round did not count (the next round starts from the same model).
+    private func round(
+        _ number: Int,
+        of session: SessionRecord,
+        config: SessionConfig,
+        aggregator: AggregatorConfig,
+        model: ModelID,
+        state: consuming ServerOptimizerState?
+    ) async throws -> (ModelID, ServerOptimizerState?)? {
+        let started = ContinuousClock.now
+        let startedAt = Date()
+        let deadline = startedAt.addingTimeInterval(config.roundTimeout)
+        let participants = try await self.waitForParticipants(until: deadline)
+        let plans = self.plans(for: participants, session: session.id, round: number, kind: .train, model: model, config: config, deadline: deadline)
+        var record = RoundRecord(
+            session: session.id, number: number, status: RoundStatus.running.rawValue, startedAt: startedAt, deadline: deadline,
+            minimum: config.clientsRequired
+        )
+        record.expected = plans.reduce(0) { total, entry in
+            let online = participants.first { $0.name == entry.key }?.online ?? 0
+            return total + (entry.value.quota == 0 ? online : min(entry.value.quota, online))
+        }
+        try self.database.startRound(record)
+        await self.journal.record(
+            kind: "round.started", actor: "controller", subject: "\(session.id)/\(number)",
+            message: "Round \(number) of \(session.id) started on \(plans.count) combiner(s), \(record.expected) client(s) asked, model \(model.shortPrefix)"
+        )
+
+        let outcomes = plans.isEmpty ? [:] : await self.hub.run(plans: plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
+        try Task.checkCancellation()
+        for (name, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+            try self.database.recordParticipation(ParticipationRecord(
+                session: session.id, round: number, combiner: name, selected: outcome.progress.selected,
+                received: outcome.updates, failed: outcome.progress.failed, refused: outcome.progress.refused, partial: outcome.partial?.hex
+            ))
+            self.metrics.refused("any", count: outcome.progress.refused)
+        }
+        let partials = outcomes.values.filter { $0.succeeded }.compactMap(\.partial)
+        let updates = outcomes.values.filter { $0.succeeded && $0.partial != nil }.reduce(0) { $0 + $1.updates }
+        record.received = updates
+        defer { self.removePartials(partials) }
+
+        guard updates >= config.clientsRequired, !partials.isEmpty else {
+            let reasons = outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }.joined(separator: "; ")
+            let reason = plans.isEmpty
+                ? "no combiner had an active client before the deadline"
+                : "\(updates) update(s) arrived; the round needs \(config.clientsRequired)" + (reasons.isEmpty ? "" : " (\(reasons))")
+            record.status = RoundStatus.failed.rawValue
+            record.reason = reason
+            record.endedAt = Date()
+            try self.database.updateRound(record)
+            self.metrics.roundEnded(committed: false, duration: ContinuousClock.now - started, updates: 0)
+            await self.journal.record(kind: "round.failed", actor: "controller", subject: "\(session.id)/\(number)", message: "Round \(number) of \(session.id) failed: \(reason)")
+            return nil
+        }
+
+        // Reduce: merge the partials one at a time (memory stays at two models), then the server step.
+        let base = try SafetensorsFile(path: self.blobs.path(for: model))
+        let layout = ModelLayout(base)
+        var total = try PartialAggregate(file: SafetensorsFile(path: self.partialPath(partials[0])), layout: layout)
+        for partial in partials.dropFirst() {
+            try total.merge(PartialAggregate(file: SafetensorsFile(path: self.partialPath(partial)), layout: layout))
+        }
+        let (next, newState) = try ServerUpdate.apply(aggregator, base: base, partials: [consume total], state: state)
+        let incoming = self.blobs.incomingPath()
+        let nextID: ModelID
+        do {
+            nextID = try SafetensorsWriter.write(next, to: incoming)
+            try self.blobs.adopt(incoming, as: nextID)
+        } catch {
+            try? FileManager.default.removeItem(atPath: incoming)
+            throw error
+        }
+        var stateID: ModelID? = nil
+        if let newState {
+            let statePath = self.blobs.incomingPath()
+            do {
+                let id = try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath)
+                stateID = try self.blobs.adopt(statePath, as: id)
+            } catch {
+                try? FileManager.default.removeItem(atPath: statePath)
+                throw error
+            }
+        }
+        record.status = RoundStatus.committed.rawValue
+        record.model = nextID.hex
+        record.optimizerState = stateID?.hex
+        record.endedAt = Date()
+        record.reason = "\(updates) update(s) from \(partials.count) combiner(s)"
+        let size = (try? FileManager.default.attributesOfItem(atPath: self.blobs.path(for: nextID))[.size] as? NSNumber)?.int64Value ?? 0
+        try self.database.commitRound(
+            record,
+            model: ModelRecord(id: nextID, parent: model, session: session.id, round: number, aggregator: aggregator.name.rawValue,
+                               size: size, totalWeight: next.totalWeight),
+            contributions: next.contributions
+        )
+        try self.database.setActiveModel(nextID)
+        let duration = ContinuousClock.now - started
+        self.metrics.roundEnded(committed: true, duration: duration, updates: updates)
+        try self.database.recordMetrics([
+            MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
+            MetricRecord(session: session.id, round: number, client: nil, name: "updates", value: Double(updates)),
+        ])
+        await self.journal.record(
+            kind: "round.committed", actor: "controller", subject: "\(session.id)/\(number)",
+            message: "Round \(number) of \(session.id) committed model \(nextID.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
+        )
+        if config.validate {
+            try await self.validate(nextID, session: session.id, round: number, config: config)
+        }
+        return (nextID, newState)
+    }
+
+    /// Asks clients to validate `model` and records their metrics, and their weighted mean for the round.
+    private func validate(_ model: ModelID, session: String, round: Int, config: SessionConfig) async throws {
+        let deadline = Date().addingTimeInterval(config.roundTimeout)
+        let participants = self.withClients(await self.hub.attachments())
+        guard !participants.isEmpty else { return }
+        let plans = self.plans(for: participants, session: session, round: round, kind: .validate, model: model, config: config, deadline: deadline)
+        let outcomes = await self.hub.run(plans: plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
+        try Task.checkCancellation()
+        let reports = outcomes.values.flatMap(\.validations).filter { $0.model == model }
+        var sums: [String: Double] = [:]
+        var weights: [String: Double] = [:]
+        for report in reports {
+            let metricsJSON = String(decoding: (try? JSONEncoder().encode(report.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+            try self.database.recordValidation(ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples))
+            let weight = report.numExamples > 0 ? report.numExamples : 1
+            for (name, value) in report.metrics where value.isFinite {
+                sums[name, default: 0] += value * weight
+                weights[name, default: 0] += weight
+            }
+        }
+        let means = sums.keys.sorted().map { MetricRecord(session: session, round: round, client: nil, name: $0, value: sums[$0]! / weights[$0]!) }
+        try self.database.recordMetrics(means)
+        let summary = means.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
+        await self.journal.record(
+            kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",
+            message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)" + (summary.isEmpty ? "" : ": \(summary)")
+        )
+    }
+
+    // MARK: Planning
+
+    /// A combiner that can take part, with its active clients.
+    struct Participant {
+        var name: String
+        var online: Int
+    }
+
+    private func withClients(_ attachments: [CombinerHub.Attachment]) -> [Participant] {
+        attachments.map { Participant(name: $0.name, online: $0.onlineClients) }.filter { $0.online > 0 }
+    }
+
+    /// Waits until some combiner has an active client, or `deadline`.
+    private func waitForParticipants(until deadline: Date) async throws -> [Participant] {
+        while true {
+            let participants = self.withClients(await self.hub.attachments())
+            if !participants.isEmpty || Date() >= deadline { return participants }
+            try await Task.sleep(for: self.settings.idlePoll)
+        }
+    }
+
+    /// One plan per participant: `requested_clients` and `buffer_size` split among combiners by their active
+    /// clients (largest remainder, so the parts add up); a combiner whose share is zero sits the round out.
+    func plans(for participants: [Participant], session: String, round: Int, kind: TaskKind, model: ModelID,
+               config: SessionConfig, deadline: Date) -> [String: RoundPlan] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: self.blobs.path(for: model))[.size] as? NSNumber)?.uint64Value ?? 0
+        let online = participants.map(\.online)
+        let quotas = config.requestedClients > 0 && kind == .train ? Self.split(config.requestedClients, by: online) : online.map { _ in 0 }
+        let share = quotas.enumerated().map { $0.element == 0 ? online[$0.offset] : $0.element }
+        let buffers = config.bufferSize > 0 && kind == .train ? Self.split(config.bufferSize, by: share) : share.map { _ in 0 }
+        var plans: [String: RoundPlan] = [:]
+        for (index, participant) in participants.enumerated() {
+            if config.requestedClients > 0 && kind == .train && quotas[index] == 0 { continue }
+            if config.bufferSize > 0 && kind == .train && buffers[index] == 0 { continue }
+            plans[participant.name] = RoundPlan(
+                session: session, round: round, kind: kind, model: model, modelSize: size, quota: quotas[index], deadline: deadline,
+                bufferSize: buffers[index], minUpdates: 1, clientSettingsJSON: config.clientSettingsJSON,
+                aggregator: config.aggregator, aggregatorParameters: config.aggregatorParams
+            )
+        }
+        return plans
+    }
+
+    /// Splits `total` in proportion to `weights` (largest remainder), never giving a part more than its weight.
+    static func split(_ total: Int, by weights: [Int]) -> [Int] {
+        let sum = weights.reduce(0, +)
+        guard sum > 0 else { return weights.map { _ in 0 } }
+        let target = min(total, sum)
+        var parts = weights.map { target * $0 / sum }
+        var remainders = weights.enumerated().map { (index: $0.offset, rest: target * $0.element % sum) }
+        remainders.sort { $0.rest != $1.rest ? $0.rest > $1.rest : $0.index < $1.index }
+        var left = target - parts.reduce(0, +)
+        for entry in remainders where left > 0 && parts[entry.index] < weights[entry.index] {
+            parts[entry.index] += 1
+            left -= 1
+        }
+        return parts
+    }
+
+    // MARK: Partials
+
+    /// Where partial aggregate `id` is kept until its round is reduced.
+    package nonisolated func partialPath(_ id: ModelID) -> String {
+        self.settings.partialsDirectory.appendingPathComponent("\(id.hex).safetensors").path
+    }
+
+    private func removePartials(_ ids: [ModelID]) {
+        for id in ids { try? FileManager.default.removeItem(atPath: self.partialPath(id)) }
+    }
+}

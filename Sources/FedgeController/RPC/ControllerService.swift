@@ -1,0 +1,158 @@
+import FedgeCore
+package import FedgeProto
+import FedgeRPC
+import FedgeStore
+import Foundation
+package import GRPCCore
+import Logging
+import SwiftProtobuf
+
+/// The gRPC face of the controller: combiners attach and move models and partials; clients ask where to go.
+/// A thin adapter from proto messages to the hub and the orchestrator.
+package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
+    let controller: Controller
+
+    package init(controller: Controller) { self.controller = controller }
+
+    package func attach(
+        request: RPCAsyncSequence<Fedge_V1_CombinerReport, any Error>,
+        response: RPCWriter<Fedge_V1_ControllerCommand>,
+        context: ServerContext
+    ) async throws {
+        let hub = self.controller.hub
+        var attached: (name: String, connection: UUID)? = nil
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await report in request {
+                    if let attached {
+                        await self.handle(report, from: attached.name, connection: attached.connection)
+                        continue
+                    }
+                    guard case .hello(let hello) = report.event, !hello.name.isEmpty, !hello.address.isEmpty else {
+                        throw RefusalError(.malformed, "the first message on Attach must be a hello with the combiner's name and address")
+                    }
+                    let (connection, commands) = await hub.attach(name: hello.name, address: hello.address)
+                    attached = (hello.name, connection)
+                    try await response.write(.with {
+                        $0.welcome = .with {
+                            $0.combinerID = hello.name
+                            $0.heartbeatMillis = UInt32(clamping: self.controller.configuration.heartbeatInterval.components.seconds * 1000)
+                        }
+                    })
+                    group.addTask {
+                        for await command in commands { try await response.write(command.proto) }
+                    }
+                }
+                group.cancelAll()
+            }
+        } catch {
+            if let attached { await hub.detach(name: attached.name, connection: attached.connection) }
+            throw error
+        }
+        if let attached { await hub.detach(name: attached.name, connection: attached.connection) }
+    }
+
+    private func handle(_ report: Fedge_V1_CombinerReport, from name: String, connection: UUID) async {
+        let hub = self.controller.hub
+        switch report.event {
+        case .heartbeat(let heartbeat):
+            let clients = heartbeat.clients.map { info in
+                CombinerClient(
+                    name: info.name.isEmpty ? info.clientID : info.name,
+                    liveness: ClientLiveness(info.liveness) ?? .offline,
+                    lastSeen: Date(unixMillis: info.lastSeenUnixMillis),
+                    tasksDone: Int(info.tasksDone), tasksFailed: Int(info.tasksFailed),
+                    telemetry: info.hasTelemetry ? Telemetry(info.telemetry) : nil
+                )
+            }
+            await hub.heartbeat(name: name, connection: connection, clients: clients)
+        case .progress(let progress):
+            let counts = RoundCounts(selected: Int(progress.selected), received: Int(progress.received),
+                                     refused: Int(progress.refused), failed: Int(progress.failed))
+            await hub.progress(name: name, session: progress.sessionID, round: Int(progress.round), counts: counts)
+            self.controller.journal.notice(
+                kind: "round.progress", subject: "\(progress.sessionID)/\(progress.round)",
+                message: "\(name): \(progress.received)/\(progress.selected) updates, \(progress.failed) failed, \(progress.refused) refused"
+            )
+        case .outcome(let outcome):
+            await hub.outcome(name: name, session: outcome.sessionID, round: Int(outcome.round), outcome: CombinerOutcome(
+                combiner: name, succeeded: outcome.succeeded, reason: outcome.reason,
+                partial: ModelID(hex: outcome.partialID), updates: Int(outcome.updates)
+            ))
+        case .validation(let validation):
+            guard let model = ModelID(hex: validation.modelID) else { return }
+            await hub.validation(name: name, session: validation.sessionID, round: Int(validation.round), report: ValidationReport(
+                client: validation.client, model: model, metrics: validation.report.metrics, numExamples: validation.report.numExamples
+            ))
+        case .hello:
+            self.controller.logger.warning("Second hello ignored", metadata: ["fedge.combiner": "\(name)"])
+        case nil:
+            break
+        }
+    }
+
+    package func downloadModel(
+        request: Fedge_V1_ModelRequest,
+        response: RPCWriter<Fedge_V1_ModelChunk>,
+        context: ServerContext
+    ) async throws {
+        guard let id = ModelID(hex: request.modelID), self.controller.blobs.contains(id) else {
+            throw RefusalError(.unknownModel, "the controller has no model '\(request.modelID)'")
+        }
+        let path = self.controller.blobs.path(for: id)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
+        let header = Fedge_V1_TransferHeader.with {
+            $0.modelID = id.hex
+            $0.size = size
+        }
+        try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_ModelChunk.self) { try await response.write($0) }
+        self.controller.metrics.sent(bytes: size)
+    }
+
+    package func uploadPartial(
+        request: RPCAsyncSequence<Fedge_V1_PartialChunk, any Error>,
+        context: ServerContext
+    ) async throws -> Fedge_V1_PartialReceipt {
+        let partials = self.controller.configuration.orchestration.partialsDirectory.path
+        let hub = self.controller.hub
+        let received = try await ChunkedTransfer.receive(
+            request,
+            spoolDirectory: partials,
+            maxBytes: UInt64.max,
+            declaredSize: { (header: Fedge_V1_PartialHeader) in header.size },
+            check: { header in
+                guard await hub.expects(name: header.combiner, session: header.sessionID, round: Int(header.round)) else {
+                    throw RefusalError(.staleRound, "round \(header.sessionID)/\(header.round) is not waiting for a partial from \(header.combiner)")
+                }
+            },
+            destination: { _, id in self.controller.orchestrator.partialPath(id) }
+        )
+        self.controller.metrics.received(bytes: received.size)
+        return .with { $0.partialID = received.id.hex }
+    }
+
+    package func assignCombiner(request: Fedge_V1_AssignRequest, context: ServerContext) async throws -> Fedge_V1_AssignResponse {
+        guard !request.clientName.isEmpty else {
+            throw RefusalError(.malformed, "AssignCombiner needs the client's name")
+        }
+        let preferred = request.preferredCombiner.isEmpty ? nil : request.preferredCombiner
+        guard let attachment = await self.controller.hub.assign(clientName: request.clientName, preferred: preferred) else {
+            throw RPCError(code: .unavailable, message: "no combiner is attached to the controller yet; the client will ask again")
+        }
+        return .with {
+            $0.combiner = attachment.name
+            $0.address = attachment.address
+        }
+    }
+}
+
+extension CombinerCommand {
+    var proto: Fedge_V1_ControllerCommand {
+        switch self {
+        case .plan(let plan):
+            .with { $0.plan = plan.proto }
+        case .cancel(let session, let round, let reason):
+            .with { $0.cancel = .with { $0.sessionID = session; $0.round = UInt32(clamping: round); $0.reason = reason } }
+        }
+    }
+}

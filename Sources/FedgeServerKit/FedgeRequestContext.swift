@@ -1,0 +1,32 @@
+import FedgeAPIModels
+package import Foundation
+package import Hummingbird
+
+/// The request context of Fedge's REST APIs: the API's JSON coding (snake_case, ISO 8601 with milliseconds).
+package struct FedgeRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    package var requestDecoder: JSONDecoder { API.makeDecoder() }
+    package var responseEncoder: JSONEncoder { API.makeEncoder() }
+}
+
+extension Request {
+    /// The query parameter `name` as an integer, or `defaultValue`; a non-number is a 400 that says so.
+    package func intQuery(_ name: String, default defaultValue: Int) throws(APIError) -> Int {
+        guard let text = self.uri.queryParameters[name[...]] else { return defaultValue }
+        guard let value = Int(String(text)) else {
+            throw APIError(.badRequest, "Query parameter \(name)='\(text)' is not a whole number.")
+        }
+        return value
+    }
+
+    /// The query parameter `name`, if given and not empty.
+    package func query(_ name: String) -> String? {
+        guard let text = self.uri.queryParameters[name[...]], !text.isEmpty else { return nil }
+        return String(text)
+    }
+}

@@ -1,0 +1,20 @@
+package import Logging
+import Synchronization
+
+/// Sets up swift-log once per process: human-readable lines on standard error at `level`.
+package enum LoggingBootstrap {
+    private static let done = Mutex(false)
+
+    package static func bootstrap(level: Logger.Level) {
+        let first = Self.done.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package import FedgeCore
+package import Foundation
+package import GRDB
+
+/// A filter and page for list queries.
+package struct ListQuery: Sendable, Hashable {
+    package var limit: Int = 50
+    package var offset: Int = 0
+    /// column → value equality filters (only columns the caller allows).
+    package var filters: [String: String] = [:]
+
+    package init(limit: Int = 50, offset: Int = 0, filters: [String: String] = [:]) {
+        self.limit = limit
+        self.offset = offset
+        self.filters = filters
+    }
+}
+
+extension FedgeDatabase {
+    // MARK: Combiners and clients
+
+    /// Records that combiner `name` is attached (creating it the first time).
+    package func combinerOnline(name: String, address: String, at date: Date = Date()) throws {
+        try self.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO combiner (name, address, status, firstSeen, lastSeen) VALUES (?, ?, 'online', ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET address = excluded.address, status = 'online', lastSeen = excluded.lastSeen
+                    """,
+                arguments: [name, address, date, date]
+            )
+        }
+    }
+
+    /// Marks combiner `name` offline, and its clients with it.
+    package func combinerOffline(name: String, at date: Date = Date()) throws {
+        try self.writer.write { db in
+            try db.execute(sql: "UPDATE combiner SET status = 'offline', lastSeen = ? WHERE name = ?", arguments: [date, name])
+            try db.execute(sql: "UPDATE client SET status = 'offline' WHERE combiner = ? AND status != 'offline'", arguments: [name])
+        }
+    }
+
+    /// Marks every combiner and client offline (at start-up, before any has attached again).
+    package func markEverythingOffline() throws {
+        try self.writer.write { db in
+            try db.execute(sql: "UPDATE combiner SET status = 'offline' WHERE status != 'offline'")
+            try db.execute(sql: "UPDATE client SET status = 'offline' WHERE status != 'offline'")
+        }
+    }
+
+    /// Records a combiner's report of its clients: new ones are added, known ones updated (a client that moved
+    /// to this combiner is re-homed).
+    package func recordClients(_ clients: [ClientRecord]) throws {
+        guard !clients.isEmpty else { return }
+        try self.writer.write { db in
+            for client in clients {
+                try db.execute(
+                    sql: """
+                        INSERT INTO client (name, combiner, status, firstSeen, lastSeen, tasksDone, tasksFailed, telemetry)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(name) DO UPDATE SET
+                          combiner = CASE WHEN excluded.status = 'offline' AND client.combiner != excluded.combiner
+                                          THEN client.combiner ELSE excluded.combiner END,
+                          status = CASE WHEN excluded.status = 'offline' AND client.combiner != excluded.combiner
+                                        THEN client.status ELSE excluded.status END,
+                          lastSeen = MAX(client.lastSeen, excluded.lastSeen),
+                          tasksDone = excluded.tasksDone, tasksFailed = excluded.tasksFailed,
+                          telemetry = COALESCE(excluded.telemetry, client.telemetry)
+                        """,
+                    arguments: [client.name, client.combiner, client.status, client.firstSeen, client.lastSeen,
+                                client.tasksDone, client.tasksFailed, client.telemetry]
+                )
+            }
+        }
+    }
+
+    package func combiners(_ query: ListQuery = ListQuery()) throws -> (items: [CombinerRecord], total: Int) {
+        try self.page(CombinerRecord.all(), query, allowed: ["status"], order: [Column("name")])
+    }
+
+    package func clients(_ query: ListQuery = ListQuery()) throws -> (items: [ClientRecord], total: Int) {
+        try self.page(ClientRecord.all(), query, allowed: ["status", "combiner"], order: [Column("name")])
+    }
+
+    /// Clients per combiner by status.
+    package func clientCounts() throws -> [String: [String: Int]] {
+        try self.writer.read { db in
+            var out: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT combiner, status, COUNT(*) AS n FROM client GROUP BY combiner, status") {
+                let combiner: String? = row["combiner"]
+                out[combiner ?? "", default: [:]][row["status"]] = row["n"]
+            }
+            return out
+        }
+    }
+
+    // MARK: Sessions
+
+    package func insertSession(_ session: SessionRecord) throws {
+        try self.writer.write { db in
+            guard try ModelRecord.fetchOne(db, key: session.seedModel) != nil else {
+                throw ModelTrailError.unknownModel(session.seedModel)
+            }
+            try session.insert(db)
+        }
+    }
+
+    package func session(_ id: String) throws -> SessionRecord? {
+        try self.writer.read { db in try SessionRecord.fetchOne(db, key: id) }
+    }
+
+    package func sessions(_ query: ListQuery = ListQuery()) throws -> (items: [SessionRecord], total: Int) {
+        try self.page(SessionRecord.all(), query, allowed: ["status"], order: [Column("createdAt").desc, Column("id")])
+    }
+
+    /// The session to train next: one that was running (interrupted by a restart) before the oldest queued one.
+    package func nextSession() throws -> SessionRecord? {
+        try self.writer.read { db in
+            try SessionRecord.fetchOne(db, sql: """
+                SELECT * FROM session WHERE status IN ('running', 'queued')
+                ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, createdAt, id LIMIT 1
+                """)
+        }
+    }
+
+    package func setSessionStatus(_ id: String, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) throws {
+        try self.writer.write { db in
+            try db.execute(sql: "UPDATE session SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
+                           arguments: [status.rawValue, reason, date, id])
+        }
+    }
+
+    // MARK: Rounds
+
+    /// Starts round `round` (or restarts one a crash interrupted).
+    package func startRound(_ round: RoundRecord) throws {
+        try self.writer.write { db in
+            try round.upsert(db)
+            try db.execute(sql: "DELETE FROM roundParticipation WHERE session = ? AND round = ?", arguments: [round.session, round.number])
+        }
+    }
+
+    package func updateRound(_ round: RoundRecord) throws {
+        try self.writer.write { db in try round.update(db) }
+    }
+
+    package func round(session: String, number: Int) throws -> RoundRecord? {
+        try self.writer.read { db in try RoundRecord.fetchOne(db, key: ["session": session, "number": number]) }
+    }
+
+    package func rounds(_ query: ListQuery = ListQuery()) throws -> (items: [RoundRecord], total: Int) {
+        try self.page(RoundRecord.all(), query, allowed: ["session", "status"], order: [Column("startedAt").desc, Column("number").desc])
+    }
+
+    /// The rounds of a session, first to last.
+    package func rounds(ofSession session: String) throws -> [RoundRecord] {
+        try self.writer.read { db in
+            try RoundRecord.filter(Column("session") == session).order(Column("number")).fetchAll(db)
+        }
+    }
+
+    /// Commits a round in one transaction: the model and its contributions join the trail, the round records them.
+    package func commitRound(_ round: RoundRecord, model: ModelRecord, contributions: [Contribution]) throws {
+        try self.writer.write { db in
+            if try ModelRecord.fetchOne(db, key: model.id) == nil {
+                if let parent = model.parent, try ModelRecord.fetchOne(db, key: parent) == nil {
+                    throw ModelTrailError.unknownParent(parent)
+                }
+                try model.insert(db)
+                for contribution in contributions {
+                    try ContributionRecord(model: ModelID(hex: model.id)!, contribution).insert(db)
+                }
+            }
+            try round.update(db)
+        }
+    }
+
+    package func recordParticipation(_ participation: ParticipationRecord) throws {
+        try self.writer.write { db in try participation.upsert(db) }
+    }
+
+    package func participation(session: String, round: Int) throws -> [ParticipationRecord] {
+        try self.writer.read { db in
+            try ParticipationRecord.filter(Column("session") == session && Column("round") == round).order(Column("combiner")).fetchAll(db)
+        }
+    }
+
+    // MARK: Validations and metrics
+
+    package func recordValidation(_ validation: ValidationRecord) throws {
+        try self.writer.write { db in
+            var validation = validation
+            try validation.insert(db)
+        }
+    }
+
+    package func validations(_ query: ListQuery = ListQuery()) throws -> (items: [ValidationRecord], total: Int) {
+        try self.page(ValidationRecord.all(), query, allowed: ["model", "client"], order: [Column("id").desc])
+    }
+
+    /// The validations of model `id`.
+    package func validations(of id: String) throws -> [ValidationRecord] {
+        try self.writer.read { db in try ValidationRecord.filter(Column("model") == id).order(Column("client")).fetchAll(db) }
+    }
+
+    package func recordMetrics(_ metrics: [MetricRecord]) throws {
+        try self.writer.write { db in
+            for var metric in metrics { try metric.insert(db) }
+        }
+    }
+
+    package func metrics(_ query: ListQuery = ListQuery()) throws -> (items: [MetricRecord], total: Int) {
+        try self.page(MetricRecord.all(), query, allowed: ["session", "round", "client", "name"], order: [Column("id").desc])
+    }
+
+    // MARK: Packages
+
+    package func insertPackage(_ package: PackageRecord) throws {
+        try self.writer.write { db in try package.upsert(db) }
+    }
+
+    package func packages(_ query: ListQuery = ListQuery()) throws -> (items: [PackageRecord], total: Int) {
+        try self.page(PackageRecord.all(), query, allowed: ["name"], order: [Column("createdAt").desc])
+    }
+
+    // MARK: Pages
+
+    /// The number of models in the trail.
+    package func modelCount() throws -> Int {
+        try self.writer.read { db in try ModelRecord.fetchCount(db) }
+    }
+
+    package func eventCount() throws -> Int {
+        try self.writer.read { db in try EventRecord.fetchCount(db) }
+    }
+
+    private func page<Record: FetchableRecord & TableRecord>(
+        _ request: QueryInterfaceRequest<Record>,
+        _ query: ListQuery,
+        allowed: Set<String>,
+        order: [any SQLOrderingTerm]
+    ) throws -> (items: [Record], total: Int) {
+        var request = request
+        for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) where allowed.contains(column) {
+            request = request.filter(Column(column) == value)
+        }
+        let filtered = request
+        return try self.writer.read { db in
+            let total = try filtered.fetchCount(db)
+            let items = try filtered.order(order).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
+            return (items, total)
+        }
+    }
+}
