@@ -1,5 +1,7 @@
 import FedgeProto
 import FedgeRPC
+import FedgeCore
+import SwiftProtobuf
 import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -24,9 +26,25 @@ package struct EdgeClient: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the calling task is cancelled, dialling the configured combiner over HTTP/2.
+    /// Runs until the calling task is cancelled, dialling the configured combiner over HTTP/2 — or, with a
+    /// controller configured, the combiner the controller assigns, asked again before every connection (so a
+    /// client whose combiner went away moves to another).
     package func run() async throws {
         let configuration = self.configuration
+        if let controller = configuration.controller {
+            let interceptors: [any ClientInterceptor] = configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+            try await self.reconnecting { onWelcome in
+                let combiner = try await self.assignment(from: controller, interceptors: interceptors)
+                try await withGRPCClient(
+                    transport: try HTTP2ClientTransport.Posix(target: combiner.target, transportSecurity: configuration.security.client()),
+                    interceptors: interceptors
+                ) { client in
+                    try await self.session(over: client, onWelcome: onWelcome)
+                    client.beginGracefulShutdown()
+                }
+            }
+            return
+        }
         try await self.run {
             try HTTP2ClientTransport.Posix(
                 target: configuration.combiner.target,
@@ -66,6 +84,28 @@ package struct EdgeClient: Sendable {
             logger: self.logger
         )
         try await session.run(onWelcome: onWelcome)
+    }
+
+    /// Asks the controller which combiner to connect to.
+    private func assignment(from controller: FedgeRPC.Endpoint, interceptors: [any ClientInterceptor]) async throws -> FedgeRPC.Endpoint {
+        let configuration = self.configuration
+        let response = try await withGRPCClient(
+            transport: try HTTP2ClientTransport.Posix(target: controller.target, transportSecurity: configuration.security.client()),
+            interceptors: interceptors
+        ) { client in
+            try await Fedge_V1_Controller.Client(wrapping: client).assignCombiner(
+                .with {
+                    $0.clientName = configuration.name
+                    $0.preferredCombiner = configuration.preferredCombiner ?? ""
+                },
+                options: EdgeSession<HTTP2ClientTransport.Posix>.callOptions
+            )
+        }
+        guard let endpoint = FedgeRPC.Endpoint(response.address) else {
+            throw RefusalError(.malformed, "the controller assigned combiner \(response.combiner) at '\(response.address)', which is not HOST:PORT")
+        }
+        self.logger.info("Controller assigned a combiner", metadata: ["fedge.combiner": "\(response.combiner)", "fedge.address": "\(response.address)"])
+        return endpoint
     }
 
     /// Runs the trainer's startup, then `connect` again and again with backoff until cancelled.

@@ -6,8 +6,12 @@ package import Foundation
 package struct EdgeConfiguration: Sendable {
     /// The name the client announces; combiners and operators know it by this.
     package var name: String
-    /// The combiner to dial.
+    /// The combiner to dial (when no controller assigns one).
     package var combiner: Endpoint
+    /// The controller to ask for a combiner before each connection; when set, `combiner` is not used.
+    package var controller: Endpoint?
+    /// The combiner to ask the controller for, when it is attached.
+    package var preferredCombiner: String?
     package var security: TransportSecurity
     /// A bearer token sent with every call, when the deployment uses them.
     package var token: String?
