@@ -111,6 +111,8 @@ let package = Package(
                 "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/fedge-combiner",
             swiftSettings: fedgeSwiftSettings
@@ -164,10 +166,12 @@ let package = Package(
         .executableTarget(
             name: "FedgeControllerCLI",
             dependencies: [
-                "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore",
+                "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore", "FedgeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ] + grpc,
             path: "Sources/fedge-controller",
             swiftSettings: fedgeSwiftSettings
         ),

@@ -1,5 +1,5 @@
 import FedgeAPIModels
-package import FedgeCore
+import FedgeCore
 package import FedgeRPC
 package import FedgeServerKit
 package import FedgeStore

@@ -1,5 +1,5 @@
 import FedgeAggregation
-package import FedgeAPIModels
+import FedgeAPIModels
 import FedgeServerKit
 package import FedgeCore
 package import FedgeStore

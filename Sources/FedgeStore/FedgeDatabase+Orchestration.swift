@@ -252,3 +252,57 @@ extension FedgeDatabase {
         }
     }
 }
+
+extension FedgeDatabase {
+    /// Events, newest first, optionally of one kind.
+    package func events(_ query: ListQuery) throws -> (items: [EventRecord], total: Int) {
+        var request = EventRecord.all()
+        if let kind = query.filters["kind"] { request = request.filter(Column("kind") == kind) }
+        if let subject = query.filters["subject"] { request = request.filter(Column("subject") == subject) }
+        let filtered = request
+        return try self.writer.read { db in
+            let total = try filtered.fetchCount(db)
+            let items = try filtered.order(Column("id").desc).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
+            return (items, total)
+        }
+    }
+
+    /// Events stored after event `id`, oldest first (for a live stream that resumes where it left off).
+    package func events(after id: Int64, limit: Int = 1000) throws -> [EventRecord] {
+        try self.writer.read { db in
+            try EventRecord.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The models whose id starts with `prefix` (at most `limit`).
+    package func models(withPrefix prefix: String, limit: Int = 2) throws -> [ModelRecord] {
+        let pattern = prefix.lowercased().filter { $0.isHexDigit }
+        guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
+        return try self.writer.read { db in
+            try ModelRecord.filter(Column("id").like("\(pattern)%")).order(Column("id")).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Models of one session, newest first.
+    package func models(_ query: ListQuery) throws -> (items: [ModelRecord], total: Int) {
+        var request = ModelRecord.all()
+        if let session = query.filters["session"] { request = request.filter(Column("session") == session) }
+        let filtered = request
+        return try self.writer.read { db in
+            let total = try filtered.fetchCount(db)
+            let items = try filtered.order(Column("createdAt").desc, Column("id")).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
+            return (items, total)
+        }
+    }
+
+    /// Round-level metrics of model `id`'s round (validation means), by name.
+    package func roundMetrics(session: String, round: Int) throws -> [String: Double] {
+        try self.writer.read { db in
+            var out: [String: Double] = [:]
+            for metric in try MetricRecord.filter(Column("session") == session && Column("round") == round && Column("client") == nil).fetchAll(db) {
+                out[metric.name] = metric.value
+            }
+            return out
+        }
+    }
+}

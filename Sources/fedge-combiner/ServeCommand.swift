@@ -4,14 +4,17 @@ import FedgeCore
 import FedgeRPC
 import Foundation
 import Logging
+import FedgeServerKit
+import ServiceLifecycle
 
 /// `fedge-combiner serve`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve clients until stopped (Ctrl-C); with --plan, run a local session.",
+        abstract: "Serve clients until stopped (Ctrl-C); with --controller, take rounds from the controller; with --plan, run a local session.",
         discussion: """
-            Until a controller drives it, a combiner runs sessions from a plan file: \
+            With --controller HOST:PORT the combiner dials the controller, tells it where clients reach it \
+            (--advertise) and runs the rounds it plans. Without a controller it can run a session from a plan file: \
             {"model": "seed.safetensors", "rounds": 3, "aggregator": "fedavg", "round_timeout": 60, \
             "clients_required": 2, "wait_for_clients": 2, "client_settings": {"epochs": 1}, "output": "models"}. \
             It waits for the clients, runs the rounds and writes each round's model.
@@ -33,8 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Exit once the --plan session has finished.")
     var exitWhenDone = false
 
-    @Option(help: "The controller to attach to (not available yet: use --plan).")
+    @Option(help: "The controller to attach to, as HOST:PORT (its gRPC port, 7701 by default).")
     var controller: String?
+
+    @Option(help: "Where clients reach this combiner, as the controller should tell them (default: --listen, with this host's name for 0.0.0.0).")
+    var advertise: String?
+
+    @Option(help: "The control socket (default: $FEDGE_HOME/run/combiner-NAME.sock; 'none' for none).")
+    var socket: String?
 
     @Option(help: "Seconds of silence after which a client is stale (no new tasks).")
     var activeWindow: Double = 15
@@ -62,7 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
-        if self.controller != nil { throw ValidationError("--controller is not available yet; run a local session with --plan FILE.") }
+        if let controller = self.controller, Endpoint(controller) == nil { throw ValidationError("--controller '\(controller)' is not HOST:PORT.") }
+        if self.controller != nil && self.plan != nil { throw ValidationError("Give --controller or --plan, not both: the controller plans the rounds.") }
+        if let advertise = self.advertise, Endpoint(advertise) == nil { throw ValidationError("--advertise '\(advertise)' is not HOST:PORT.") }
         if !self.insecure && (self.tlsCert == nil || self.tlsKey == nil) {
             throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
         }
@@ -82,9 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "fedge.combiner")
-        let fedgeHome = ProcessInfo.processInfo.environment["FEDGE_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/fedge").path
-        let home = URL(fileURLWithPath: self.home ?? "\(fedgeHome)/combiner-\(self.name)")
+        let fedgeHome = FedgeHome.fromEnvironment()
+        let home = URL(fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path)
         let security: TransportSecurity =
             self.insecure
             ? .insecure
@@ -102,9 +112,24 @@ struct ServeCommand: AsyncParsableCommand {
         let plan = try self.plan.map { try LocalPlan(contentsOf: URL(fileURLWithPath: $0)) }
         let exitWhenDone = self.exitWhenDone
         let transport = try combiner.makeTransport()
+        let events = CombinerEvents()
+        let link = self.controller.map { controller in
+            ControllerLink(
+                combiner: combiner, controller: Endpoint(controller)!, security: security.clientSide,
+                advertisedAddress: self.advertisedAddress(), logger: logger
+            )
+        }
+        let socket = self.socket ?? fedgeHome.combinerSocket(self.name)
+        let api = socket == "none" ? nil : try HTTPListener.controlSocket(path: socket).application(
+            name: "fedge-combiner",
+            router: CombinerAPI(combiner: combiner, link: link?.status, controller: self.controller, events: events).router(),
+            logger: logger
+        ) { address in logger.notice("Control socket listening", metadata: ["fedge.address": "\(address)"]) }
         try await withShutdownSignals {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await combiner.serve(transport: transport) }
+                if let link { group.addTask { try await link.run() } }
+                if let api { group.addTask { try await api.run() } }
                 if let plan {
                     group.addTask {
                         let outcome = try await LocalDriver(plan: plan, combiner: combiner, logger: logger).run()
@@ -119,6 +144,27 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 try await group.waitForAll()
             }
+        }
+    }
+}
+
+extension ServeCommand {
+    /// `--advertise`, or `--listen` with a wildcard host replaced by this host's name.
+    func advertisedAddress() -> String {
+        if let advertise = self.advertise { return advertise }
+        let listen = Endpoint(self.listen)!
+        let host = listen.host == "0.0.0.0" || listen.host == "::" ? ProcessInfo.processInfo.hostName : listen.host
+        return "\(Endpoint(host: host, port: listen.port))"
+    }
+}
+
+extension TransportSecurity {
+    /// The same files, used to dial out: the CA verifies the peer, the certificate and key identify this node.
+    var clientSide: TransportSecurity {
+        switch self {
+        case .insecure: .insecure
+        case .tls(let files):
+            .tls(.init(certificate: files.certificate, privateKey: files.privateKey, trustRoots: files.trustRoots, requireClientCertificates: false))
         }
     }
 }

@@ -8,9 +8,14 @@ struct Fedge: AsyncParsableCommand {
         abstract: "Operate a Fedge federated learning deployment.",
         discussion: """
             Fedge trains models across machines whose data never leaves them. This command is the operator's \
-            tool: it aggregates model files offline and measures the aggregation kernels; the controller, \
-            session and console commands join it as the platform grows.
+            tool: it starts and follows training sessions, inspects and verifies the model trail, lists the \
+            combiners and clients of a deployment, and follows its audit events, all through the controller's \
+            REST API (its control socket by default, or --url). It also aggregates model files offline and \
+            measures the aggregation kernels.
             """,
-        subcommands: [AggregateCommand.self, BenchCommand.self]
+        subcommands: [
+            SessionCommand.self, ModelCommand.self, RoundCommand.self, ClientCommand.self, CombinerCommand.self,
+            EventsCommand.self, AggregateCommand.self, BenchCommand.self,
+        ]
     )
 }

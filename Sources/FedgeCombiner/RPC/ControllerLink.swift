@@ -1,6 +1,6 @@
 import FedgeAggregation
 package import FedgeCore
-package import FedgeProto
+import FedgeProto
 package import FedgeRPC
 import FedgeTensor
 import Foundation

@@ -1,0 +1,103 @@
+import ArgumentParser
+import FedgeController
+import FedgeCore
+import FedgeRPC
+import FedgeServerKit
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `fedge-controller serve`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve combiners (gRPC), the REST API and the control socket until stopped (Ctrl-C or SIGTERM)."
+    )
+
+    @Option(help: "The state root (default: $FEDGE_HOME, else ~/.local/share/fedge).")
+    var home: String?
+
+    @Option(help: "Where combiners dial in (gRPC), as HOST:PORT.")
+    var listen: String = "0.0.0.0:7701"
+
+    @Option(help: "Where the REST API listens on TCP, as HOST:PORT ('none' for the control socket only).")
+    var listenAPI: String = "127.0.0.1:7700"
+
+    @Option(help: "The control socket (default: $FEDGE_HOME/run/controller.sock).")
+    var socket: String?
+
+    @Option(help: "File holding the REST API's bearer token (default: $FEDGE_HOME/controller/api-token, made by `init`).")
+    var tokenFile: String?
+
+    @Flag(help: "Serve gRPC without TLS and the TCP REST API without a token. For local development only.")
+    var insecure = false
+
+    @Option(help: "PEM certificate chain to present to combiners and clients.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA that combiner and client certificates must be signed by (with --require-client-certs).")
+    var tlsCa: String?
+
+    @Flag(help: "Refuse gRPC peers without a certificate signed by --tls-ca (mutual TLS).")
+    var requireClientCerts = false
+
+    @Option(help: "Seconds combiners may take past a round's deadline to deliver their partials.")
+    var uploadGrace: Double = 60
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
+        guard self.listenAPI == "none" || Endpoint(self.listenAPI) != nil else {
+            throw ValidationError("--listen-api '\(self.listenAPI)' is not HOST:PORT or 'none'.")
+        }
+        if !self.insecure && (self.tlsCert == nil || self.tlsKey == nil) {
+            throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
+        }
+        if self.requireClientCerts && self.tlsCa == nil { throw ValidationError("--require-client-certs needs --tls-ca.") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
+        guard self.uploadGrace >= 0 else { throw ValidationError("--upload-grace must be 0 or more seconds.") }
+    }
+
+    func run() async throws {
+        LoggingBootstrap.bootstrap(level: Logger.Level(rawValue: self.logLevel) ?? .info)
+        let logger = Logger(label: "fedge.controller")
+        let home = self.home.map { FedgeHome(root: URL(fileURLWithPath: $0)) } ?? FedgeHome.fromEnvironment()
+        let socket = self.socket ?? home.controllerSocket
+        var listeners: [HTTPListener] = [.controlSocket(path: socket)]
+        var token: String? = nil
+        if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
+            listeners.append(.tcp(host: endpoint.host, port: endpoint.port))
+            let tokenPath = self.tokenFile ?? home.controllerDirectory.appendingPathComponent("api-token").path
+            if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+                token = text
+            } else if !self.insecure {
+                throw ValidationError("The REST API on TCP needs a token: run `fedge-controller init` (it writes \(tokenPath)), give --token-file, use --listen-api none, or --insecure.")
+            }
+        }
+        let security: TransportSecurity =
+            self.insecure
+            ? .insecure
+            : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa, requireClientCertificates: self.requireClientCerts))
+        if self.insecure { logger.warning("TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")") }
+
+        var configuration = ControllerConfiguration(
+            directory: home.controllerDirectory, grpcListen: Endpoint(self.listen)!, grpcSecurity: security,
+            httpListeners: listeners, apiToken: token
+        )
+        configuration.orchestration.uploadGrace = .milliseconds(Int64(self.uploadGrace * 1000))
+        let controller = try Controller(configuration: configuration, logger: logger)
+        let services = try ControllerServices.make(controller: controller, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+}

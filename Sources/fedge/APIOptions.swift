@@ -1,0 +1,99 @@
+import ArgumentParser
+import FedgeAPIClient
+import FedgeAPIModels
+import Foundation
+
+/// Where the API commands find the controller, and how they print: shared by every command that talks to it.
+struct APIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The controller's control socket (default: $FEDGE_HOME/run/controller.sock).",
+        valueName: "path"
+    ))
+    var socket: String?
+
+    @Option(help: ArgumentHelp(
+        "The controller's REST URL, e.g. https://controller.example.org:8443, instead of the socket.",
+        valueName: "url"
+    ))
+    var url: String?
+
+    @Option(help: ArgumentHelp(
+        "The bearer token for --url (default: $FEDGE_TOKEN).",
+        valueName: "token"
+    ))
+    var token: String?
+
+    @Flag(help: "Print the API's JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        if self.socket != nil, self.url != nil {
+            throw ValidationError("Give either --socket or --url, not both.")
+        }
+        if let url = self.url {
+            do {
+                _ = try APIEndpoint.url(url)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    /// The endpoint the flags and environment name.
+    func endpoint(daemon: APIEndpoint.Daemon = .controller, defaultSocket: String? = nil) throws -> APIEndpoint {
+        let environment = ProcessInfo.processInfo.environment
+        let token = self.token ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let url = self.url {
+            do {
+                return try APIEndpoint.url(url, token: token, daemon: daemon)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        let socket = self.socket ?? defaultSocket ?? APIEndpoint.defaultControllerSocket(environment: environment)
+        return APIEndpoint.unixSocket(socket, token: token, daemon: daemon)
+    }
+
+    /// Runs `body` with a client for the endpoint; an ``APIClientError`` is printed as its sentence on stderr and
+    /// ends the command with exit code 1.
+    func withClient<Result>(
+        daemon: APIEndpoint.Daemon = .controller,
+        defaultSocket: String? = nil,
+        _ body: (APIClient) async throws -> Result
+    ) async throws -> Result {
+        let endpoint = try self.endpoint(daemon: daemon, defaultSocket: defaultSocket)
+        do {
+            return try await APIClient.withClient(endpoint: endpoint, body)
+        } catch let error as APIClientError {
+            Output.printError(error.description)
+            throw ExitCode.failure
+        }
+    }
+
+    /// Prints `value` as pretty JSON when `--json` is set, else calls `human`.
+    func print<Value: Encodable>(_ value: Value, human: () -> Void) {
+        if self.json {
+            Output.printJSON(value)
+        } else {
+            human()
+        }
+    }
+}
+
+/// `--limit` and `--offset`, for the list commands.
+struct PageOptions: ParsableArguments {
+    @Option(help: "Show at most this many items (default: the server's page size).")
+    var limit: Int?
+
+    @Option(help: "Skip this many items first.")
+    var offset: Int?
+
+    func validate() throws {
+        if let limit = self.limit, limit < 1 {
+            throw ValidationError("--limit must be at least 1; got \(limit).")
+        }
+        if let offset = self.offset, offset < 0 {
+            throw ValidationError("--offset cannot be negative; got \(offset).")
+        }
+    }
+}
