@@ -32,16 +32,16 @@ package struct TelemetryDTO: Sendable, Hashable, Codable {
     package var memoryUsedBytes: UInt64
     package var memoryTotalBytes: UInt64
     package var diskFreeBytes: UInt64
-    package var processRSSBytes: UInt64
+    package var processRssBytes: UInt64
     package var cores: Int
 
     package init(cpuPercent: Double, memoryUsedBytes: UInt64, memoryTotalBytes: UInt64, diskFreeBytes: UInt64,
-                 processRSSBytes: UInt64, cores: Int) {
+                 processRssBytes: UInt64, cores: Int) {
         self.cpuPercent = cpuPercent
         self.memoryUsedBytes = memoryUsedBytes
         self.memoryTotalBytes = memoryTotalBytes
         self.diskFreeBytes = diskFreeBytes
-        self.processRSSBytes = processRSSBytes
+        self.processRssBytes = processRssBytes
         self.cores = cores
     }
 }

@@ -123,7 +123,12 @@ struct HubRecorder: CombinerHubObserver {
                 telemetry: client.telemetry.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
             )
         }
-        do { try self.database.recordClients(records) } catch { self.failed(error) }
+        do {
+            try self.database.recordClients(records)
+            try self.database.combinerSeen(name: combiner)
+        } catch {
+            self.failed(error)
+        }
     }
 
     private func failed(_ error: any Error) {

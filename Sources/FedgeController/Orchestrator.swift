@@ -83,6 +83,7 @@ package actor Orchestrator {
             throw APIError(.conflict, "Session \(id) is \(session.status) already; only a queued or running session can be stopped.")
         }
         try self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
+        try self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
         if let running = self.running, running.id == id { running.stop.yield(id) }
         await self.journal.record(kind: "session.stopped", actor: actor, subject: id, message: "Session \(id) stopped by \(actor)")
         return try self.database.session(id) ?? session
@@ -170,6 +171,7 @@ package actor Orchestrator {
         } catch {
             self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
             try? self.database.setSessionStatus(session.id, .failed, reason: "\(error)")
+            try? self.database.closeRunningRounds(session: session.id, status: .failed, reason: "the session failed: \(error)")
             await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id, message: "Session \(session.id) failed: \(error)")
         }
     }

@@ -4,7 +4,7 @@ package struct Telemetry: Sendable, Hashable, Codable {
     package var memoryUsedBytes: UInt64 = 0
     package var memoryTotalBytes: UInt64 = 0
     package var diskFreeBytes: UInt64 = 0
-    package var processRSSBytes: UInt64 = 0
+    package var processRssBytes: UInt64 = 0
     package var cores: Int = 0
 
     package init() {}

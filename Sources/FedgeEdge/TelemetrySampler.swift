@@ -41,7 +41,7 @@ package struct TelemetrySampler: Sendable {
             telemetry.memoryTotalBytes = values["MemTotal"] ?? 0
             telemetry.memoryUsedBytes = telemetry.memoryTotalBytes - (values["MemAvailable"] ?? 0)
         }
-        telemetry.processRSSBytes = Self.residentBytes()
+        telemetry.processRssBytes = Self.residentBytes()
         #if canImport(Glibc)
         var fs = statvfs()
         if statvfs(self.diskPath, &fs) == 0 {

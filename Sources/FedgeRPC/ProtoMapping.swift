@@ -71,7 +71,7 @@ extension Telemetry {
             $0.memoryUsedBytes = self.memoryUsedBytes
             $0.memoryTotalBytes = self.memoryTotalBytes
             $0.diskFreeBytes = self.diskFreeBytes
-            $0.processRssBytes = self.processRSSBytes
+            $0.processRssBytes = self.processRssBytes
             $0.cores = UInt32(clamping: self.cores)
         }
     }
@@ -82,7 +82,7 @@ extension Telemetry {
         self.memoryUsedBytes = proto.memoryUsedBytes
         self.memoryTotalBytes = proto.memoryTotalBytes
         self.diskFreeBytes = proto.diskFreeBytes
-        self.processRSSBytes = proto.processRssBytes
+        self.processRssBytes = proto.processRssBytes
         self.cores = Int(proto.cores)
     }
 }

@@ -145,6 +145,28 @@ extension FedgeDatabase {
             try db.create(index: "validation_model", on: "validation", columns: ["model"])
             try db.create(index: "metric_session", on: "metric", columns: ["session", "round"])
         }
+        // Two clients may send byte-identical updates (same data, same seed): a contribution is one client's update.
+        migrator.registerMigration("0003-contribution-per-client") { db in
+            try db.execute(sql: """
+                CREATE TABLE contribution_new (
+                  model TEXT NOT NULL REFERENCES model(id) ON DELETE RESTRICT,
+                  client TEXT NOT NULL,
+                  combiner TEXT,
+                  weight DOUBLE NOT NULL,
+                  "update" TEXT NOT NULL,
+                  PRIMARY KEY (model, client, "update")
+                );
+                INSERT INTO contribution_new (model, client, combiner, weight, "update")
+                  SELECT model, client, combiner, weight, "update" FROM contribution;
+                DROP TABLE contribution;
+                ALTER TABLE contribution_new RENAME TO contribution;
+                CREATE INDEX contribution_client ON contribution(client);
+                CREATE TRIGGER contribution_no_update BEFORE UPDATE ON contribution
+                BEGIN SELECT RAISE(ABORT, 'contribution rows are never changed; the trail is append-only'); END;
+                CREATE TRIGGER contribution_no_delete BEFORE DELETE ON contribution
+                BEGIN SELECT RAISE(ABORT, 'contribution rows are never deleted; the trail is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

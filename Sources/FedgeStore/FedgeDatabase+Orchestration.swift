@@ -140,6 +140,21 @@ extension FedgeDatabase {
         }
     }
 
+    /// Ends every round of `session` still marked running (the session stopped or failed under it).
+    package func closeRunningRounds(session: String, status: RoundStatus, reason: String, at date: Date = Date()) throws {
+        try self.writer.write { db in
+            try db.execute(sql: "UPDATE round SET status = ?, reason = ?, endedAt = ? WHERE session = ? AND status = 'running'",
+                           arguments: [status.rawValue, reason, date, session])
+        }
+    }
+
+    /// Notes that combiner `name` was heard from.
+    package func combinerSeen(name: String, at date: Date = Date()) throws {
+        try self.writer.write { db in
+            try db.execute(sql: "UPDATE combiner SET lastSeen = ? WHERE name = ?", arguments: [date, name])
+        }
+    }
+
     package func updateRound(_ round: RoundRecord) throws {
         try self.writer.write { db in try round.update(db) }
     }

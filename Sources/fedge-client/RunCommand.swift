@@ -8,7 +8,7 @@ import Logging
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Connect to a combiner and run its tasks until stopped (Ctrl-C).",
+        abstract: "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
         discussion: """
             Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
             trainer (--trainer noop: the global model plus a constant, for benchmarks). TLS is on by default: give \
@@ -19,8 +19,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The combiner to connect to, as HOST:PORT.")
     var combiner: String?
 
-    @Option(help: "The controller's URL, to be given a combiner (not available yet: use --combiner).")
+    @Option(help: "The controller to ask for a combiner (its gRPC address, HOST:PORT); asked again whenever the connection is lost.")
     var controller: String?
+
+    @Option(help: "With --controller: the combiner to be assigned to when it is attached.")
+    var preferCombiner: String?
 
     @Option(help: "The name this client announces (default: the host name).")
     var name: String = ProcessInfo.processInfo.hostName
@@ -62,11 +65,11 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        if self.controller != nil && self.combiner == nil {
-            throw ValidationError("--controller is not available yet; give the combiner with --combiner HOST:PORT.")
+        guard (self.controller == nil) != (self.combiner == nil) else {
+            throw ValidationError("Give the controller to ask for a combiner (--controller HOST:PORT) or the combiner itself (--combiner HOST:PORT), not both.")
         }
-        guard let combiner = self.combiner else { throw ValidationError("Give the combiner to connect to with --combiner HOST:PORT.") }
-        guard Endpoint(combiner) != nil else { throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.") }
+        if let controller = self.controller, Endpoint(controller) == nil { throw ValidationError("--controller '\(controller)' is not HOST:PORT.") }
+        if let combiner = self.combiner, Endpoint(combiner) == nil { throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.") }
         guard (self.package == nil) != (self.trainer == nil) else {
             throw ValidationError("Give either --package DIR or --trainer noop.")
         }
@@ -97,7 +100,8 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             trainer = NoopTrainer()
         }
-        let endpoint = Endpoint(self.combiner!)!
+        let endpoint = Endpoint(self.combiner ?? self.controller!)!
+        let controller = self.controller.flatMap(Endpoint.init)
         let configurations = (1...self.replicas).map { i in
             let name = self.replicas == 1 ? self.name : "\(self.name)-\(i)"
             return EdgeConfiguration.defaults(
@@ -108,6 +112,8 @@ struct RunCommand: AsyncParsableCommand {
             ) {
                 $0.heartbeatInterval = .milliseconds(Int64(self.heartbeat * 1000))
                 $0.token = self.token
+                $0.controller = controller
+                $0.preferredCombiner = self.preferCombiner
             }
         }
         try await withShutdownSignals {

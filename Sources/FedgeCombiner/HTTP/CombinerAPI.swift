@@ -77,7 +77,7 @@ package struct CombinerAPI: Sendable {
                     lastSeen: client.lastSeen, tasksDone: client.tasksDone, tasksFailed: client.tasksFailed,
                     telemetry: TelemetryDTO(cpuPercent: client.telemetry.cpuPercent, memoryUsedBytes: client.telemetry.memoryUsedBytes,
                                             memoryTotalBytes: client.telemetry.memoryTotalBytes, diskFreeBytes: client.telemetry.diskFreeBytes,
-                                            processRSSBytes: client.telemetry.processRSSBytes, cores: client.telemetry.cores)
+                                            processRssBytes: client.telemetry.processRssBytes, cores: client.telemetry.cores)
                 )
             }
             return Page(items: Array(items), total: all.count, offset: offset, limit: limit)

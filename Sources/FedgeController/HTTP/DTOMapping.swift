@@ -20,7 +20,7 @@ extension ClientDTO {
             tasksDone: record.tasksDone, tasksFailed: record.tasksFailed,
             telemetry: telemetry.map {
                 TelemetryDTO(cpuPercent: $0.cpuPercent, memoryUsedBytes: $0.memoryUsedBytes, memoryTotalBytes: $0.memoryTotalBytes,
-                             diskFreeBytes: $0.diskFreeBytes, processRSSBytes: $0.processRSSBytes, cores: $0.cores)
+                             diskFreeBytes: $0.diskFreeBytes, processRssBytes: $0.processRssBytes, cores: $0.cores)
             }
         )
     }
