@@ -389,7 +389,7 @@ package actor Orchestrator {
     }
 
     /// Splits `total` in proportion to `weights` (largest remainder), never giving a part more than its weight.
-    static func split(_ total: Int, by weights: [Int]) -> [Int] {
+    package static func split(_ total: Int, by weights: [Int]) -> [Int] {
         let sum = weights.reduce(0, +)
         guard sum > 0 else { return weights.map { _ in 0 } }
         let target = min(total, sum)

@@ -179,7 +179,10 @@ extension TaskReport {
     /// Reads a status report; `nil` when it names no state.
     package init?(_ proto: Fedge_V1_TaskStatus) {
         guard let state = TaskState(proto.state) else { return nil }
-        self.init(taskID: proto.taskID, state: state, message: proto.message, validation: proto.validation.metrics)
+        // The examples a validation used travel with its metrics, so that means can be weighted by them.
+        var validation = proto.validation.metrics
+        if proto.hasValidation && proto.validation.numExamples > 0 { validation["num_examples"] = proto.validation.numExamples }
+        self.init(taskID: proto.taskID, state: state, message: proto.message, validation: validation)
     }
 }
 

@@ -192,7 +192,7 @@ package struct ControllerLink: Sendable {
                             $0.client = client
                             $0.modelID = plan.model.hex
                             $0.report = .with {
-                                $0.metrics = metrics
+                                $0.metrics = metrics.filter { $0.key != "num_examples" }
                                 $0.numExamples = metrics["num_examples"] ?? 1
                             }
                         }

@@ -36,7 +36,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                     try await response.write(.with {
                         $0.welcome = .with {
                             $0.combinerID = hello.name
-                            $0.heartbeatMillis = UInt32(clamping: self.controller.configuration.heartbeatInterval.components.seconds * 1000)
+                            $0.heartbeatMillis = UInt32(clamping: Int64(self.controller.configuration.heartbeatInterval.inSeconds * 1000))
                         }
                     })
                     group.addTask {

@@ -1,0 +1,88 @@
+import FedgeAPIClient
+import FedgeAPIModels
+import FedgeController
+import FedgeCore
+import FedgeEdge
+import FedgeStore
+import FedgeTensor
+import FedgeTestSupport
+import Foundation
+import Testing
+
+@Suite("Sessions across combiners")
+struct SessionTests {
+    /// The main case: a controller, two combiners and ten clients over loopback run a 3-round session;
+    /// every committed model equals the single-stage weighted mean of the same updates.
+    @Test("controller, 2 combiners, 10 clients, 3 rounds: equal to one-stage aggregation")
+    func threeRoundsAcrossTwoCombiners() async throws {
+        try await withTemporaryDirectory { dir in
+            let record = URL(fileURLWithPath: dir + "/recorded")
+            let trainers: [any Trainer] = (1...10).map { i in
+                RecordingTrainer(delta: Float(i) * 0.01, weight: Double(i * 10), record: record.appendingPathComponent("client-\(i)"))
+            }
+            let seedPath = dir + "/seed.safetensors"
+            let seedID = try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await LiveController.with(directory: dir) { live in
+                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        let seed = try await api.uploadModel(from: seedPath, activate: true)
+                        #expect(seed.id == seedID.hex)
+                        // Both combiners attached and every client online before the session starts.
+                        #expect(try await eventually {
+                            let combiners = try await api.listCombiners()
+                            return combiners.items.count == 2 && combiners.items.allSatisfy { $0.clientsOnline > 0 }
+                                && combiners.items.reduce(0) { $0 + $1.clientsOnline } == 10
+                        })
+                        let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 60, clientsRequired: 10))
+                        #expect(session.status == "queued")
+                        #expect(try await eventually { try await api.session(session.id).status == "finished" })
+
+                        let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+                        #expect(rounds.map(\.number) == [1, 2, 3])
+                        #expect(rounds.allSatisfy { $0.status == "committed" && $0.received == 10 })
+                        #expect(rounds.allSatisfy { Set($0.participation.map(\.combiner)) == ["alpha", "beta"] })
+                        #expect(rounds.allSatisfy { $0.participation.reduce(0) { $0 + $1.received } == 10 })
+
+                        // Each model: parent = previous model, and equal to the one-stage weighted mean of its updates.
+                        let updates = try recordedUpdates(in: record)
+                        var parent = seedID.hex
+                        for round in rounds {
+                            let model = try await api.model(round.model ?? "")
+                            #expect(model.parent == parent)
+                            #expect(model.aggregator == "fedavg")
+                            let contributions = try #require(model.contributions)
+                            #expect(contributions.count == 10)
+                            #expect(Set(contributions.compactMap(\.combiner)) == ["alpha", "beta"])
+                            let files = try contributions.map { try #require(updates[ModelID(hex: $0.update)!]) }
+                            let reference = Reference.weightedMean(
+                                try files.map { RandomModel.flatFloats(try SafetensorsFile(path: $0)) },
+                                weights: contributions.map(\.weight)
+                            )
+                            let committed = RandomModel.flatFloats(try SafetensorsFile(path: live.controller.blobs.path(for: ModelID(hex: model.id)!)))
+                            #expect(committed.count == reference.count)
+                            let worst = zip(committed, reference).map { abs($0 - $1) }.max() ?? 0
+                            #expect(worst < 1e-6, "round \(round.number) differs from one-stage aggregation by \(worst)")
+                            // Validation ran on the new model: weighted mean of accuracy = Σ w·10δ / Σ w.
+                            #expect(model.metrics["accuracy"] != nil)
+                            parent = model.id
+                        }
+                        #expect(try await api.activeModel().id == parent)
+                        #expect(try await api.verifyTrail().problems.isEmpty)
+                        let events = try await api.listEvents(limit: 200).items.map(\.kind)
+                        #expect(events.filter { $0 == "round.committed" }.count == 3)
+                        #expect(events.contains("session.finished"))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("requested_clients is split among combiners by their active clients")
+    func requestedClientsSplit() {
+        #expect(Orchestrator.split(4, by: [6, 2]) == [3, 1])
+        #expect(Orchestrator.split(10, by: [3, 3]) == [3, 3])
+        #expect(Orchestrator.split(5, by: [1, 1, 1, 1, 1, 1, 1]).reduce(0, +) == 5)
+        #expect(Orchestrator.split(3, by: [0, 5]) == [0, 3])
+        #expect(Orchestrator.split(7, by: [5, 5, 5]) == [3, 2, 2])
+    }
+}
