@@ -1,0 +1,183 @@
+import FedgeAPIClient
+import FedgeAPIModels
+import FedgeCore
+import FedgeEdge
+import FedgeStore
+import FedgeTensor
+import FedgeTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Crashes: nothing committed is lost", .serialized)
+struct CrashTests {
+    /// `kill -9` of the controller while a session trains; restarted, it resumes at the round after the last
+    /// committed model, and the trail has every round exactly once, each model the child of the one before.
+    @Test func controllerKilledMidSessionResumes() async throws {
+        guard let binary = ExternalTools.builtExecutable("fedge-controller") else {
+            Issue.record("the fedge-controller executable was not built")
+            return
+        }
+        try await withTemporaryDirectory { dir in
+            let port = try freePort()
+            let arguments = ["serve", "--insecure", "--home", dir, "--listen", "127.0.0.1:\(port)", "--listen-api", "none", "--upload-grace", "2"]
+            let trainers: [any Trainer] = (1...4).map { i in
+                RecordingTrainer(delta: Float(i) * 0.01, weight: Double(i), record: URL(fileURLWithPath: dir + "/recorded"), pause: .milliseconds(250))
+            }
+            let seedPath = dir + "/seed.safetensors"
+            let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
+            let controller = DaemonProcess(try launch(binary, arguments, log: dir + "/controller-1.log"))
+            defer { controller.kill(SIGKILL) }
+            let socket = dir + "/run/controller.sock"
+            try await LiveFederation.with(directory: dir, controllerPort: port, combiners: ["alpha", "beta"], trainers: trainers) {
+                let sessionID: String = try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
+                    #expect(try await eventually { (try? await api.health()) != nil })
+                    _ = try await api.uploadModel(from: seedPath, activate: true)
+                    #expect(try await eventually { try await api.listClients(status: "online").total == 4 })
+                    let session = try await api.createSession(SessionConfigDTO(rounds: 6, roundTimeout: 30, validate: false))
+                    #expect(try await eventually { try await api.session(session.id).roundsDone >= 2 })
+                    return session.id
+                }
+                controller.kill(SIGKILL)
+                #expect(controller.process.terminationReason == .uncaughtSignal)
+
+                // What the dead controller left: committed rounds, each with its model in the trail.
+                let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
+                let before = try database.rounds(ofSession: sessionID).filter { $0.status == "committed" }
+                #expect(before.count >= 2 && before.count < 6)
+                #expect(try before.allSatisfy { try database.model(ModelID(hex: $0.model ?? "")!) != nil })
+
+                controller.replace(with: try launch(binary, arguments, log: dir + "/controller-2.log"))
+                try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
+                    #expect(try await eventually { (try? await api.session(sessionID).status) == "finished" })
+                    let rounds = try await api.sessionRounds(sessionID).items.sorted { $0.number < $1.number }
+                    #expect(rounds.map(\.number) == [1, 2, 3, 4, 5, 6])
+                    #expect(rounds.allSatisfy { $0.status == "committed" })
+                    // Rounds committed before the crash are unchanged.
+                    for old in before { #expect(rounds[old.number - 1].model == old.model) }
+                    var parent = seed.hex
+                    for round in rounds {
+                        let model = try await api.model(round.model ?? "")
+                        #expect(model.parent == parent, "round \(round.number) does not continue from the model before it")
+                        #expect(model.round == round.number)
+                        parent = model.id
+                    }
+                    #expect(try await api.verifyTrail().problems.isEmpty)
+                    let kinds = try await api.listEvents(limit: 500).items.map(\.kind)
+                    #expect(kinds.contains("session.resumed"))
+                }
+            }
+            controller.kill(SIGTERM)
+            let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
+            #expect(try database.verifyAuditTrail() == nil)
+        }
+    }
+
+    /// A combiner is killed (`kill -9`) in the middle of a round: the round closes with what arrived from the
+    /// other combiner, the dead one's clients ask the controller again and move, and later rounds have them all.
+    @Test func combinerKilledMidRound() async throws {
+        guard let binary = ExternalTools.builtExecutable("fedge-combiner") else {
+            Issue.record("the fedge-combiner executable was not built")
+            return
+        }
+        try await withTemporaryDirectory { dir in
+            let trainers: [any Trainer] = (1...6).map { i in
+                RecordingTrainer(delta: Float(i) * 0.01, weight: 1, record: URL(fileURLWithPath: dir + "/recorded"), pause: .milliseconds(1500))
+            }
+            let seedPath = dir + "/seed.safetensors"
+            try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await LiveController.with(directory: dir, uploadGrace: .seconds(2)) { live in
+                let betaPort = try freePort()
+                let beta = try launch(binary, [
+                    "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller", "127.0.0.1:\(live.grpcPort)",
+                    "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
+                ], log: dir + "/beta.log")
+                defer { if beta.isRunning { kill(beta.processIdentifier, SIGKILL) } }
+                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        // Clients spread over both combiners.
+                        #expect(try await eventually {
+                            let combiners = try await api.listCombiners().items
+                            return combiners.count == 2 && combiners.allSatisfy { $0.clientsOnline > 0 }
+                                && combiners.reduce(0) { $0 + $1.clientsOnline } == 6
+                        })
+                        let onBeta = try await api.listClients(combiner: "beta").items.filter { $0.status == "online" }.count
+                        let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 30, validate: false))
+                        // Mid round 1: every client is training (for 1.5 s).
+                        #expect(try await eventually { (try? await api.round(session: session.id, number: 1))?.status == "running" })
+                        try await Task.sleep(for: .milliseconds(700))
+                        kill(beta.processIdentifier, SIGKILL)
+                        beta.waitUntilExit()
+
+                        #expect(try await eventually { try await api.session(session.id).status == "finished" })
+                        let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+                        #expect(rounds.map(\.status) == ["committed", "committed", "committed"])
+                        // Round 1 closed with alpha's updates only; beta's part failed.
+                        #expect(rounds[0].received == 6 - onBeta)
+                        let betaPart = rounds[0].participation.first { $0.combiner == "beta" }
+                        #expect(betaPart?.received == 0)
+                        // By the last round every client trains at alpha.
+                        #expect(rounds[2].received == 6)
+                        #expect(rounds[2].participation.map(\.combiner) == ["alpha"])
+                        let clients = try await api.listClients().items
+                        #expect(clients.allSatisfy { $0.combiner == "alpha" && $0.status == "online" })
+                        #expect(try await api.listCombiners(status: "offline").items.map(\.name) == ["beta"])
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A daemon started by a test, shared between its tasks; `kill` waits for it to exit.
+final class DaemonProcess: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Process
+
+    init(_ process: Process) { self.current = process }
+
+    var process: Process { self.lock.withLock { self.current } }
+
+    func replace(with process: Process) { self.lock.withLock { self.current = process } }
+
+    func kill(_ signal: Int32) {
+        let process = self.process
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+}
+
+/// Starts `binary` with its output in `log`.
+func launch(_ binary: String, _ arguments: [String], log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let handle = FileHandle(forWritingAtPath: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    return process
+}
+
+/// A loopback TCP port that was free a moment ago.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
