@@ -58,7 +58,7 @@ extension APIClient {
         try await self.get(API.session(id))
     }
 
-    /// `POST /api/v1/sessions/{id}/start`: resumes a stopped (or queued) session.
+    /// `POST /api/v1/sessions/{id}/start`: queues a stopped or failed session again; it resumes at its next round.
     package func startSession(_ id: String) async throws -> SessionDTO {
         try await self.post(API.sessionStart(id))
     }

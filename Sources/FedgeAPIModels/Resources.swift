@@ -72,7 +72,7 @@ package struct ClientDTO: Sendable, Hashable, Codable {
 
 /// What an operator asks for when creating a session; every field may be left out for its default.
 package struct SessionConfigDTO: Sendable, Hashable, Codable {
-    /// fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedmean, krum, multikrum. Default fedavg.
+    /// fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum. Default fedavg.
     package var aggregator: String?
     package var aggregatorParams: [String: Double]?
     /// Default 5.
@@ -267,7 +267,7 @@ package struct TrailCheckDTO: Sendable, Hashable, Codable {
     }
 }
 
-/// `POST /models/active`.
+/// `PUT /models/active`.
 package struct ActivateModelRequest: Sendable, Hashable, Codable {
     package var model: String
 
@@ -293,7 +293,7 @@ package struct ValidationDTO: Sendable, Hashable, Codable {
     }
 }
 
-/// One measurement: per round (client empty) or per client.
+/// One measurement: per round (no client) or per client.
 package struct MetricDTO: Sendable, Hashable, Codable {
     package var session: String?
     package var round: Int?

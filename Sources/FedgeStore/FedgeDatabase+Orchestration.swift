@@ -230,8 +230,13 @@ extension FedgeDatabase {
 
     // MARK: Packages
 
-    package func insertPackage(_ package: PackageRecord) throws {
-        try self.writer.write { db in try package.upsert(db) }
+    /// Adds a package; the same bytes uploaded again keep their first name. Returns the stored record.
+    package func insertPackage(_ package: PackageRecord) throws -> PackageRecord {
+        try self.writer.write { db in
+            if let existing = try PackageRecord.fetchOne(db, key: package.id) { return existing }
+            try package.insert(db)
+            return package
+        }
     }
 
     package func packages(_ query: ListQuery = ListQuery()) throws -> (items: [PackageRecord], total: Int) {

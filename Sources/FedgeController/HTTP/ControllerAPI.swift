@@ -118,8 +118,10 @@ package struct ControllerAPI: Sendable {
             let path = try await Self.spool(request.body, into: upload)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let activate = request.query("activate").map { $0 == "true" || $0 == "1" } ?? false
+            let existed = try c.database.modelCount()
             let record = try await c.addSeed(fileAt: path, actor: "operator", activate: activate)
-            return EditedResponse(status: .created, response: try self.model(record, active: try db.activeModel(), detailed: true))
+            let created = try c.database.modelCount() > existed
+            return EditedResponse(status: created ? .created : .ok, response: try self.model(record, active: try db.activeModel(), detailed: true))
         }
         table.on(.get, API.activeModel) { _, _ in
             guard let active = try db.activeModel(), let record = try db.model(active) else {
@@ -145,6 +147,9 @@ package struct ControllerAPI: Sendable {
         table.on(.get, API.models + "/:id/file") { _, context in
             let id = try self.resolveModel(context.parameters.get("id") ?? "")
             let path = c.blobs.path(for: id)
+            guard c.blobs.contains(id) else {
+                throw APIError(.internal, "Model \(id.shortPrefix) is in the trail but its file is missing from the blob store; run `fedge model verify`.")
+            }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
             let body = try await FileIO().loadFile(path: path, context: context)
             return Response(
@@ -182,8 +187,10 @@ package struct ControllerAPI: Sendable {
             return Page(items: items.map(EventDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         table.on(.get, API.eventStream) { request, _ in
-            let since = Int64(request.query("since") ?? "")
-            return EventStream.response(bus: c.journal.bus, replay: { try since.map { try db.events(after: $0).map(EventDTO.init) } ?? [] })
+            // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
+            let since = Int64(request.query("since") ?? "") ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
+            let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
+            return EventStream.response(bus: c.journal.bus, kinds: kinds, replay: { try since.map { try db.events(after: $0).map(EventDTO.init) } ?? [] })
         }
         table.on(.get, API.packages) { request, _ in
             let query = try Self.listQuery(request, filters: ["name"])
@@ -200,8 +207,7 @@ package struct ControllerAPI: Sendable {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             guard size > 0 else { throw APIError.badRequest("The package is empty; send the archive's bytes as the request body.") }
             let id = try c.blobs.put(fileAt: path)
-            let record = PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size)
-            try db.insertPackage(record)
+            let record = try db.insertPackage(PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size))
             await c.journal.record(kind: "package.uploaded", actor: "operator", subject: id.hex, message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded")
             return EditedResponse(status: .created, response: PackageDTO(record))
         }

@@ -2,21 +2,32 @@ import FedgeAPIModels
 import Foundation
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// The live event stream as Server-Sent Events: `id:`, `event:` and `data:` (an `EventDTO` as JSON) per event,
 /// a `:` comment every 15 seconds to keep proxies from closing an idle stream.
 enum EventStream {
-    static func response(bus: EventBus, keepAlive: Duration = .seconds(15), replay: @escaping @Sendable () throws -> [EventDTO]) -> Response {
+    /// - Parameters:
+    ///   - kinds: when not empty, only events of these kinds are sent.
+    ///   - replay: stored events to send first (those after the client's `since` or `Last-Event-ID`).
+    static func response(
+        bus: EventBus,
+        kinds: Set<String> = [],
+        keepAlive: Duration = .seconds(15),
+        replay: @escaping @Sendable () throws -> [EventDTO]
+    ) -> Response {
         let subscription = bus.subscribe()
         let body = ResponseBody { writer in
             let encoder = API.makeEncoder()
             func frame(_ event: EventDTO) -> ByteBuffer {
                 let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                return ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind)\ndata: \(data)\n\n")
+                // Progress notices are not stored and carry no id, so a client's last id stays one it can resume from.
+                let id = event.id > 0 ? "id: \(event.id)\n" : ""
+                return ByteBuffer(string: "\(id)event: \(event.kind)\ndata: \(data)\n\n")
             }
             try await writer.write(ByteBuffer(string: ": fedge events\n\n"))
             var replayed: Int64 = 0
-            for event in try replay() {
+            for event in try replay() where kinds.isEmpty || kinds.contains(event.kind) {
                 try await writer.write(frame(event))
                 replayed = max(replayed, event.id)
             }
@@ -24,6 +35,11 @@ enum EventStream {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await event in subscription { continuation.yield(event) }
+                    continuation.finish()
+                }
+                // A stream never ends by itself: it ends when the client goes away, or when the server shuts down.
+                group.addTask {
+                    try? await gracefulShutdown()
                     continuation.finish()
                 }
                 group.addTask {
@@ -36,6 +52,7 @@ enum EventStream {
                 for await item in merged {
                     if let event = item {
                         if event.id != 0 && event.id <= replayed { continue }
+                        if !kinds.isEmpty && !kinds.contains(event.kind) { continue }
                         try await writer.write(frame(event))
                     } else {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
