@@ -181,6 +181,16 @@ let package = Package(
             path: "Sources/fedge-controller",
             swiftSettings: fedgeSwiftSettings
         ),
+        // A whole federation in one process — controller, combiners, clients — for `fedge demo` and the tests.
+        .target(
+            name: "FedgeDemo",
+            dependencies: [
+                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeCore", "FedgeRPC", "FedgeServerKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
         // The operator CLI, `fedge`.
         .executableTarget(
             name: "FedgeCLI",
@@ -190,6 +200,9 @@ let package = Package(
                 "FedgeAggregation",
                 "FedgeAPIModels",
                 "FedgeAPIClient",
+                "FedgeDemo",
+                "FedgeEdge",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/fedge",
@@ -244,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "FedgeControllerTests",
             dependencies: [
-                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels", "FedgeAPIClient",
+                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels", "FedgeAPIClient", "FedgeDemo",
                 "FedgeServerKit", "FedgeAggregation", "FedgeTensor", "FedgeCore", "FedgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

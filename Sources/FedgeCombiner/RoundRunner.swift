@@ -230,8 +230,11 @@ package actor RoundRunner {
     }
 
     /// A client reported its task's status.
+    ///
+    /// The open round is read and written only between suspension points: another status may be handled while
+    /// this one waits on the registry, so no copy of the round is held across an `await`.
     package func taskStatus(_ status: TaskReport, clientID: String) async {
-        guard var round = self.open, round.taskClients[status.taskID] == clientID else { return }
+        guard self.open?.taskClients[status.taskID] == clientID else { return }
         switch status.state {
         case .failed, .cancelled:
             self.logger.warning("Task failed", metadata: ["fedge.task.id": "\(status.taskID)", "fedge.error": "\(status.message)"])
@@ -241,13 +244,12 @@ package actor RoundRunner {
         case .succeeded:
             await self.registry.taskFinished(clientID: clientID, succeeded: true)
             await self.registry.clearRunningTask(clientID: clientID, taskID: status.taskID)
-            if round.plan.kind == .validate {
-                let name = await self.registry.name(of: clientID) ?? clientID
-                round.validations[name] = status.validation
-                let decision = round.machine.accepted(taskID: status.taskID)
-                self.open = round
-                self.act(on: decision)
-            }
+            guard self.open?.plan.kind == .validate else { return }
+            let name = await self.registry.name(of: clientID) ?? clientID
+            guard self.open?.taskClients[status.taskID] == clientID else { return }
+            self.open?.validations[name] = status.validation
+            let decision = self.open?.machine.accepted(taskID: status.taskID) ?? .keepWaiting
+            self.act(on: decision)
         case .accepted, .running:
             break
         }

@@ -1,6 +1,7 @@
 import FedgeAPIClient
 import FedgeAPIModels
 import FedgeCore
+import FedgeDemo
 import FedgeEdge
 import FedgeStore
 import FedgeTensor
@@ -31,7 +32,7 @@ struct CrashTests {
             let controller = DaemonProcess(try launch(binary, arguments, log: dir + "/controller-1.log"))
             defer { controller.kill(SIGKILL) }
             let socket = dir + "/run/controller.sock"
-            try await LiveFederation.with(directory: dir, controllerPort: port, combiners: ["alpha", "beta"], trainers: trainers) {
+            try await LiveFederation.with(directory: dir, controllerPort: port, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger) {
                 let sessionID: String = try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
                     #expect(try await eventually { (try? await api.health()) != nil })
                     _ = try await api.uploadModel(from: seedPath, activate: true)
@@ -88,14 +89,14 @@ struct CrashTests {
             }
             let seedPath = dir + "/seed.safetensors"
             try SafetensorsWriter.write(seedModel(), to: seedPath)
-            try await LiveController.with(directory: dir, uploadGrace: .seconds(2)) { live in
+            try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
                 let betaPort = try freePort()
                 let beta = try launch(binary, [
                     "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller", "127.0.0.1:\(live.grpcPort)",
                     "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
                 ], log: dir + "/beta.log")
                 defer { if beta.isRunning { kill(beta.processIdentifier, SIGKILL) } }
-                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers) {
+                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers, logger: testLogger) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         _ = try await api.uploadModel(from: seedPath, activate: true)
                         // Clients spread over both combiners.

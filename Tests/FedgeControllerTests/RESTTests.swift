@@ -1,6 +1,7 @@
 import FedgeAPIClient
 import FedgeAPIModels
 import FedgeCore
+import FedgeDemo
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -15,7 +16,7 @@ struct RESTTests {
         try await withTemporaryDirectory { dir in
             let seedPath = dir + "/seed.safetensors"
             let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
-            try await LiveController.with(directory: dir) { live in
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
                 // The socket is the operator's door on this host: mode 0600 in a 0700 directory.
                 var info = stat()
                 #expect(stat(live.socket, &info) == 0)
@@ -70,7 +71,7 @@ struct RESTTests {
 
     @Test func badRequestsGetATypedErrorAndChangeNothing() async throws {
         try await withTemporaryDirectory { dir in
-            try await LiveController.with(directory: dir) { live in
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
                 try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                     // No active model yet.
                     var error = await #expect(throws: APIClientError.self) { try await api.createSession(SessionConfigDTO()) }
@@ -113,7 +114,7 @@ struct RESTTests {
 
     @Test func liveEventsArriveOnTheStream() async throws {
         try await withTemporaryDirectory { dir in
-            try await LiveController.with(directory: dir) { live in
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
                 try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                     try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
                     let received = try await withThrowingTaskGroup(of: [EventDTO].self) { group in

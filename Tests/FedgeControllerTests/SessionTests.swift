@@ -2,6 +2,7 @@ import FedgeAPIClient
 import FedgeAPIModels
 import FedgeController
 import FedgeCore
+import FedgeDemo
 import FedgeEdge
 import FedgeStore
 import FedgeTensor
@@ -22,8 +23,8 @@ struct SessionTests {
             }
             let seedPath = dir + "/seed.safetensors"
             let seedID = try SafetensorsWriter.write(seedModel(), to: seedPath)
-            try await LiveController.with(directory: dir) { live in
-                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers) {
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
+                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         let seed = try await api.uploadModel(from: seedPath, activate: true)
                         #expect(seed.id == seedID.hex)

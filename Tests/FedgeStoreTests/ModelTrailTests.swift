@@ -13,9 +13,9 @@ struct ModelTrailTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/state.sqlite"
             let first = try FedgeDatabase(path: path)
-            #expect(try first.appliedMigrations() == ["0001-initial"])
+            #expect(try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
             let again = try FedgeDatabase(path: path)
-            #expect(try again.appliedMigrations() == ["0001-initial"])
+            #expect(try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
             let mode = try again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
