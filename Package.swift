@@ -202,6 +202,7 @@ let package = Package(
                 "FedgeAPIClient",
                 "FedgeDemo",
                 "FedgeEdge",
+                "FedgeController",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -266,7 +267,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FedgeCLITests",
-            dependencies: ["FedgeTensor", "FedgeTestSupport"],
+            dependencies: [
+                "FedgeTensor", "FedgeTestSupport", "FedgeDemo", "FedgeController", "FedgeEdge", "FedgeAPIModels",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: fedgeSwiftSettings
         ),
     ]

@@ -74,13 +74,14 @@ package struct LiveController: Sendable {
 /// Runs combiners and edge clients in this process against a controller's gRPC port until `body` returns.
 package enum LiveFederation {
     /// Combiners named `combiners` and clients client-1 … with `trainers`, all dialling the controller; clients
-    /// are assigned by it.
+    /// are assigned by it, and start once `combinersReady` says so.
     package static func with<R: Sendable>(
         directory: String,
         controllerPort: Int,
         combiners: [String],
         trainers: [any Trainer],
         logger: Logger,
+        combinersReady: @Sendable () async -> Bool = { true },
         _ body: @Sendable () async throws -> R
     ) async throws -> R {
         try await withThrowingTaskGroup(of: R?.self) { group in
@@ -90,6 +91,8 @@ package enum LiveFederation {
                     return nil
                 }
             }
+            // Clients ask the controller for a combiner: once every combiner is attached, they spread over all.
+            while !(await combinersReady()) { try await Task.sleep(for: .milliseconds(20)) }
             for (index, trainer) in trainers.enumerated() {
                 group.addTask {
                     try await client(name: "client-\(index + 1)", trainer: trainer, directory: directory, controllerPort: controllerPort, logger: logger).run()

@@ -24,7 +24,10 @@ struct SessionTests {
             let seedPath = dir + "/seed.safetensors"
             let seedID = try SafetensorsWriter.write(seedModel(), to: seedPath)
             try await LiveController.with(directory: dir, logger: testLogger) { live in
-                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger) {
+                try await LiveFederation.with(
+                    directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == 2 }
+                ) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         let seed = try await api.uploadModel(from: seedPath, activate: true)
                         #expect(seed.id == seedID.hex)

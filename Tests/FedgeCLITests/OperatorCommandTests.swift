@@ -1,0 +1,97 @@
+import FedgeAPIModels
+import FedgeController
+import FedgeDemo
+import FedgeEdge
+import FedgeTensor
+import FedgeTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The real `fedge` binary against a real controller, as an operator types it.
+@Suite("fedge operator commands", .serialized)
+struct OperatorCommandTests {
+    static let quiet = Logger(label: "fedge.test") { _ in SwiftLogNoOpLogHandler() }
+
+    @Test func sessionModelRoundClientAndCombinerCommands() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        try await withTemporaryDirectory { dir in
+            try await LiveController.with(directory: dir, logger: Self.quiet) { live in
+                let trainers: [any Trainer] = (1...3).map { NoopTrainer(delta: Float($0) * 0.01, numExamples: 10) }
+                try await LiveFederation.with(
+                    directory: dir, controllerPort: live.grpcPort, combiners: ["east", "west"], trainers: trainers, logger: Self.quiet,
+                    combinersReady: { await live.controller.hub.attachments().count == 2 }
+                ) {
+                    let socket = ["--socket", live.socket]
+                    func run(_ arguments: [String]) async throws -> ExternalTools.Output {
+                        try await ExternalTools.run(fedge, arguments, timeout: 60)
+                    }
+                    let upload = try await run(["model", "upload", "\(ExternalTools.repositoryRoot)/Examples/models/base.safetensors", "--activate"] + socket)
+                    #expect(upload.status == 0, "\(upload.stderr)")
+                    #expect(upload.stdout.contains("247e9814ecfb"))
+
+                    // Wait for the clients, through the CLI itself.
+                    var online = 0
+                    for _ in 0..<100 where online < 3 {
+                        let clients = try await run(["client", "list", "--json"] + socket)
+                        let page = try API.makeDecoder().decode(Page<ClientDTO>.self, from: Data(clients.stdout.utf8))
+                        online = page.items.filter { $0.status == "online" }.count
+                        if online < 3 { try await Task.sleep(for: .milliseconds(100)) }
+                    }
+                    #expect(online == 3)
+
+                    let start = try await run(["session", "start", "--rounds", "2", "--aggregator", "fedadam", "--param", "eta=0.05",
+                                               "--setting", "epochs=2", "--json"] + socket)
+                    #expect(start.status == 0, "\(start.stderr)")
+                    let session = try API.makeDecoder().decode(SessionDTO.self, from: Data(start.stdout.utf8))
+                    #expect(session.config.aggregatorParams?["eta"] == 0.05)
+                    #expect(session.config.clientSettings?["epochs"] == .number(2))
+                    var status = ""
+                    for _ in 0..<200 where status != "finished" {
+                        let shown = try await run(["session", "show", session.id, "--json"] + socket)
+                        status = (try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+                            .flatMap { ($0["session"] as? [String: Any])?["status"] as? String } ?? ""
+                        if status != "finished" { try await Task.sleep(for: .milliseconds(100)) }
+                    }
+                    #expect(status == "finished")
+
+                    let rounds = try await run(["round", "list", "--session", session.id] + socket)
+                    #expect(rounds.stdout.components(separatedBy: "committed").count - 1 == 2, "\(rounds.stdout)")
+                    let trail = try await run(["model", "trail"] + socket)
+                    #expect(trail.status == 0)
+                    #expect(trail.stdout.contains("round 2") && trail.stdout.contains("round 1") && trail.stdout.contains("seed"), "\(trail.stdout)")
+                    let verify = try await run(["model", "verify"] + socket)
+                    #expect(verify.status == 0, "\(verify.stdout)")
+                    let combiners = try await run(["combiner", "list"] + socket)
+                    #expect(combiners.stdout.contains("east") && combiners.stdout.contains("west"))
+
+                    // Over TCP: the token is needed, and errors are one sentence with a non-zero exit.
+                    let anonymous = try await run(["session", "list", "--url", live.httpURL])
+                    #expect(anonymous.status != 0)
+                    #expect(anonymous.stderr.contains("token"))
+                    #expect(!anonymous.stderr.contains("Fatal") && !anonymous.stderr.contains("Stack"))
+                    let withToken = try await run(["session", "list", "--url", live.httpURL, "--token", live.token])
+                    #expect(withToken.status == 0 && withToken.stdout.contains(session.id))
+                    let missing = try await run(["session", "show", "s-missing"] + socket)
+                    #expect(missing.status == 1 && missing.stderr.contains("No session has id"))
+                    let stopFinished = try await run(["session", "stop", session.id] + socket)
+                    #expect(stopFinished.status == 1 && stopFinished.stderr.contains("finished already"))
+                }
+            }
+        }
+    }
+
+    @Test func demoRunsAWholeFederation() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let demo = try await ExternalTools.run(fedge, ["demo", "--clients", "4", "--rounds", "2"], timeout: 120)
+        #expect(demo.status == 0, "\(demo.stderr)")
+        #expect(demo.stdout.contains("session.finished"))
+        #expect(demo.stdout.contains("Trail verified: 3 models"), "\(demo.stdout)")
+    }
+}
