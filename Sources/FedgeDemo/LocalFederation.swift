@@ -106,7 +106,8 @@ package enum LiveFederation {
         }
     }
 
-    /// One combiner: serves clients on a loopback port and attaches to the controller.
+    /// One combiner: serves clients on a loopback port, attaches to the controller, and answers on its control
+    /// socket `directory/run/combiner-NAME.sock`.
     package static func runCombiner(name: String, directory: String, controllerPort: Int, logger: Logger) async throws {
         let configuration = CombinerConfiguration.defaults(
             name: name, listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure,
@@ -130,6 +131,13 @@ package enum LiveFederation {
             )
             link.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500))
             group.addTask { try await link.run() }
+            // Its control socket, as the daemon serves it.
+            let api = try HTTPListener.controlSocket(path: directory + "/run/combiner-\(name).sock").application(
+                name: "fedge-combiner",
+                router: CombinerAPI(combiner: combiner, link: link.status, controller: "127.0.0.1:\(controllerPort)", events: link.events).router(),
+                logger: logger
+            )
+            group.addTask { try await api.run() }
             try await group.next()
         }
     }

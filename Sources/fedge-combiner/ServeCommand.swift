@@ -114,10 +114,12 @@ struct ServeCommand: AsyncParsableCommand {
         let transport = try combiner.makeTransport()
         let events = CombinerEvents()
         let link = self.controller.map { controller in
-            ControllerLink(
+            var link = ControllerLink(
                 combiner: combiner, controller: Endpoint(controller)!, security: security.clientSide,
                 advertisedAddress: self.advertisedAddress(), logger: logger
             )
+            link.events = events
+            return link
         }
         let socket = self.socket ?? fedgeHome.combinerSocket(self.name)
         let api = socket == "none" ? nil : try HTTPListener.controlSocket(path: socket).application(

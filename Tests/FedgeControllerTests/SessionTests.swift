@@ -8,6 +8,7 @@ import FedgeStore
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Sessions across combiners")
@@ -89,4 +90,82 @@ struct SessionTests {
         #expect(Orchestrator.split(3, by: [0, 5]) == [0, 3])
         #expect(Orchestrator.split(7, by: [5, 5, 5]) == [3, 2, 2])
     }
+}
+
+@Suite("Stopping a session")
+struct StopTests {
+    /// `fedge session stop` while a round runs: the controller cancels it at every combiner, the combiners cancel
+    /// their clients' tasks, the round is recorded as cancelled, and the next queued session trains.
+    @Test func stopCancelsTheRoundOnEveryTier() async throws {
+        try await withTemporaryDirectory { dir in
+            let cancelled = CancelCounter()
+            let trainers: [any Trainer] = (1...4).map { _ in WaitingTrainer(cancelled: cancelled) }
+            let seedPath = dir + "/seed.safetensors"
+            try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
+                try await LiveFederation.with(
+                    directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == 2 }
+                ) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        #expect(try await eventually { try await api.listClients(status: "online").total == 4 })
+                        let first = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 600))
+                        let second = try await api.createSession(SessionConfigDTO(rounds: 1, roundTimeout: 600))
+                        #expect(try await api.session(second.id).status == "queued")
+                        // Every client is inside its (endless) training task.
+                        #expect(try await eventually { cancelled.started == 4 })
+                        // The combiners' own view, on their control sockets.
+                        try await APIClient.withClient(endpoint: .unixSocket(dir + "/run/combiner-alpha.sock", daemon: .combiner)) { alpha in
+                            let status = try await alpha.combinerStatus()
+                            #expect(status.name == "alpha" && status.attached)
+                            #expect(status.round?.session == first.id && status.round?.round == 1 && status.round?.kind == "train")
+                            #expect(status.round?.selected == status.clientsOnline)
+                            let events = try await alpha.listEvents().items.map(\.kind)
+                            #expect(events.contains("controller.attached") && events.contains("round.planned"))
+                        }
+                        let stopped = try await api.stopSession(first.id)
+                        #expect(stopped.status == "stopped")
+                        #expect(try await eventually { cancelled.cancelled == 4 }, "every client's task is cancelled")
+                        let round = try await api.round(session: first.id, number: 1)
+                        #expect(round.status == "cancelled")
+                        #expect(try await api.listModels().total == 1, "nothing was committed")
+                        // The queue moves on.
+                        #expect(try await eventually { try await api.session(second.id).status == "running" })
+                        _ = try await api.stopSession(second.id)
+                        let kinds = try await api.listEvents(kind: "session.stopped").items.compactMap(\.subject)
+                        #expect(Set(kinds) == [first.id, second.id])
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Counts tasks started and cancelled across clients.
+final class CancelCounter: Sendable {
+    private let counts = Mutex((started: 0, cancelled: 0))
+    var started: Int { self.counts.withLock { $0.started } }
+    var cancelled: Int { self.counts.withLock { $0.cancelled } }
+    func start() { self.counts.withLock { $0.started += 1 } }
+    func cancel() { self.counts.withLock { $0.cancelled += 1 } }
+}
+
+/// Trains until cancelled.
+struct WaitingTrainer: Trainer {
+    let cancelled: CancelCounter
+    var name: String { "waiting" }
+
+    func train(_ input: TrainerInput) async throws -> TrainingResult {
+        self.cancelled.start()
+        do {
+            try await Task.sleep(for: .seconds(3600))
+        } catch {
+            self.cancelled.cancel()
+            throw error
+        }
+        return TrainingResult(numExamples: 1)
+    }
+
+    func validate(_ input: TrainerInput) async throws -> ValidationResult { ValidationResult(metrics: [:]) }
 }

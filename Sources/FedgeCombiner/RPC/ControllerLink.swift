@@ -24,6 +24,8 @@ package struct ControllerLink: Sendable {
     package var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
     /// Whether the stream to the controller is up, for status pages.
     package let status = LinkStatus()
+    /// Where notable events go, for the combiner's control socket.
+    package var events = CombinerEvents()
 
     package init(combiner: Combiner, controller: FedgeRPC.Endpoint, security: TransportSecurity, advertisedAddress: String, logger: Logger) {
         self.combiner = combiner
@@ -64,6 +66,7 @@ package struct ControllerLink: Sendable {
             } catch {
                 self.logger.warning("Link to the controller failed", metadata: ["fedge.controller": "\(self.controller)", "fedge.error": "\(error)"])
             }
+            if self.status.isAttached { self.events.record("controller.detached", "Lost the controller at \(self.controller); dialling again") }
             self.status.attached.store(false, ordering: .relaxed)
             if welcomed.load(ordering: .relaxed) { backoff.reset() }
             do { try await Task.sleep(for: backoff.next()) } catch { return }
@@ -98,6 +101,7 @@ package struct ControllerLink: Sendable {
                     switch command.command {
                     case .welcome(let welcome):
                         self.logger.notice("Attached to the controller", metadata: ["fedge.controller": "\(self.controller)"])
+                        self.events.record("controller.attached", "Attached to the controller at \(self.controller)")
                         self.status.attached.store(true, ordering: .relaxed)
                         onWelcome()
                         let interval = Duration.milliseconds(Int64(max(welcome.heartbeatMillis, 200)))
@@ -107,11 +111,14 @@ package struct ControllerLink: Sendable {
                             let plan = try RoundPlan(proto)
                             // A new plan supersedes whatever round is still open.
                             await runner.cancel(reason: "the controller planned round \(plan.session)/\(plan.round)")
+                            self.events.record("round.planned", subject: "\(plan.session)/\(plan.round)",
+                                               "The controller planned \(plan.kind) round \(plan.round) of \(plan.session) (quota \(plan.quota == 0 ? "all" : "\(plan.quota)"))")
                             planQueue.yield(plan)
                         } catch {
-                            outbox.yield(Self.outcome(session: proto.sessionID, round: Int(proto.round), succeeded: false, reason: "\(error)"))
+                            self.report(outbox, Self.outcome(session: proto.sessionID, round: Int(proto.round), succeeded: false, reason: "\(error)"))
                         }
                     case .cancel(let cancel):
+                        self.events.record("round.cancelled", subject: "\(cancel.sessionID)/\(cancel.round)", "The controller cancelled the round: \(cancel.reason)")
                         await runner.cancel(session: cancel.sessionID, round: Int(cancel.round), reason: cancel.reason)
                     case nil:
                         break
@@ -198,22 +205,22 @@ package struct ControllerLink: Sendable {
                         }
                     })
                 }
-                outbox.yield(Self.outcome(session: plan.session, round: plan.round, succeeded: result.succeeded, reason: result.reason,
+                self.report(outbox, Self.outcome(session: plan.session, round: plan.round, succeeded: result.succeeded, reason: result.reason,
                                           updates: result.validations.count))
                 return
             }
             var finished = result
             guard finished.succeeded, let partial = finished.partial.take() else {
-                outbox.yield(Self.outcome(session: plan.session, round: plan.round, succeeded: false, reason: result.reason, updates: result.received))
+                self.report(outbox, Self.outcome(session: plan.session, round: plan.round, succeeded: false, reason: result.reason, updates: result.received))
                 return
             }
             let partialID = try await self.upload(partial, plan: plan, to: controller)
-            outbox.yield(Self.outcome(session: plan.session, round: plan.round, succeeded: true, reason: result.reason,
+            self.report(outbox, Self.outcome(session: plan.session, round: plan.round, succeeded: true, reason: result.reason,
                                       partial: partialID, updates: result.received))
             self.logger.info("Partial aggregate delivered", metadata: metadata.merging(["fedge.partial": "\(partialID.shortPrefix)"]) { $1 })
         } catch {
             self.logger.warning("Round failed at this combiner", metadata: metadata.merging(["fedge.error": "\(error)"]) { $1 })
-            outbox.yield(Self.outcome(session: plan.session, round: plan.round, succeeded: false, reason: "\(error)"))
+            self.report(outbox, Self.outcome(session: plan.session, round: plan.round, succeeded: false, reason: "\(error)"))
         }
     }
 
@@ -258,6 +265,16 @@ package struct ControllerLink: Sendable {
             throw RefusalError(.malformed, "the controller's receipt names no partial id")
         }
         return id
+    }
+
+    /// Sends a round outcome up and notes it for the control socket.
+    private func report(_ outbox: AsyncStream<Fedge_V1_CombinerReport>.Continuation, _ report: Fedge_V1_CombinerReport) {
+        outbox.yield(report)
+        guard case .outcome(let outcome) = report.event else { return }
+        self.events.record(
+            outcome.succeeded ? "round.closed" : "round.failed", subject: "\(outcome.sessionID)/\(outcome.round)",
+            "Round \(outcome.round) of \(outcome.sessionID): \(outcome.reason)"
+        )
     }
 
     private static func progress(_ progress: RoundRunner.Progress) -> Fedge_V1_CombinerReport {
