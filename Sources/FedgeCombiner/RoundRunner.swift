@@ -288,13 +288,14 @@ package actor RoundRunner {
         package var received: Int
         package var failed: Int
         package var refused: Int
+        package var refusedByReason: [Refusal: Int]
     }
 
     /// The open round's progress, or `nil` between rounds.
     package func progress() -> Progress? {
         guard let open = self.open else { return nil }
         return Progress(plan: open.plan, selected: open.machine.selected, received: open.machine.received,
-                        failed: open.machine.failed, refused: open.refused.values.reduce(0, +))
+                        failed: open.machine.failed, refused: open.refused.values.reduce(0, +), refusedByReason: open.refused)
     }
 
     private func deadlinePassed() {

@@ -238,7 +238,7 @@ package actor Orchestrator {
                 session: session.id, round: number, combiner: name, selected: outcome.progress.selected,
                 received: outcome.updates, failed: outcome.progress.failed, refused: outcome.progress.refused, partial: outcome.partial?.hex
             ))
-            self.metrics.refused("any", count: outcome.progress.refused)
+            for (reason, count) in outcome.progress.refusedByReason { self.metrics.refused(reason, count: count) }
         }
         let partials = outcomes.values.filter { $0.succeeded }.compactMap(\.partial)
         let updates = outcomes.values.filter { $0.succeeded && $0.partial != nil }.reduce(0) { $0 + $1.updates }

@@ -264,6 +264,9 @@ package nonisolated struct Fedge_V1_RoundProgress: Sendable {
 
   package var failed: UInt32 = 0
 
+  /// Refused uploads by reason (the `fedge-refusal` values: stale_round, duplicate, wrong_shape, non_finite, …).
+  package var refusedByReason: Dictionary<String,UInt32> = [:]
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -856,7 +859,7 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Fedge_V1_RoundProgress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".RoundProgress"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}selected\0\u{1}received\0\u{1}refused\0\u{1}failed\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}selected\0\u{1}received\0\u{1}refused\0\u{1}failed\0\u{3}refused_by_reason\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -870,6 +873,7 @@ nonisolated extension Fedge_V1_RoundProgress: SwiftProtobuf.Message, SwiftProtob
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.received) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.refused) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.failed) }()
+      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt32>.self, value: &self.refusedByReason) }()
       default: break
       }
     }
@@ -894,6 +898,9 @@ nonisolated extension Fedge_V1_RoundProgress: SwiftProtobuf.Message, SwiftProtob
     if self.failed != 0 {
       try visitor.visitSingularUInt32Field(value: self.failed, fieldNumber: 6)
     }
+    if !self.refusedByReason.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt32>.self, value: self.refusedByReason, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -904,6 +911,7 @@ nonisolated extension Fedge_V1_RoundProgress: SwiftProtobuf.Message, SwiftProtob
     if lhs.received != rhs.received {return false}
     if lhs.refused != rhs.refused {return false}
     if lhs.failed != rhs.failed {return false}
+    if lhs.refusedByReason != rhs.refusedByReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -169,3 +169,47 @@ struct WaitingTrainer: Trainer {
 
     func validate(_ input: TrainerInput) async throws -> ValidationResult { ValidationResult(metrics: [:]) }
 }
+
+@Suite("Refused updates")
+struct RefusalTests {
+    /// A client whose update holds NaN is refused at its combiner; the round commits with the others, and the
+    /// refusal shows in the round's participation and in `/metrics` by reason.
+    @Test func nonFiniteUpdatesAreRefusedAndCounted() async throws {
+        try await withTemporaryDirectory { dir in
+            let trainers: [any Trainer] = [NoopTrainer(delta: 0.01, numExamples: 1), NoopTrainer(delta: 0.02, numExamples: 1), PoisonTrainer()]
+            let seedPath = dir + "/seed.safetensors"
+            try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
+                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers, logger: testLogger) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        #expect(try await eventually { try await api.listClients(status: "online").total == 3 })
+                        let session = try await api.createSession(SessionConfigDTO(rounds: 1, roundTimeout: 60, validate: false))
+                        #expect(try await eventually { try await api.session(session.id).status == "finished" })
+                        let round = try await api.round(session: session.id, number: 1)
+                        #expect(round.status == "committed")
+                        #expect(round.received == 2)
+                        #expect(round.participation.first?.refused == 1)
+                        let metrics = try await api.prometheusMetrics()
+                        #expect(metrics.contains("fedge_updates_refused_total{reason=\"non_finite\"} 1"), "\(metrics)")
+                        #expect(metrics.contains("fedge_updates_accepted_total 2"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sends an update full of NaN.
+struct PoisonTrainer: Trainer {
+    var name: String { "poison" }
+
+    func train(_ input: TrainerInput) async throws -> TrainingResult {
+        let model = InMemoryModel(try SafetensorsFile(path: input.model.path))
+        let count = model.tensors.first { $0.name == "w" }?.elementCount ?? 0
+        _ = try SafetensorsWriter.write(RandomModel.replacing(model, with: ["w": Array(repeating: .nan, count: count)]), to: input.output.path)
+        return TrainingResult(numExamples: 1)
+    }
+
+    func validate(_ input: TrainerInput) async throws -> ValidationResult { ValidationResult(metrics: [:]) }
+}

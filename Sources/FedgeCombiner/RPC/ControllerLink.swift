@@ -188,6 +188,7 @@ package struct ControllerLink: Sendable {
                     $0.received = UInt32(clamping: result.received)
                     $0.failed = UInt32(clamping: result.failed)
                     $0.refused = UInt32(clamping: result.refused.values.reduce(0, +))
+                    $0.refusedByReason = Dictionary(uniqueKeysWithValues: result.refused.map { ($0.key.rawValue, UInt32(clamping: $0.value)) })
                 }
             })
             if plan.kind == .validate {
@@ -286,6 +287,7 @@ package struct ControllerLink: Sendable {
                 $0.received = UInt32(clamping: progress.received)
                 $0.failed = UInt32(clamping: progress.failed)
                 $0.refused = UInt32(clamping: progress.refused)
+                $0.refusedByReason = Dictionary(uniqueKeysWithValues: progress.refusedByReason.map { ($0.key.rawValue, UInt32(clamping: $0.value)) })
             }
         }
     }

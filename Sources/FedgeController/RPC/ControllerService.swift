@@ -68,7 +68,8 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             await hub.heartbeat(name: name, connection: connection, clients: clients)
         case .progress(let progress):
             let counts = RoundCounts(selected: Int(progress.selected), received: Int(progress.received),
-                                     refused: Int(progress.refused), failed: Int(progress.failed))
+                                     refused: Int(progress.refused), failed: Int(progress.failed),
+                                     refusedByReason: progress.refusedByReason.mapValues { Int($0) })
             await hub.progress(name: name, session: progress.sessionID, round: Int(progress.round), counts: counts)
             self.controller.journal.notice(
                 kind: "round.progress", subject: "\(progress.sessionID)/\(progress.round)",
