@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import NIOSSL
 import FedgeAPIModels
 import Foundation
 import NIOCore
@@ -42,6 +43,11 @@ package final class APIClient: Sendable {
         )
         // Fail at once when nothing listens, rather than retrying until the request's deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        if let roots = endpoint.trustRoots {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(roots)
+            configuration.tlsConfiguration = tls
+        }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

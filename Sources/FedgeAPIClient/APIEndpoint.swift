@@ -25,6 +25,8 @@ package struct APIEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Sent as `Authorization: Bearer TOKEN` when present.
     package var token: String?
     package var daemon: Daemon
+    /// A PEM file of the CA that signed an `https` daemon's certificate (default: the system's roots).
+    package var trustRoots: String?
 
     package init(transport: Transport, token: String? = nil, daemon: Daemon = .controller) {
         self.transport = transport
@@ -40,8 +42,8 @@ package struct APIEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// A base URL such as `http://127.0.0.1:8080`.
     ///
     /// - Throws: ``APIClientError/invalidRequest(_:)`` when `text` is not an `http` or `https` URL with a host.
-    package static func url(_ text: String, token: String? = nil, daemon: Daemon = .controller) throws(APIClientError)
-        -> APIEndpoint
+    package static func url(_ text: String, token: String? = nil, daemon: Daemon = .controller, trustRoots: String? = nil)
+        throws(APIClientError) -> APIEndpoint
     {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
@@ -53,7 +55,9 @@ package struct APIEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
         var base = text
         while base.hasSuffix("/") { base.removeLast() }
-        return APIEndpoint(transport: .http(baseURL: base), token: token, daemon: daemon)
+        var endpoint = APIEndpoint(transport: .http(baseURL: base), token: token, daemon: daemon)
+        endpoint.trustRoots = trustRoots
+        return endpoint
     }
 
     /// The controller's control socket: `$FEDGE_HOME/run/controller.sock`, `$FEDGE_HOME` defaulting to

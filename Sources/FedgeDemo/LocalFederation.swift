@@ -2,8 +2,8 @@ package import FedgeController
 import FedgeCombiner
 import FedgeCore
 package import FedgeEdge
+package import FedgeServerKit
 import FedgeRPC
-import FedgeServerKit
 import Foundation
 package import Logging
 import ServiceLifecycle
@@ -25,6 +25,7 @@ package struct LiveController: Sendable {
         directory: String,
         grpcPort: Int = 0,
         uploadGrace: Duration = .seconds(5),
+        tls: TLSFiles? = nil,
         logger: Logger,
         _ body: @Sendable (LiveController) async throws -> R
     ) async throws -> R {
@@ -33,7 +34,7 @@ package struct LiveController: Sendable {
         var configuration = ControllerConfiguration(
             directory: URL(fileURLWithPath: directory + "/controller"),
             grpcListen: Endpoint(host: "127.0.0.1", port: grpcPort), grpcSecurity: .insecure,
-            httpListeners: [.tcp(host: "127.0.0.1", port: 0), .controlSocket(path: socket)], apiToken: token
+            httpListeners: [.tcp(host: "127.0.0.1", port: 0, tls: tls), .controlSocket(path: socket)], apiToken: token
         )
         configuration.heartbeatInterval = .milliseconds(300)
         configuration.orchestration.uploadGrace = uploadGrace
@@ -52,7 +53,7 @@ package struct LiveController: Sendable {
             var unix = false
             for await address in addresses {
                 if address.hasPrefix("grpc:") { grpc = Int(address.split(separator: ":").last ?? "") }
-                if address.hasPrefix("http://") { http = address }
+                if address.hasPrefix("http://") || address.hasPrefix("https://") { http = address }
                 if address.hasPrefix("unix:") { unix = true }
                 if grpc != nil && http != nil && unix { break }
             }

@@ -2,23 +2,55 @@ package import Foundation
 package import Hummingbird
 package import Logging
 import NIOCore
+import NIOSSL
+import HummingbirdTLS
+import HummingbirdCore
 package import ServiceLifecycle
 
 /// Where a REST API listens: a TCP address, a Unix control socket, or both with the same routes.
 package enum HTTPListener: Sendable, Hashable, CustomStringConvertible {
-    case tcp(host: String, port: Int)
+    /// A TCP address; with `tls` (PEM certificate chain and key files) it speaks HTTPS.
+    case tcp(host: String, port: Int, tls: TLSFiles? = nil)
     /// A Unix domain socket, created mode 0600 in a 0700 directory.
     case controlSocket(path: String)
 
     package var description: String {
         switch self {
-        case .tcp(let host, let port): "http://\(host):\(port)"
+        case .tcp(let host, let port, let tls): "\(tls == nil ? "http" : "https")://\(host):\(port)"
         case .controlSocket(let path): "unix:\(path)"
         }
     }
 }
 
-/// Why a control socket cannot be used.
+/// A PEM certificate chain and its private key.
+package struct TLSFiles: Sendable, Hashable {
+    package var certificate: String
+    package var privateKey: String
+
+    package init(certificate: String, privateKey: String) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+    }
+
+    /// The server configuration, or an error that names the file that could not be used.
+    func serverConfiguration() throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(self.certificate)
+        } catch {
+            throw ControlSocketError(description: "cannot read the TLS certificate \(self.certificate): \(error)")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: self.privateKey, format: .pem)
+        } catch {
+            throw ControlSocketError(description: "cannot read the TLS private key \(self.privateKey): \(error)")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+    }
+}
+
+/// Why a listener cannot be set up.
 package struct ControlSocketError: Error, CustomStringConvertible {
     package var description: String
 }
@@ -69,13 +101,21 @@ extension HTTPListener {
         Responder.Responder.Context.Source == ApplicationRequestContextSource
     {
         switch self {
-        case .tcp(let host, let port):
+        case .tcp(let host, let port, let tls):
+            let scheme = tls == nil ? "http" : "https"
+            let server: HTTPServerBuilder
+            if let tls {
+                server = try .tls(.http1(), tlsConfiguration: try tls.serverConfiguration())
+            } else {
+                server = .http1()
+            }
             return Application(
                 router: router,
+                server: server,
                 configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? port
-                    await onListening("http://\(host):\(port)")
+                    await onListening("\(scheme)://\(host):\(port)")
                 },
                 logger: logger
             )
@@ -83,6 +123,7 @@ extension HTTPListener {
             try ControlSocket.prepare(path)
             return Application(
                 router: router,
+                server: .http1(),
                 configuration: ApplicationConfiguration(address: .unixDomainSocket(path: path), serverName: name),
                 onServerRunning: { _ in
                     _ = chmod(path, 0o600)

@@ -47,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Refuse gRPC peers without a certificate signed by --tls-ca (mutual TLS).")
     var requireClientCerts = false
 
+    @Option(help: "PEM certificate chain for the REST API on TCP (default: --tls-cert). Without TLS files the TCP API speaks plain HTTP, which needs --insecure.")
+    var apiTlsCert: String?
+
+    @Option(help: "PEM private key of --api-tls-cert (default: --tls-key).")
+    var apiTlsKey: String?
+
     @Option(help: "Seconds combiners may take past a round's deadline to deliver their partials.")
     var uploadGrace: Double = 60
 
@@ -74,7 +80,13 @@ struct ServeCommand: AsyncParsableCommand {
         var listeners: [HTTPListener] = [.controlSocket(path: socket)]
         var token: String? = nil
         if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
-            listeners.append(.tcp(host: endpoint.host, port: endpoint.port))
+            let certificate = self.apiTlsCert ?? self.tlsCert
+            let key = self.apiTlsKey ?? self.tlsKey
+            let tls = certificate.flatMap { certificate in key.map { TLSFiles(certificate: certificate, privateKey: $0) } }
+            if tls == nil && !self.insecure {
+                throw ValidationError("The REST API on TCP speaks TLS: give --api-tls-cert and --api-tls-key (or --tls-cert/--tls-key), --listen-api none, or --insecure.")
+            }
+            listeners.append(.tcp(host: endpoint.host, port: endpoint.port, tls: tls))
             let tokenPath = self.tokenFile ?? home.controllerDirectory.appendingPathComponent("api-token").path
             if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
                 token = text

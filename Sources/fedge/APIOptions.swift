@@ -23,12 +23,21 @@ struct APIOptions: ParsableArguments {
     ))
     var token: String?
 
+    @Option(help: ArgumentHelp(
+        "PEM file of the CA that signed the controller's certificate, for an https --url (default: $FEDGE_CA, else the system's roots).",
+        valueName: "file"
+    ))
+    var ca: String?
+
     @Flag(help: "Print the API's JSON instead of tables.")
     var json = false
 
     func validate() throws {
         if self.socket != nil, self.url != nil {
             throw ValidationError("Give either --socket or --url, not both.")
+        }
+        if let ca = self.ca, !FileManager.default.fileExists(atPath: ca) {
+            throw ValidationError("No CA certificate at \(ca).")
         }
         if let url = self.url {
             do {
@@ -45,7 +54,8 @@ struct APIOptions: ParsableArguments {
         let token = self.token ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let url = self.url {
             do {
-                return try APIEndpoint.url(url, token: token, daemon: daemon)
+                let ca = self.ca ?? environment["FEDGE_CA"].flatMap { $0.isEmpty ? nil : $0 }
+                return try APIEndpoint.url(url, token: token, daemon: daemon, trustRoots: ca)
             } catch {
                 throw ValidationError(error.description)
             }

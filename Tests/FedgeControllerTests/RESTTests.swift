@@ -2,6 +2,7 @@ import FedgeAPIClient
 import FedgeAPIModels
 import FedgeCore
 import FedgeDemo
+import FedgeServerKit
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -64,6 +65,26 @@ struct RESTTests {
                 try await APIClient.withClient(endpoint: try .url(live.httpURL, token: "wrong")) { (wrong: APIClient) async throws -> Void in
                     let error = await #expect(throws: APIClientError.self) { try await wrong.listSessions() }
                     #expect(error?.status == 401)
+                }
+            }
+        }
+    }
+
+    @Test(.enabled(if: ExternalTools.hasOpenSSL, "needs openssl to make test certificates"))
+    func httpsOnTCP() async throws {
+        try await withTemporaryDirectory { dir in
+            let certificates = try TestCertificates.make(in: dir)
+            let tls = TLSFiles(certificate: certificates.serverCertificate, privateKey: certificates.serverKey)
+            try await LiveController.with(directory: dir, tls: tls, logger: testLogger) { live in
+                #expect(live.httpURL.hasPrefix("https://"))
+                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token, trustRoots: certificates.caCertificate)) {
+                    (api: APIClient) async throws -> Void in
+                    #expect(try await api.health().status == "ok")
+                    #expect(try await api.listSessions().total == 0)
+                }
+                // A client that does not trust the controller's CA does not get through.
+                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token)) { (untrusting: APIClient) async throws -> Void in
+                    await #expect(throws: APIClientError.self) { try await untrusting.listSessions() }
                 }
             }
         }
