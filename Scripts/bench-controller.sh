@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures the controller's peak memory and round time on a real federation: MODEL_MIB of Float32, COMBINERS
 # combiners, CLIENTS noop clients spread over them, release builds, loopback, plaintext, fedadam (so the server
-# keeps optimizer state). Prints the controller's peak RSS (VmHWM) over a 2-round session and each round's
-# duration. Needs python3 with numpy and safetensors to make the seed model.
+# keeps optimizer state). Prints the controller's peak RSS (VmHWM, which counts the model files it maps) and peak
+# anonymous memory (sampled every 50 ms) over a 2-round session, and each round's duration. Needs python3 with numpy and safetensors to make the seed model.
 #
 # Usage: Scripts/bench-controller.sh MODEL_MIB COMBINERS CLIENTS        e.g. Scripts/bench-controller.sh 100 2 8
 set -euo pipefail
@@ -38,7 +38,18 @@ until [ "$("$bin/fedge" client list --status online --json | python3 -c 'import 
 idle=$(awk '/VmHWM/{print $2}' /proc/$controller/status)
 session=$("$bin/fedge" session start --rounds 2 --aggregator fedadam --no-validate --round-timeout 1800 --json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-until [ "$("$bin/fedge" session show "$session" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["session"]["status"])')" = finished ]; do sleep 0.5; done
+peak_anon=0
+polls=0
+while true; do
+    anon=$(awk '/RssAnon/{print $2}' /proc/$controller/status)
+    [ "$anon" -gt "$peak_anon" ] && peak_anon=$anon
+    polls=$((polls + 1))
+    if [ $((polls % 10)) -eq 0 ]; then
+        status=$("$bin/fedge" session show "$session" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["session"]["status"])')
+        [ "$status" = finished ] && break
+    fi
+    sleep 0.05
+done
 peak=$(awk '/VmHWM/{print $2}' /proc/$controller/status)
 durations=$("$bin/fedge" round list --session "$session" --json | python3 -c '
 import json, sys
@@ -46,4 +57,4 @@ from datetime import datetime
 def t(s): return datetime.fromisoformat(s.replace("Z", "+00:00"))
 rounds = sorted(json.load(sys.stdin)["items"], key=lambda r: r["number"])
 print(", ".join("round %d %.1f s" % (r["number"], (t(r["ended_at"]) - t(r["started_at"])).total_seconds()) for r in rounds))')
-echo "model ${mib} MiB, ${combiners} combiners, ${clients} clients, fedadam: controller peak RSS $((peak / 1024)) MiB (before the session $((idle / 1024)) MiB); ${durations}"
+echo "model ${mib} MiB, ${combiners} combiners, ${clients} clients, fedadam: controller peak RSS $((peak / 1024)) MiB, peak anonymous $((peak_anon / 1024)) MiB (before the session $((idle / 1024)) MiB); ${durations}"
