@@ -196,6 +196,14 @@ let package = Package(
             ],
             swiftSettings: fedgeSwiftSettings
         ),
+        // ncursesw, for the console's terminal (Debian: libncursesw5-dev / libncurses-dev).
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // The console: state, key handling, views and layout into a screen buffer (testable without a terminal).
+        .target(
+            name: "FedgeConsole",
+            dependencies: ["FedgeAPIModels", "FedgeAPIClient"],
+            swiftSettings: fedgeSwiftSettings
+        ),
         // The operator CLI, `fedge`.
         .executableTarget(
             name: "FedgeCLI",
@@ -208,6 +216,8 @@ let package = Package(
                 "FedgeDemo",
                 "FedgeEdge",
                 "FedgeController",
+                "FedgeConsole",
+                "CNcurses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -268,6 +278,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeConsoleTests",
+            dependencies: ["FedgeConsole", "FedgeAPIModels"],
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

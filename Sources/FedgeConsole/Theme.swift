@@ -1,0 +1,172 @@
+import Foundation
+
+/// The terminal's eight basic colours, their bright variants, and the terminal's own default.
+package enum ThemeColor: String, Sendable, Hashable, CaseIterable {
+    case `default`, black, red, green, yellow, blue, magenta, cyan, white
+    case brightBlack = "bright-black", brightRed = "bright-red", brightGreen = "bright-green", brightYellow = "bright-yellow"
+    case brightBlue = "bright-blue", brightMagenta = "bright-magenta", brightCyan = "bright-cyan", brightWhite = "bright-white"
+
+    /// The curses colour number (-1 for the default).
+    package var number: Int16 {
+        switch self {
+        case .default: -1
+        case .black: 0
+        case .red: 1
+        case .green: 2
+        case .yellow: 3
+        case .blue: 4
+        case .magenta: 5
+        case .cyan: 6
+        case .white: 7
+        case .brightBlack: 8
+        case .brightRed: 9
+        case .brightGreen: 10
+        case .brightYellow: 11
+        case .brightBlue: 12
+        case .brightMagenta: 13
+        case .brightCyan: 14
+        case .brightWhite: 15
+        }
+    }
+}
+
+/// How one role looks.
+package struct Style: Sendable, Hashable {
+    package var foreground: ThemeColor = .default
+    package var background: ThemeColor = .default
+    package var bold = false
+    package var dim = false
+    package var reverse = false
+    package var underline = false
+
+    package init(foreground: ThemeColor = .default, background: ThemeColor = .default, bold: Bool = false, dim: Bool = false,
+                 reverse: Bool = false, underline: Bool = false) {
+        self.foreground = foreground
+        self.background = background
+        self.bold = bold
+        self.dim = dim
+        self.reverse = reverse
+        self.underline = underline
+    }
+}
+
+/// Why a theme file cannot be used.
+package struct ThemeError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var description: String
+}
+
+/// Named colours for each UI role, read from a small text file:
+///
+/// ```
+/// # fedge console theme
+/// name = dark
+/// title = bright-cyan bold
+/// selected = black on cyan
+/// error = bright-red bold
+/// ```
+///
+/// Each line is `ROLE = [FOREGROUND] [on BACKGROUND] [bold] [dim] [reverse] [underline]`; roles left out look
+/// like `normal`. `monochrome = true` makes the console draw without colours (attributes only).
+package struct Theme: Sendable, Hashable {
+    package var name: String
+    package var styles: [Role: Style]
+    package var monochrome: Bool
+
+    package init(name: String, styles: [Role: Style], monochrome: Bool = false) {
+        self.name = name
+        self.styles = styles
+        self.monochrome = monochrome
+    }
+
+    package func style(_ role: Role) -> Style { self.styles[role] ?? self.styles[.normal] ?? Style() }
+
+    /// Parses a theme file's text.
+    package static func parse(_ text: String, name fallbackName: String) throws(ThemeError) -> Theme {
+        var theme = Theme(name: fallbackName, styles: [:])
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ThemeError(description: "line \(index + 1): '\(line)' is not ROLE = STYLE")
+            }
+            let key = parts[0].lowercased()
+            if key == "name" { theme.name = parts[1]; continue }
+            if key == "monochrome" { theme.monochrome = parts[1].lowercased() == "true"; continue }
+            guard let role = Role.allCases.first(where: { $0.rawValue.lowercased() == key.replacingOccurrences(of: "-", with: "") }) else {
+                throw ThemeError(description: "line \(index + 1): '\(parts[0])' is not a role; the roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            theme.styles[role] = try Self.parseStyle(parts[1], line: index + 1)
+        }
+        return theme
+    }
+
+    private static func parseStyle(_ text: String, line: Int) throws(ThemeError) -> Style {
+        var style = Style()
+        var words = text.lowercased().split(separator: " ").map(String.init)[...]
+        var sawForeground = false
+        while let word = words.popFirst() {
+            switch word {
+            case "bold": style.bold = true
+            case "dim": style.dim = true
+            case "reverse": style.reverse = true
+            case "underline": style.underline = true
+            case "on":
+                guard let next = words.popFirst(), let color = ThemeColor(rawValue: next) else {
+                    throw ThemeError(description: "line \(line): 'on' must be followed by a colour (\(Self.colourList))")
+                }
+                style.background = color
+            default:
+                guard !sawForeground, let color = ThemeColor(rawValue: word) else {
+                    throw ThemeError(description: "line \(line): '\(word)' is not a colour (\(Self.colourList)) or bold, dim, reverse, underline")
+                }
+                style.foreground = color
+                sawForeground = true
+            }
+        }
+        return style
+    }
+
+    private static var colourList: String { ThemeColor.allCases.map(\.rawValue).joined(separator: ", ") }
+
+    // MARK: Built-in themes (the same as the files in themes/)
+
+    package static let dark = try! Theme.parse("""
+        name = dark
+        normal = default
+        dim = bright-black
+        title = bright-cyan bold
+        header = cyan bold
+        selected = black on cyan
+        border = blue
+        accent = bright-magenta
+        ok = green
+        warn = yellow
+        error = bright-red bold
+        status = black on white
+        statusError = bright-white on red bold
+        key = bright-yellow bold
+        chart = bright-green
+        progress = green
+        progressEmpty = bright-black
+        tab = default
+        tabActive = black on cyan bold
+        """, name: "dark")
+
+    /// Attributes only: for `NO_COLOR`, dumb terminals and terminals without colours.
+    package static let monochromeTheme = try! Theme.parse("""
+        name = mono
+        monochrome = true
+        dim = dim
+        title = bold
+        header = bold underline
+        selected = reverse
+        error = bold
+        status = reverse
+        statusError = reverse bold
+        key = bold
+        tabActive = reverse bold
+        progressEmpty = dim
+        """, name: "mono")
+}

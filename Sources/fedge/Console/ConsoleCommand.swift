@@ -1,0 +1,102 @@
+import ArgumentParser
+import FedgeAPIClient
+import FedgeAPIModels
+import FedgeConsole
+import Foundation
+import Synchronization
+
+/// `fedge console`: the operator's live dashboard.
+struct ConsoleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Follow and drive the federation from a live terminal dashboard.",
+        discussion: """
+            Connects to the controller's control socket (or --url with --token) and follows its event stream: \
+            the overview, sessions, rounds, clients, combiners, the model trail, metric charts and the event log, \
+            updated live. Keys start and stop sessions and set the active model; ? lists them all. With \
+            --combiner NAME (or --socket at a combiner's socket) it shows that combiner's own view. Themes: \
+            dark (default), light, mono, or a theme file (see themes/ and man fedge-console); NO_COLOR and dumb \
+            terminals get the monochrome theme with ASCII lines.
+            """
+    )
+
+    @OptionGroup var api: APIOptions
+
+    @Option(help: "Attach to this combiner's control socket ($FEDGE_HOME/run/combiner-NAME.sock) for its local view.")
+    var combiner: String?
+
+    @Option(help: "dark, light, mono, or the path of a theme file.")
+    var theme: String = "dark"
+
+    func validate() throws {
+        _ = try ConsoleThemes.load(self.theme)
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var theme = try ConsoleThemes.load(self.theme)
+        var glyphs = Glyphs.unicode
+        let term = environment["TERM"] ?? ""
+        let utf8 = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty }.map { $0.uppercased().contains("UTF-8") || $0.uppercased().contains("UTF8") } ?? false
+        if environment["NO_COLOR"].map({ !$0.isEmpty }) == true || term == "dumb" || term.isEmpty {
+            theme = .monochromeTheme
+            glyphs = .ascii
+        }
+        if !utf8 { glyphs = .ascii }
+        let combinerMode = self.combiner != nil || self.api.socket.map { ($0 as NSString).lastPathComponent.hasPrefix("combiner-") } == true
+        let defaultSocket = self.combiner.map { APIEndpoint.defaultCombinerSocket(name: $0, environment: environment) }
+        let endpoint = try self.api.endpoint(daemon: combinerMode ? .combiner : .controller, defaultSocket: defaultSocket)
+        try await APIClient.withClient(endpoint: endpoint) { api in
+            let feed = ConsoleFeed(api: api, combiner: combinerMode)
+            let first = await feed.refresh(ConsoleData())
+            guard first.connected else {
+                throw ValidationError(first.problem ?? "The console could not reach \(endpoint).")
+            }
+            try await ConsoleSession(feed: feed, theme: theme, glyphs: glyphs, combinerMode: combinerMode, initial: first).run()
+        }
+    }
+}
+
+/// The themes the console knows by name, and theme files.
+enum ConsoleThemes {
+    static let light = try! Theme.parse("""
+        name = light
+        normal = black
+        dim = bright-black
+        title = blue bold
+        header = blue bold
+        selected = white on blue
+        border = bright-black
+        accent = magenta
+        ok = green
+        warn = yellow bold
+        error = red bold
+        status = white on black
+        statusError = white on red bold
+        key = blue bold
+        chart = blue
+        progress = green
+        progressEmpty = bright-black
+        tab = black
+        tabActive = white on blue bold
+        """, name: "light")
+
+    static func load(_ name: String) throws -> Theme {
+        switch name {
+        case "dark": return .dark
+        case "light": return self.light
+        case "mono", "monochrome": return .monochromeTheme
+        default:
+            let home = ProcessInfo.processInfo.environment["FEDGE_HOME"]
+            let candidates = [name, "themes/\(name).theme"] + (home.map { ["\($0)/themes/\(name).theme"] } ?? [])
+            guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                throw ValidationError("No theme '\(name)': use dark, light, mono, or the path of a theme file (see themes/).")
+            }
+            do {
+                return try Theme.parse(try String(contentsOfFile: path, encoding: .utf8), name: (path as NSString).lastPathComponent)
+            } catch {
+                throw ValidationError("The theme file \(path) cannot be used: \(error)")
+            }
+        }
+    }
+}
