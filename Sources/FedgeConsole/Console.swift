@@ -80,7 +80,8 @@ package struct Console: Sendable {
         let view = self.state.view
         let count = Views.itemCount(view, data: data, state: self.state)
         func move(_ delta: Int) {
-            let current = self.state.selected(view)
+            // The Events view follows its tail and the trail starts at its newest model until moved.
+            let current = self.state.selection[view] ?? ((view == .events || view == .models) ? max(0, count - 1) : 0)
             self.state.selection[view] = max(0, min(max(0, count - 1), current + delta))
         }
         switch key {
@@ -99,7 +100,8 @@ package struct Console: Sendable {
         case .pageDown, .character("J"): move(10)
         case .pageUp, .character("K"): move(-10)
         case .home, .character("g"): self.state.selection[view] = 0
-        case .end, .character("G"): self.state.selection[view] = max(0, count - 1)
+        case .end, .character("G"):
+            self.state.selection[view] = view == .events ? nil : max(0, count - 1)
         case .left, .character("h"):
             if view == .metrics { self.state.metricIndex = max(0, self.state.metricIndex - 1) } else { self.state.view = ViewKind(rawValue: (view.rawValue + ViewKind.allCases.count - 2) % ViewKind.allCases.count + 1)! }
         case .right, .character("l"):

@@ -16,6 +16,20 @@ package enum ViewKind: Int, Sendable, Hashable, CaseIterable {
         case .events: "Events"
         }
     }
+
+    /// For the tab bar of narrow terminals.
+    package var shortTitle: String {
+        switch self {
+        case .overview: "Home"
+        case .sessions: "Sess"
+        case .rounds: "Rnds"
+        case .clients: "Clnt"
+        case .combiners: "Comb"
+        case .models: "Trail"
+        case .metrics: "Metr"
+        case .events: "Evts"
+        }
+    }
 }
 
 /// A key the console understands, decoded by the terminal driver.

@@ -5,10 +5,13 @@ import Foundation
 enum ClientsView {
     static let sortNames = ["name", "status", "combiner", "last seen", "tasks done", "tasks failed", "cpu"]
 
+    /// Online first, then stale, then offline.
+    static func rank(_ status: String) -> Int { ["online": 0, "stale": 1, "offline": 2][status] ?? 3 }
+
     static func rows(data: ConsoleData, state: ConsoleState) -> [ClientDTO] {
         let filtered = data.clients.filter { Views.matches(state.filters[.clients], $0.name, $0.status, $0.combiner ?? "") }
         switch state.sortColumn[.clients] ?? 0 {
-        case 1: return filtered.sorted { ($0.status, $0.name) < ($1.status, $1.name) }
+        case 1: return filtered.sorted { (rank($0.status), $0.name) < (rank($1.status), $1.name) }
         case 2: return filtered.sorted { ($0.combiner ?? "", $0.name) < ($1.combiner ?? "", $1.name) }
         case 3: return filtered.sorted { $0.lastSeen > $1.lastSeen }
         case 4: return filtered.sorted { $0.tasksDone > $1.tasksDone }
@@ -46,7 +49,7 @@ enum CombinersView {
     static func rows(data: ConsoleData, state: ConsoleState) -> [CombinerDTO] {
         let filtered = data.combiners.filter { Views.matches(state.filters[.combiners], $0.name, $0.status, $0.address) }
         switch state.sortColumn[.combiners] ?? 0 {
-        case 1: return filtered.sorted { ($0.status, $0.name) < ($1.status, $1.name) }
+        case 1: return filtered.sorted { (ClientsView.rank($0.status), $0.name) < (ClientsView.rank($1.status), $1.name) }
         case 2: return filtered.sorted { $0.clientsOnline > $1.clientsOnline }
         default: return filtered.sorted { $0.name < $1.name }
         }
@@ -68,31 +71,26 @@ enum CombinersView {
     }
 }
 
-/// The audit and event log, newest at the bottom, filterable.
+/// The audit and event log, newest at the bottom, filterable. It follows the tail until the operator moves the
+/// selection up; progress notices (every second per combiner) show only when the filter asks for them.
 enum EventsView {
     static func rows(data: ConsoleData, state: ConsoleState) -> [EventDTO] {
-        data.events.filter { Views.matches(state.filters[.events], $0.kind, $0.message, $0.subject ?? "", $0.actor) }
+        let filter = state.filters[.events]
+        return data.events.filter { event in
+            (event.kind != "round.progress" || (filter?.contains("progress") ?? false))
+                && Views.matches(filter, event.kind, event.message, event.subject ?? "", event.actor)
+        }
     }
 
     static func render(into screen: inout ScreenBuffer, rect: Rect, data: ConsoleData, state: ConsoleState, now: Date) {
         let events = self.rows(data: data, state: state)
-        let inside = screen.box(rect, title: "Events" + (state.filters[.events].map { " /\($0)" } ?? "") + " (newest last)")
-        // Follows the tail unless the operator moved up.
-        let selected = state.selection[.events] ?? max(0, events.count - 1)
+        let following = state.selection[.events] == nil
+        let inside = screen.box(rect, title: "Events" + (state.filters[.events].map { " /\($0)" } ?? "") + (following ? " — following" : " — k/↑ to scroll, G to follow"))
         Table(
-            columns: [.init(title: "TIME", width: 8), .init(title: "KIND", width: 17), .init(title: "MESSAGE", width: 0)],
-            rows: events.map { [Format.clock($0.createdAt), $0.kind, $0.message] },
-            roles: events.map { $0.kind.hasSuffix("failed") ? .error : $0.kind.hasSuffix("committed") ? .ok : $0.id == 0 ? .dim : .normal },
-            selected: state.selection[.events] == nil ? nil : selected
-        ).draw(into: &screen, rect: inside.height > 1 && state.selection[.events] == nil
-            ? inside : inside)
-        if state.selection[.events] == nil, events.count > inside.height - 1 {
-            // Tail: draw the last rows.
-            Table(
-                columns: [.init(title: "TIME", width: 8), .init(title: "KIND", width: 17), .init(title: "MESSAGE", width: 0)],
-                rows: Array(events.suffix(inside.height - 1)).map { [Format.clock($0.createdAt), $0.kind, $0.message] },
-                roles: Array(events.suffix(inside.height - 1)).map { $0.kind.hasSuffix("failed") ? .error : $0.kind.hasSuffix("committed") ? .ok : $0.id == 0 ? .dim : .normal }
-            ).draw(into: &screen, rect: inside)
-        }
+            columns: [.init(title: "TIME", width: 8), .init(title: "KIND", width: 17), .init(title: "SUBJECT", width: 14), .init(title: "MESSAGE", width: 0)],
+            rows: events.map { [Format.clock($0.createdAt), $0.kind, $0.subject ?? "", $0.message] },
+            roles: events.map { $0.kind.hasSuffix("failed") ? .error : $0.kind.hasSuffix("committed") ? .ok : $0.kind.hasSuffix("stopped") ? .warn : .normal },
+            selected: following ? max(0, events.count - 1) : state.selection[.events]
+        ).draw(into: &screen, rect: inside)
     }
 }

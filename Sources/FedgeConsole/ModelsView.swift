@@ -71,7 +71,7 @@ enum ModelsView {
                  row.model.active ? "active" : ""]
             },
             roles: rows.map { $0.model.active ? .accent : .normal },
-            selected: state.selected(.models)
+            selected: state.selection[.models] ?? max(0, rows.count - 1)
         ).draw(into: &screen, rect: inside)
     }
 }

@@ -6,7 +6,7 @@ enum OverviewView {
     static func render(into screen: inout ScreenBuffer, rect: Rect, data: ConsoleData, state: ConsoleState, now: Date) {
         let wide = rect.width >= 100
         let (top, bottom) = rect.splitTop(min(rect.height, 9))
-        let (health, session) = top.splitLeft(wide ? 46 : top.width / 2)
+        let (health, session) = top.splitLeft(wide ? 46 : max(42, top.width / 2))
         self.health(into: &screen, rect: health, data: data, now: now)
         self.session(into: &screen, rect: session, data: data, now: now)
         let (rounds, model) = bottom.splitLeft(wide ? bottom.width / 2 : bottom.width / 2)
@@ -89,8 +89,14 @@ enum OverviewView {
         screen.line("\(Format.hash(model.id))\(model.active ? "  (active)" : "")", in: inside, row: 0, role: .accent)
         screen.line(model.round.map { "\(model.session ?? "") round \($0), \(model.aggregator ?? "")" } ?? "seed", in: inside, row: 1)
         screen.line("weight \(model.totalWeight.map { Format.metric($0) } ?? "-"), \(Format.bytes(UInt64(max(0, model.size))))", in: inside, row: 2, role: .dim)
-        for (index, metric) in model.metrics.sorted(by: { $0.key < $1.key }).prefix(max(0, inside.height - 3)).enumerated() {
-            screen.line("\(metric.key) \(Format.metric(metric.value))", in: inside, row: 3 + index, role: .chart)
+        var row = 3
+        if !model.active, let active = data.models.first(where: \.active) {
+            screen.line("active \(Format.hash(active.id))" + (active.round.map { " (round \($0))" } ?? " (seed)"), in: inside, row: row, role: .accent)
+            row += 1
+        }
+        for metric in model.metrics.sorted(by: { $0.key < $1.key }).prefix(max(0, inside.height - row)) {
+            screen.line("\(metric.key) \(Format.metric(metric.value))", in: inside, row: row, role: .chart)
+            row += 1
         }
     }
 }

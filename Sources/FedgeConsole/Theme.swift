@@ -154,6 +154,28 @@ package struct Theme: Sendable, Hashable {
         tabActive = black on cyan bold
         """, name: "dark")
 
+    package static let light = try! Theme.parse("""
+        name = light
+        normal = black
+        dim = bright-black
+        title = blue bold
+        header = blue bold
+        selected = white on blue
+        border = bright-black
+        accent = magenta
+        ok = green
+        warn = yellow bold
+        error = red bold
+        status = white on black
+        statusError = white on red bold
+        key = blue bold
+        chart = blue
+        progress = green
+        progressEmpty = bright-black
+        tab = black
+        tabActive = white on blue bold
+        """, name: "light")
+
     /// Attributes only: for `NO_COLOR`, dumb terminals and terminals without colours.
     package static let monochromeTheme = try! Theme.parse("""
         name = mono

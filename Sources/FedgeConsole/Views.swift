@@ -35,7 +35,7 @@ enum Views {
         var x = rect.x
         x += screen.put(" fedge ", x: x, y: rect.y, role: .title)
         for view in ViewKind.allCases {
-            let label = rect.width >= 100 ? " \(view.rawValue) \(view.title) " : " \(view.rawValue) \(view.title.prefix(rect.width >= 80 ? 8 : 4)) "
+            let label = rect.width >= 110 ? " \(view.rawValue) \(view.title) " : " \(view.rawValue) \(view.shortTitle) "
             x += screen.put(label, x: x, y: rect.y, role: view == state.view ? .tabActive : .tab)
         }
         let name = data.health.map { "\($0.role) \($0.name)" } ?? ""
@@ -93,7 +93,7 @@ enum Views {
 
     static func selectedModel(data: ConsoleData, state: ConsoleState) -> ModelDTO? {
         let rows = ModelsView.rows(data: data, state: state)
-        return rows.isEmpty ? nil : rows[min(state.selected(.models), rows.count - 1)].model
+        return rows.isEmpty ? nil : rows[min(state.selection[.models] ?? rows.count - 1, rows.count - 1)].model
     }
 
     /// Whether `text` matches the view's filter (case-insensitive, any of the fields).

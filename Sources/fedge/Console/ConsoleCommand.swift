@@ -59,32 +59,10 @@ struct ConsoleCommand: AsyncParsableCommand {
 
 /// The themes the console knows by name, and theme files.
 enum ConsoleThemes {
-    static let light = try! Theme.parse("""
-        name = light
-        normal = black
-        dim = bright-black
-        title = blue bold
-        header = blue bold
-        selected = white on blue
-        border = bright-black
-        accent = magenta
-        ok = green
-        warn = yellow bold
-        error = red bold
-        status = white on black
-        statusError = white on red bold
-        key = blue bold
-        chart = blue
-        progress = green
-        progressEmpty = bright-black
-        tab = black
-        tabActive = white on blue bold
-        """, name: "light")
-
     static func load(_ name: String) throws -> Theme {
         switch name {
         case "dark": return .dark
-        case "light": return self.light
+        case "light": return .light
         case "mono", "monochrome": return .monochromeTheme
         default:
             let home = ProcessInfo.processInfo.environment["FEDGE_HOME"]
