@@ -31,6 +31,11 @@ package enum ExternalTools {
         (try? runBlocking("/usr/bin/env", ["openssl", "version"]).status) == 0
     }()
 
+    /// Whether tmux is installed (the console's end-to-end test drives it).
+    package static let hasTmux: Bool = {
+        (try? runBlocking("/usr/bin/env", ["tmux", "-V"]).status) == 0
+    }()
+
     /// The result of running a program to completion.
     package struct Output: Sendable {
         package var status: Int32
