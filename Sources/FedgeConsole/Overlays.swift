@@ -1,8 +1,8 @@
 import Foundation
 
 /// Every key binding, over the current view.
-enum HelpView {
-    static let bindings: [(String, String)] = [
+package enum HelpView {
+    package static let bindings: [(String, String)] = [
         ("1 … 8, Tab, Shift-Tab", "switch view: Overview, Sessions, Rounds, Clients, Combiners, Model trail, Metrics, Events"),
         ("↑ ↓  j k", "move the selection"),
         ("PgUp PgDn  K J", "move by ten"),
