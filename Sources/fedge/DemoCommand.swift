@@ -36,6 +36,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The aggregator (fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum).")
     var aggregator = "fedavg"
 
+    @Option(help: "Seconds each client spends training, to make rounds last (watch them in `fedge console`).")
+    var trainSeconds: Double = 0
+
     @Option(help: "The seed model (default: Examples/models/base.safetensors if present, else a small random model).")
     var seed: String?
 
@@ -53,6 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("Unknown aggregator '\(self.aggregator)'; use one of \(AggregatorName.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         if let seed = self.seed, !FileManager.default.fileExists(atPath: seed) { throw ValidationError("No seed model at \(seed).") }
+        guard self.trainSeconds >= 0, self.trainSeconds <= 3600 else { throw ValidationError("--train-seconds must be from 0 to 3600.") }
     }
 
     func run() async throws {
@@ -62,7 +66,10 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { if temporary && !self.keepRunning { try? FileManager.default.removeItem(atPath: home) } }
         let seedPath = try self.seedModel(in: home)
-        let trainers: [any Trainer] = (1...self.clients).map { NoopTrainer(delta: Float($0) * 0.01, numExamples: Double($0 * 100)) }
+        let pause = Duration.milliseconds(Int64(self.trainSeconds * 1000))
+        let trainers: [any Trainer] = (1...self.clients).map {
+            PausingTrainer(pause: pause, inner: NoopTrainer(delta: Float($0) * 0.01, numExamples: Double($0 * 100)))
+        }
         let names = (1...self.combiners).map { "combiner-\($0)" }
         let (rounds, aggregator, clients, keepRunning) = (self.rounds, self.aggregator, self.clients, self.keepRunning)
 
@@ -95,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
                     let check = try await api.verifyTrail()
                     print(check.problems.isEmpty ? "Trail verified: \(check.models) models, every hash and parent checks out." : "Trail problems: \(check.problems)")
                     if keepRunning {
-                        print("\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it.")
+                        print("\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it.")
                         try await Self.waitForInterrupt()
                     }
                 }
@@ -139,6 +146,21 @@ struct DemoCommand: AsyncParsableCommand {
         defer { sources.forEach { $0.cancel() } }
         for await _ in stream { return }
     }
+}
+
+/// A trainer that takes its time before handing over to another: rounds that last long enough to watch.
+struct PausingTrainer: Trainer {
+    let pause: Duration
+    let inner: any Trainer
+
+    var name: String { self.inner.name }
+
+    func train(_ input: TrainerInput) async throws -> TrainingResult {
+        if self.pause > .zero { try await Task.sleep(for: self.pause) }
+        return try await self.inner.train(input)
+    }
+
+    func validate(_ input: TrainerInput) async throws -> ValidationResult { try await self.inner.validate(input) }
 }
 
 #if canImport(Glibc)
