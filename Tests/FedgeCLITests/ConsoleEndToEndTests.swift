@@ -68,7 +68,7 @@ struct ConsoleEndToEndTests {
                     #expect(upload.status == 0, "\(upload.stderr)")
                     let tmux = Tmux()
                     defer { Task { await tmux.kill() } }
-                    try await tmux.start("env LANG=C.UTF-8 \(fedge) console --socket \(live.socket); echo CONSOLE-EXITED $?; sleep 30")
+                    try await tmux.start("env -u NO_COLOR LANG=C.UTF-8 \(fedge) console --socket \(live.socket); echo CONSOLE-EXITED $?; sleep 30")
                     var screen = try await tmux.waitFor("the overview") { $0.contains("1 Overview") && $0.contains("3 online") }
                     #expect(screen.contains("┌"), "box drawing in a UTF-8 terminal")
 
@@ -99,6 +99,16 @@ struct ConsoleEndToEndTests {
                     try await tmux.keys("q")
                     screen = try await tmux.waitFor("the console to exit") { $0.contains("CONSOLE-EXITED 0") }
                     #expect(!screen.contains("1 Home"), "the console's screen is gone after it exits:\n\(screen)")
+
+                    // A combiner's own view, from its control socket; NO_COLOR gets plain ASCII lines.
+                    let local = Tmux()
+                    defer { Task { await local.kill() } }
+                    try await local.start("env LANG=C.UTF-8 NO_COLOR=1 \(fedge) console --socket \(dir)/run/combiner-east.sock; sleep 30")
+                    screen = try await local.waitFor("the combiner's view") { $0.contains("Combiner view") && $0.contains("combiner east") }
+                    #expect(screen.contains("+-") && !screen.contains("┌"), "ASCII lines under NO_COLOR:\n\(screen)")
+                    try await local.keys("4")
+                    screen = try await local.waitFor("its clients") { $0.contains("client-") && $0.contains("east") }
+                    try await local.keys("q")
                 }
             }
         }
