@@ -223,11 +223,13 @@ package struct ModelDTO: Sendable, Hashable, Codable {
     package var active: Bool
     /// Validation metrics, averaged over clients weighted by their examples.
     package var metrics: [String: Double]
+    /// How many client updates went into the model (0 for a seed).
+    package var contributors: Int
     /// Present when one model is shown.
     package var contributions: [ContributionDTO]?
 
     package init(id: String, parent: String?, session: String?, round: Int?, aggregator: String?, size: Int64,
-                 totalWeight: Double?, createdAt: Date, active: Bool, metrics: [String: Double],
+                 totalWeight: Double?, createdAt: Date, active: Bool, metrics: [String: Double], contributors: Int = 0,
                  contributions: [ContributionDTO]?) {
         self.id = id
         self.parent = parent
@@ -239,6 +241,7 @@ package struct ModelDTO: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.active = active
         self.metrics = metrics
+        self.contributors = contributors
         self.contributions = contributions
     }
 }

@@ -63,11 +63,11 @@ enum ModelsView {
         }
         let inside = screen.box(rect, title: "Model trail (\(data.models.count) models) — a: make active" + (state.filters[.models].map { " /\($0)" } ?? ""))
         Table(
-            columns: [.init(title: "MODEL", width: 0), .init(title: "ORIGIN", width: 18), .init(title: "AGGREGATOR", width: 12),
-                      .init(title: "WEIGHT", width: 8, alignRight: true), .init(title: "METRICS", width: max(10, inside.width / 3)), .init(title: "", width: 7)],
+            columns: [.init(title: "MODEL", width: 0), .init(title: "ORIGIN", width: 16), .init(title: "AGGREGATOR", width: 11),
+                      .init(title: "CLIENTS", width: 7, alignRight: true), .init(title: "METRICS", width: max(10, inside.width / 3)), .init(title: "", width: 6)],
             rows: rows.map { row in
                 [row.prefix + Format.hash(row.model.id), row.model.round.map { "\(row.model.session ?? "") r\($0)" } ?? "seed",
-                 row.model.aggregator ?? "-", row.model.totalWeight.map { Format.metric($0) } ?? "-", Format.metrics(row.model.metrics),
+                 row.model.aggregator ?? "-", row.model.round == nil ? "-" : "\(row.model.contributors)", Format.metrics(row.model.metrics),
                  row.model.active ? "active" : ""]
             },
             roles: rows.map { $0.model.active ? .accent : .normal },

@@ -315,6 +315,11 @@ extension FedgeDatabase {
         }
     }
 
+    /// How many contributions model `id` has.
+    package func contributionCount(of id: String) throws -> Int {
+        try self.writer.read { db in try ContributionRecord.filter(Column("model") == id).fetchCount(db) }
+    }
+
     /// Round-level metrics of model `id`'s round (validation means), by name.
     package func roundMetrics(session: String, round: Int) throws -> [String: Double] {
         try self.writer.read { db in

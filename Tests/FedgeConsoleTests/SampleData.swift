@@ -43,7 +43,7 @@ enum Sample {
         func model(_ n: Int, parent: Int?, round: Int?, active: Bool = false, accuracy: Double? = nil) -> ModelDTO {
             ModelDTO(id: hex(n), parent: parent.map(hex), session: round == nil ? nil : "s-running1", round: round, aggregator: round == nil ? nil : "fedadam",
                      size: 4096, totalWeight: round == nil ? nil : 400, createdAt: now.addingTimeInterval(Double(n * 10)), active: active,
-                     metrics: accuracy.map { ["accuracy": $0] } ?? [:], contributions: nil)
+                     metrics: accuracy.map { ["accuracy": $0] } ?? [:], contributors: round == nil ? 0 : 4, contributions: nil)
         }
         data.models = [model(9, parent: 2, round: 2), model(4, parent: 3, round: 3, active: true, accuracy: 0.91), model(3, parent: 2, round: 2, accuracy: 0.88),
                        model(2, parent: 1, round: 1, accuracy: 0.80), model(1, parent: nil, round: nil)].sorted { $0.createdAt > $1.createdAt }

@@ -82,6 +82,7 @@ struct ViewTests {
         #expect(text.contains("├─ ") || text.contains("└─ "), "the fork at model 2 is drawn as a tree:\n\(text)")
         #expect(text.contains("active"))
         #expect(text.contains("accuracy=0.91"))
+        #expect(text.contains("CLIENTS"))
         #expect(Self.screen(.models, width: 140, glyphs: .ascii).text.contains("`- "))
     }
 

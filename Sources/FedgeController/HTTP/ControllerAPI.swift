@@ -296,7 +296,7 @@ package struct ControllerAPI: Sendable {
         return ModelDTO(
             id: record.id, parent: record.parent, session: record.session, round: record.round, aggregator: record.aggregator,
             size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
-            metrics: metrics, contributions: contributions
+            metrics: metrics, contributors: try contributions?.count ?? db.contributionCount(of: record.id), contributions: contributions
         )
     }
 

@@ -21,6 +21,8 @@ final class Terminal {
         noecho()
         keypad(fedge_stdscr(), true)
         wtimeout(fedge_stdscr(), 100)
+        // Esc answers at once instead of after ncurses' default second of waiting for an escape sequence.
+        set_escdelay(25)
         curs_set(0)
         var theme = theme
         if !theme.monochrome && has_colors() {
