@@ -15,4 +15,12 @@ package struct RoundResult: Sendable {
     package var refused: [Refusal: Int]
     /// Validation reports of a validation round, by client name.
     package var validations: [String: [String: Double]]
+    /// What the trainers reported with the updates that were accepted, by client name: metrics and weight.
+    package var trainingMetrics: [String: TrainingMetrics] = [:]
+
+    /// One client's training report.
+    package struct TrainingMetrics: Sendable, Hashable {
+        package var metrics: [String: Double]
+        package var numExamples: Double
+    }
 }

@@ -20,6 +20,7 @@ package actor RoundRunner {
         var taskClients: [String: String]
         var refused: [Refusal: Int] = [:]
         var validations: [String: [String: Double]] = [:]
+        var trainingMetrics: [String: RoundResult.TrainingMetrics] = [:]
         var heldFiles: [String] = []
         var waiter: CheckedContinuation<Void, Never>?
         var maxUpdateBytes: UInt64
@@ -196,6 +197,9 @@ package actor RoundRunner {
             try? FileManager.default.removeItem(atPath: path)
         }
         self.acceptedUpdates += 1
+        if !header.metrics.isEmpty {
+            self.open?.trainingMetrics[header.client] = RoundResult.TrainingMetrics(metrics: header.metrics, numExamples: header.numExamples)
+        }
         let decision = self.open?.machine.accepted(taskID: header.taskID) ?? .keepWaiting
         let progress = self.open.map { "\($0.machine.received)/\($0.machine.selected)" } ?? ""
         self.logger.info(
@@ -333,6 +337,7 @@ package actor RoundRunner {
             selected: round.machine.selected, received: round.machine.received, failed: round.machine.failed,
             refused: round.refused, validations: round.validations
         )
+        result.trainingMetrics = round.trainingMetrics
         if succeeded, let reducer = round.reducer {
             do {
                 result.partial = try reducer.finish()

@@ -42,6 +42,19 @@ package struct ValidationReport: Sendable, Hashable {
     }
 }
 
+/// What one client's trainer reported with an accepted update, relayed by its combiner.
+package struct TrainingReport: Sendable, Hashable {
+    package var client: String
+    package var metrics: [String: Double]
+    package var numExamples: Double
+
+    package init(client: String, metrics: [String: Double], numExamples: Double) {
+        self.client = client
+        self.metrics = metrics
+        self.numExamples = numExamples
+    }
+}
+
 /// How a round went at one combiner.
 package struct CombinerOutcome: Sendable, Hashable {
     package var combiner: String
@@ -52,6 +65,7 @@ package struct CombinerOutcome: Sendable, Hashable {
     package var updates: Int
     package var progress: RoundCounts
     package var validations: [ValidationReport]
+    package var training: [TrainingReport] = []
 
     package init(combiner: String, succeeded: Bool, reason: String, partial: ModelID?, updates: Int,
                  progress: RoundCounts = RoundCounts(), validations: [ValidationReport] = []) {
@@ -111,6 +125,7 @@ package actor CombinerHub {
         var outcomes: [String: CombinerOutcome] = [:]
         var progress: [String: RoundCounts] = [:]
         var validations: [String: [ValidationReport]] = [:]
+        var training: [String: [TrainingReport]] = [:]
         var waiter: CheckedContinuation<Void, Never>?
 
         var complete: Bool { self.expected.isSubset(of: Set(self.outcomes.keys)) }
@@ -257,11 +272,19 @@ package actor CombinerHub {
         self.collectors[key]?.validations[name, default: []].append(report)
     }
 
+    /// A client's training report, relayed by combiner `name` before its outcome.
+    package func training(name: String, session: String, round: Int, report: TrainingReport) {
+        guard let key = self.key(session: session, round: round), key.kind == .train,
+              self.collectors[key]?.expected.contains(name) == true else { return }
+        self.collectors[key]?.training[name, default: []].append(report)
+    }
+
     /// A combiner's outcome for a round.
     package func outcome(name: String, session: String, round: Int, outcome: CombinerOutcome) {
         guard let key = self.key(session: session, round: round) else { return }
         var outcome = outcome
         outcome.validations = self.collectors[key]?.validations[name] ?? []
+        outcome.training = self.collectors[key]?.training[name] ?? []
         if outcome.progress == RoundCounts() { outcome.progress = self.collectors[key]?.progress[name] ?? RoundCounts() }
         self.record(outcome, for: key)
     }

@@ -305,7 +305,7 @@ package actor Orchestrator {
         try self.database.recordMetrics([
             MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
             MetricRecord(session: session.id, round: number, client: nil, name: "updates", value: Double(updates)),
-        ])
+        ] + Self.trainingMetrics(outcomes.values.filter { $0.succeeded }.flatMap(\.training), session: session.id, round: number))
         await self.journal.record(
             kind: "round.committed", actor: "controller", subject: "\(session.id)/\(number)",
             message: "Round \(number) of \(session.id) committed model \(nextID.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
@@ -343,6 +343,23 @@ package actor Orchestrator {
             kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",
             message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)" + (summary.isEmpty ? "" : ": \(summary)")
         )
+    }
+
+    /// Each client's training metrics, and their means over clients weighted by examples as round metrics named
+    /// `train_NAME` (validation means keep the plain names).
+    static func trainingMetrics(_ reports: [TrainingReport], session: String, round: Int) -> [MetricRecord] {
+        var records: [MetricRecord] = []
+        var sums: [String: Double] = [:]
+        var weights: [String: Double] = [:]
+        for report in reports.sorted(by: { $0.client < $1.client }) {
+            let weight = report.numExamples > 0 ? report.numExamples : 1
+            for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) where value.isFinite {
+                records.append(MetricRecord(session: session, round: round, client: report.client, name: name, value: value))
+                sums[name, default: 0] += value * weight
+                weights[name, default: 0] += weight
+            }
+        }
+        return records + sums.keys.sorted().map { MetricRecord(session: session, round: round, client: nil, name: "train_\($0)", value: sums[$0]! / weights[$0]!) }
     }
 
     // MARK: Planning

@@ -9,14 +9,17 @@ package struct UpdateAnnouncement: Sendable, Hashable {
     package var numExamples: Double
     /// The update file's size in bytes.
     package var size: UInt64
+    /// What the trainer reported about its training (loss, accuracy on its own data, …).
+    package var metrics: [String: Double]
 
-    package init(taskID: String, session: String, round: Int, client: String, numExamples: Double, size: UInt64) {
+    package init(taskID: String, session: String, round: Int, client: String, numExamples: Double, size: UInt64, metrics: [String: Double] = [:]) {
         self.taskID = taskID
         self.session = session
         self.round = round
         self.client = client
         self.numExamples = numExamples
         self.size = size
+        self.metrics = metrics
     }
 }
 

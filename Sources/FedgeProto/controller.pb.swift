@@ -120,6 +120,14 @@ package nonisolated struct Fedge_V1_CombinerReport: Sendable {
     set {event = .validation(newValue)}
   }
 
+  package var trainingMetrics: Fedge_V1_ClientMetrics {
+    get {
+      if case .trainingMetrics(let v)? = event {return v}
+      return Fedge_V1_ClientMetrics()
+    }
+    set {event = .trainingMetrics(newValue)}
+  }
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_Event: Equatable, Sendable {
@@ -128,6 +136,7 @@ package nonisolated struct Fedge_V1_CombinerReport: Sendable {
     case progress(Fedge_V1_RoundProgress)
     case outcome(Fedge_V1_RoundOutcome)
     case validation(Fedge_V1_ClientValidation)
+    case trainingMetrics(Fedge_V1_ClientMetrics)
 
   }
 
@@ -324,6 +333,27 @@ package nonisolated struct Fedge_V1_ClientValidation: Sendable {
   fileprivate var _report: Fedge_V1_ValidationReport? = nil
 }
 
+/// What one client's trainer reported with an update the combiner accepted (sent before the round's outcome).
+package nonisolated struct Fedge_V1_ClientMetrics: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var sessionID: String = String()
+
+  package var round: UInt32 = 0
+
+  package var client: String = String()
+
+  package var metrics: Dictionary<String,Double> = [:]
+
+  package var numExamples: Double = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 package nonisolated struct Fedge_V1_ControllerCommand: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -508,7 +538,7 @@ nonisolated extension Fedge_V1_ClientLiveness: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CombinerReport"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}heartbeat\0\u{1}progress\0\u{1}outcome\0\u{1}validation\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}heartbeat\0\u{1}progress\0\u{1}outcome\0\u{1}validation\0\u{3}training_metrics\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -581,6 +611,19 @@ nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProto
           self.event = .validation(v)
         }
       }()
+      case 6: try {
+        var v: Fedge_V1_ClientMetrics?
+        var hadOneofValue = false
+        if let current = self.event {
+          hadOneofValue = true
+          if case .trainingMetrics(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.event = .trainingMetrics(v)
+        }
+      }()
       default: break
       }
     }
@@ -611,6 +654,10 @@ nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProto
     case .validation?: try {
       guard case .validation(let v)? = self.event else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .trainingMetrics?: try {
+      guard case .trainingMetrics(let v)? = self.event else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -1021,6 +1068,56 @@ nonisolated extension Fedge_V1_ClientValidation: SwiftProtobuf.Message, SwiftPro
     if lhs.client != rhs.client {return false}
     if lhs.modelID != rhs.modelID {return false}
     if lhs._report != rhs._report {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fedge_V1_ClientMetrics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ClientMetrics"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}client\0\u{1}metrics\0\u{3}num_examples\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.round) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.client) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.metrics) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.numExamples) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 1)
+    }
+    if self.round != 0 {
+      try visitor.visitSingularUInt32Field(value: self.round, fieldNumber: 2)
+    }
+    if !self.client.isEmpty {
+      try visitor.visitSingularStringField(value: self.client, fieldNumber: 3)
+    }
+    if !self.metrics.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.metrics, fieldNumber: 4)
+    }
+    if self.numExamples.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.numExamples, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Fedge_V1_ClientMetrics, rhs: Fedge_V1_ClientMetrics) -> Bool {
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.round != rhs.round {return false}
+    if lhs.client != rhs.client {return false}
+    if lhs.metrics != rhs.metrics {return false}
+    if lhs.numExamples != rhs.numExamples {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

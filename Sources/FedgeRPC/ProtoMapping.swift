@@ -170,7 +170,7 @@ extension UpdateAnnouncement {
     package init(_ proto: Fedge_V1_UpdateHeader) {
         self.init(
             taskID: proto.taskID, session: proto.sessionID, round: Int(proto.round), client: proto.client,
-            numExamples: proto.numExamples, size: proto.size
+            numExamples: proto.numExamples, size: proto.size, metrics: proto.metrics
         )
     }
 }

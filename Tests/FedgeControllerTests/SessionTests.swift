@@ -72,6 +72,16 @@ struct SessionTests {
                             parent = model.id
                         }
                         #expect(try await api.activeModel().id == parent)
+                        // Training metrics: each client's, and their weighted mean per round as train_loss.
+                        let metrics = try await api.listMetrics(session: session.id, limit: 1000).items
+                        let weights = (1...10).map { Double($0 * 10) }
+                        for round in 1...3 {
+                            let perClient = metrics.filter { $0.round == round && $0.name == "loss" && $0.client != nil }
+                            #expect(perClient.count == 10)
+                            let mean = zip(1...10, weights).reduce(0) { $0 + Double(Float($1.0) * 0.01) * 10 / Double(round) * $1.1 } / weights.reduce(0, +)
+                            let stored = metrics.first { $0.round == round && $0.name == "train_loss" && $0.client == nil }?.value
+                            #expect(stored.map { abs($0 - mean) < 1e-6 } == true, "round \(round): \(stored ?? .nan) vs \(mean)")
+                        }
                         #expect(try await api.verifyTrail().problems.isEmpty)
                         let events = try await api.listEvents(limit: 200).items.map(\.kind)
                         #expect(events.filter { $0 == "round.committed" }.count == 3)

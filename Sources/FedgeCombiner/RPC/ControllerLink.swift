@@ -210,6 +210,17 @@ package struct ControllerLink: Sendable {
                                           updates: result.validations.count))
                 return
             }
+            for (client, report) in result.trainingMetrics.sorted(by: { $0.key < $1.key }) {
+                outbox.yield(.with {
+                    $0.trainingMetrics = .with {
+                        $0.sessionID = plan.session
+                        $0.round = UInt32(clamping: plan.round)
+                        $0.client = client
+                        $0.metrics = report.metrics
+                        $0.numExamples = report.numExamples
+                    }
+                })
+            }
             var finished = result
             guard finished.succeeded, let partial = finished.partial.take() else {
                 self.report(outbox, Self.outcome(session: plan.session, round: plan.round, succeeded: false, reason: result.reason, updates: result.received))

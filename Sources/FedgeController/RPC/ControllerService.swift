@@ -85,6 +85,10 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             await hub.validation(name: name, session: validation.sessionID, round: Int(validation.round), report: ValidationReport(
                 client: validation.client, model: model, metrics: validation.report.metrics, numExamples: validation.report.numExamples
             ))
+        case .trainingMetrics(let report):
+            await hub.training(name: name, session: report.sessionID, round: Int(report.round), report: TrainingReport(
+                client: report.client, metrics: report.metrics, numExamples: report.numExamples
+            ))
         case .hello:
             self.controller.logger.warning("Second hello ignored", metadata: ["fedge.combiner": "\(name)"])
         case nil:
