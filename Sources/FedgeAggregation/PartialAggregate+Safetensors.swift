@@ -42,10 +42,40 @@ extension PartialAggregate: SafetensorsEncodable {
     ///
     /// - Throws: `AggregationError.partialMismatch` when the file is not a partial for `layout`.
     package init(file: SafetensorsFile, layout: ModelLayout) throws(AggregationError) {
+        let (weight, contributions, indices) = try Self.read(file, layout: layout)
+        var sums: [TensorBuffer] = []
+        for (slot, i) in zip(layout.slots, indices) {
+            sums.append(
+                file.withTensorBytes(at: i) { bytes in
+                    TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
+                }
+            )
+        }
+        try self.init(layout: layout, sums: sums, totalWeight: weight, contributions: contributions)
+    }
+
+    /// Adds the partial in `file` straight from its mapping, block by block: the same sum as
+    /// `merge(PartialAggregate(file:layout:))` without a second model in memory.
+    ///
+    /// - Throws: `AggregationError.partialMismatch` when the file is not a partial for this layout; the partial is
+    ///   then unchanged.
+    package mutating func merge(file: SafetensorsFile) throws(AggregationError) {
+        let (weight, contributions, indices) = try Self.read(file, layout: self.layout)
+        for (slot, i) in indices.enumerated() {
+            let dtype = self.layout.slots[slot].precision.storedDType
+            file.forEachBlock(ofTensor: i) { first, bytes in
+                self.addToSum(slot: slot, bytes, dtype: dtype, startingAt: first)
+            }
+        }
+        self.addTotals(weight: weight, contributions: contributions)
+    }
+
+    /// The metadata and tensor indices of a partial for `layout`.
+    private static func read(_ file: SafetensorsFile, layout: ModelLayout) throws(AggregationError) -> (Double, [Contribution], [Int]) {
         guard file.metadata[MetadataKey.kind] == Self.kindValue else {
             throw .partialMismatch("\(file.path) is not a partial aggregate (its metadata lacks fedge.kind)")
         }
-        guard let weight = file.metadata[MetadataKey.totalWeight].flatMap(Double.init) else {
+        guard let weight = file.metadata[MetadataKey.totalWeight].flatMap(Double.init), weight >= 0, weight.isFinite else {
             throw .partialMismatch("\(file.path) has no readable fedge.total_weight")
         }
         let contributions: [Contribution]
@@ -60,7 +90,7 @@ extension PartialAggregate: SafetensorsEncodable {
         guard file.tensors.count == layout.slots.count else {
             throw .partialMismatch("\(file.path) has \(file.tensors.count) tensors; the model aggregates \(layout.slots.count)")
         }
-        var sums: [TensorBuffer] = []
+        var indices: [Int] = []
         for slot in layout.slots {
             guard let i = file.index(of: slot.descriptor.name),
                 file.tensors[i].dtype == slot.precision.storedDType,
@@ -68,12 +98,8 @@ extension PartialAggregate: SafetensorsEncodable {
             else {
                 throw .partialMismatch("tensor '\(slot.descriptor.name)' of \(file.path) does not match the global model")
             }
-            sums.append(
-                file.withTensorBytes(at: i) { bytes in
-                    TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
-                }
-            )
+            indices.append(i)
         }
-        try self.init(layout: layout, sums: sums, totalWeight: weight, contributions: contributions)
+        return (weight, contributions, indices)
     }
 }

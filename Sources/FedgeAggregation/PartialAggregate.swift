@@ -98,6 +98,17 @@ package struct PartialAggregate: Sendable {
         self.contributions.append(contentsOf: other.contributions)
     }
 
+    /// Adds raw sum bytes (the stored dtype of `slot`) from element `first` on: one block of a partial's file.
+    mutating func addToSum(slot: Int, _ bytes: UnsafeRawBufferPointer, dtype: DType, startingAt first: Int) {
+        self.sums[slot].accumulate(bytes, dtype: dtype, weight: 1, startingAt: first)
+    }
+
+    /// Adds another partial's weight and contributions (its sums were added block by block).
+    mutating func addTotals(weight: Double, contributions: [Contribution]) {
+        self.totalWeight += weight
+        self.contributions.append(contentsOf: contributions)
+    }
+
     /// The weighted average, Σ weight·update / Σ weight, computed in place.
     ///
     /// - Throws: `AggregationError.noUpdates` when nothing was folded in.

@@ -264,7 +264,7 @@ package actor Orchestrator {
         let layout = ModelLayout(base)
         var total = try PartialAggregate(file: SafetensorsFile(path: self.partialPath(partials[0])), layout: layout)
         for partial in partials.dropFirst() {
-            try total.merge(PartialAggregate(file: SafetensorsFile(path: self.partialPath(partial)), layout: layout))
+            try total.merge(file: SafetensorsFile(path: self.partialPath(partial)))
         }
         let (next, newState) = try ServerUpdate.apply(aggregator, base: base, partials: [consume total], state: state)
         let incoming = self.blobs.incomingPath()

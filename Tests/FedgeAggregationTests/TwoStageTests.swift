@@ -35,13 +35,22 @@ struct TwoStageTests {
                 }
                 // Combiners that got nothing send nothing; the others' partials travel as files.
                 var partials: [PartialAggregate] = []
+                var files: [SafetensorsFile] = []
                 for (i, reducer) in reducers.enumerated() where reducer.count > 0 {
                     let file = try h.write(try reducer.finish(), "partial-\(trial)-\(i)")
+                    files.append(file)
                     partials.append(try PartialAggregate(file: file, layout: ModelLayout(base)))
                 }
+                // Merging straight from the files (as the controller does) gives the same sums, bit for bit.
+                var fromFiles = try PartialAggregate(file: files[0], layout: ModelLayout(base))
+                for file in files.dropFirst() { try fromFiles.merge(file: file) }
                 let staged = try ServerUpdate.apply(config, base: base, partials: partials, state: nil)
                 var merged = partials[0]
                 for partial in partials.dropFirst() { try merged.merge(partial) }
+                #expect(fromFiles.totalWeight == merged.totalWeight && fromFiles.contributions == merged.contributions)
+                let fileSums = fromFiles.sums.flatMap { b in (0..<b.count).map { b[$0] } }
+                let memorySums = merged.sums.flatMap { b in (0..<b.count).map { b[$0] } }
+                #expect(fileSums == memorySums, "trial \(trial)")
                 let stagedMean = try merged.mean().flatMap { b in (0..<b.count).map { b[$0] } }
                 let reference = Reference.weightedMean(updates.map { RandomModel.flatFloats($0.file) }, weights: updates.map(\.weight))
                 let meanOK = close(stagedMean, reference, tolerance: 1e-6)
@@ -116,6 +125,9 @@ struct TwoStageTests {
             let file = try h.write(partial, "partial")
             #expect(throws: AggregationError.self) { try PartialAggregate(file: file, layout: ModelLayout(base)) }
             #expect(throws: AggregationError.self) { try PartialAggregate(file: base, layout: ModelLayout(base)) }
+            var empty = PartialAggregate(layout: ModelLayout(base))
+            #expect(throws: AggregationError.self) { try empty.merge(file: file) }
+            #expect(empty.isEmpty)
         }
     }
 }
