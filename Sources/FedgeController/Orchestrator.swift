@@ -183,27 +183,36 @@ package actor Orchestrator {
         let history = try self.database.rounds(ofSession: session.id)
         let committed = history.filter { $0.status == RoundStatus.committed.rawValue }.max { $0.number < $1.number }
         var model = committed?.model.flatMap(ModelID.init(hex:)) ?? ModelID(hex: session.seedModel)!
-        var state: ServerOptimizerState? = nil
-        if let stateID = committed?.optimizerState.flatMap(ModelID.init(hex:)) {
-            let base = try SafetensorsFile(path: self.blobs.path(for: model))
-            state = try ServerOptimizerState(file: SafetensorsFile(path: self.blobs.path(for: stateID)), layout: ModelLayout(base))
-        }
+        var stateBlob = committed?.optimizerState.flatMap(ModelID.init(hex:))
+        var state = try self.loadState(stateBlob, model: model)
         let ended = history.filter { $0.status != RoundStatus.running.rawValue }.map(\.number).max() ?? 0
         guard ended < config.rounds else { return }
         for number in (ended + 1)...config.rounds {
             try Task.checkCancellation()
-            let outcome = try await self.round(number, of: session, config: config, aggregator: aggregator, model: model, state: state)
-            if let (next, nextState) = outcome {
-                model = next
-                state = nextState
+            // The state is handed over (not shared), so the server step updates it in place without a copy.
+            let outcome = try await self.round(number, of: session, config: config, aggregator: aggregator, model: model, state: state.take())
+            if let outcome {
+                model = outcome.model
+                state = outcome.state
+                stateBlob = outcome.stateBlob
+            } else {
+                // The round did not count: the next starts from the same model and the state saved with it.
+                state = try self.loadState(stateBlob, model: model)
             }
         }
     }
 
+    /// The server optimizer state saved as blob `id` for `model`, or `nil`.
+    private func loadState(_ id: ModelID?, model: ModelID) throws -> ServerOptimizerState? {
+        guard let id else { return nil }
+        let base = try SafetensorsFile(path: self.blobs.path(for: model))
+        return try ServerOptimizerState(file: SafetensorsFile(path: self.blobs.path(for: id)), layout: ModelLayout(base))
+    }
+
     // MARK: One round
 
-    /// Runs training round `number` on `model`; returns the new model and optimizer state, or `nil` when the
-    /// round did not count (the next round starts from the same model).
+    /// Runs training round `number` on `model`; returns the new model and optimizer state (and its blob), or `nil`
+    /// when the round did not count (the next round starts from the same model).
     private func round(
         _ number: Int,
         of session: SessionRecord,
@@ -211,7 +220,7 @@ package actor Orchestrator {
         aggregator: AggregatorConfig,
         model: ModelID,
         state: consuming ServerOptimizerState?
-    ) async throws -> (ModelID, ServerOptimizerState?)? {
+    ) async throws -> (model: ModelID, state: ServerOptimizerState?, stateBlob: ModelID?)? {
         let started = ContinuousClock.now
         let startedAt = Date()
         let deadline = startedAt.addingTimeInterval(config.roundTimeout)
@@ -259,34 +268,11 @@ package actor Orchestrator {
             return nil
         }
 
-        // Reduce: merge the partials one at a time (memory stays at two models), then the server step.
-        let base = try SafetensorsFile(path: self.blobs.path(for: model))
-        let layout = ModelLayout(base)
-        var total = try PartialAggregate(file: SafetensorsFile(path: self.partialPath(partials[0])), layout: layout)
-        for partial in partials.dropFirst() {
-            try total.merge(file: SafetensorsFile(path: self.partialPath(partial)))
-        }
-        let (next, newState) = try ServerUpdate.apply(aggregator, base: base, partials: [consume total], state: state)
-        let incoming = self.blobs.incomingPath()
-        let nextID: ModelID
-        do {
-            nextID = try SafetensorsWriter.write(next, to: incoming)
-            try self.blobs.adopt(incoming, as: nextID)
-        } catch {
-            try? FileManager.default.removeItem(atPath: incoming)
-            throw error
-        }
-        var stateID: ModelID? = nil
-        if let newState {
-            let statePath = self.blobs.incomingPath()
-            do {
-                let id = try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath)
-                stateID = try self.blobs.adopt(statePath, as: id)
-            } catch {
-                try? FileManager.default.removeItem(atPath: statePath)
-                throw error
-            }
-        }
+        // Off the actor: stopping or creating sessions stays responsive while a large model is reduced.
+        let reduced = try await Self.reduce(
+            partials: partials.map(self.partialPath), base: self.blobs.path(for: model), aggregator: aggregator, state: consume state, blobs: self.blobs
+        )
+        let (nextID, stateID) = (reduced.model, reduced.stateBlob)
         record.status = RoundStatus.committed.rawValue
         record.model = nextID.hex
         record.optimizerState = stateID?.hex
@@ -296,8 +282,8 @@ package actor Orchestrator {
         try self.database.commitRound(
             record,
             model: ModelRecord(id: nextID, parent: model, session: session.id, round: number, aggregator: aggregator.name.rawValue,
-                               size: size, totalWeight: next.totalWeight),
-            contributions: next.contributions
+                               size: size, totalWeight: reduced.totalWeight),
+            contributions: reduced.contributions
         )
         try self.database.setActiveModel(nextID)
         let duration = ContinuousClock.now - started
@@ -313,7 +299,7 @@ package actor Orchestrator {
         if config.validate {
             try await self.validate(nextID, session: session.id, round: number, config: config)
         }
-        return (nextID, newState)
+        return (nextID, reduced.state, stateID)
     }
 
     /// Asks clients to validate `model` and records their metrics, and their weighted mean for the round.

@@ -5,6 +5,7 @@ import FedgeCore
 import FedgeDemo
 import FedgeEdge
 import FedgeStore
+import FedgeAggregation
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -223,3 +224,63 @@ struct PoisonTrainer: Trainer {
 
     func validate(_ input: TrainerInput) async throws -> ValidationResult { ValidationResult(metrics: [:]) }
 }
+
+@Suite("Server optimizer across rounds")
+struct ServerOptimizerTests {
+    /// FedAdam keeps its moments between rounds at the controller (saved with each round): three rounds across
+    /// two combiners equal three single-stage FedAdam steps over the same updates with the state carried along.
+    @Test func fedAdamStateCarriesAcrossRounds() async throws {
+        try await withTemporaryDirectory { dir in
+            let record = URL(fileURLWithPath: dir + "/recorded")
+            let trainers: [any Trainer] = (1...4).map { i in
+                RecordingTrainer(delta: Float(i) * 0.01, weight: Double(i), record: record.appendingPathComponent("client-\(i)"))
+            }
+            let seedPath = dir + "/seed.safetensors"
+            let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
+                try await LiveFederation.with(
+                    directory: dir, controllerPort: live.grpcPort, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == 2 }
+                ) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        #expect(try await eventually { try await api.listClients(status: "online").total == 4 })
+                        let session = try await api.createSession(SessionConfigDTO(
+                            aggregator: "fedadam", aggregatorParams: ["eta": 0.01], rounds: 3, roundTimeout: 60, clientsRequired: 4, validate: false
+                        ))
+                        #expect(try await eventually { try await api.session(session.id).status == "finished" })
+                        let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+                        #expect(rounds.count == 3 && rounds.allSatisfy { $0.status == "committed" })
+
+                        let updates = try recordedUpdates(in: record)
+                        let config = AggregatorConfig.fedopt(.fedadam, .init(eta: 0.01))
+                        var state: ServerOptimizerState? = nil
+                        var parent = seed
+                        for round in rounds {
+                            let model = try await api.model(round.model ?? "")
+                            let base = try SafetensorsFile(path: live.controller.blobs.path(for: parent))
+                            var partial = PartialAggregate(layout: ModelLayout(base))
+                            for contribution in try #require(model.contributions) {
+                                let file = try SafetensorsFile(path: try #require(updates[ModelID(hex: contribution.update)!]))
+                                try partial.fold(file, weight: contribution.weight, contribution: Contribution(
+                                    client: contribution.client, combiner: contribution.combiner, weight: contribution.weight, update: ModelID(hex: contribution.update)!
+                                ))
+                            }
+                            let (reference, next) = try ServerUpdate.apply(config, base: base, partials: [partial], state: state)
+                            state = next
+                            let committed = RandomModel.flatFloats(try SafetensorsFile(path: live.controller.blobs.path(for: ModelID(hex: model.id)!)))
+                            let referencePath = dir + "/reference-\(round.number).safetensors"
+                            _ = try SafetensorsWriter.write(reference, to: referencePath)
+                            let expected = RandomModel.flatFloats(try SafetensorsFile(path: referencePath))
+                            #expect(committed.count == expected.count && !committed.isEmpty)
+                            let worst = zip(committed, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                            #expect(worst < 1e-5, "round \(round.number): off by \(worst)")
+                            parent = ModelID(hex: model.id)!
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
