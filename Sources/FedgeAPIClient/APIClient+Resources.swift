@@ -192,6 +192,11 @@ extension APIClient {
     // MARK: A combiner's control socket
 
     /// `GET /api/v1/status` on a combiner's control socket.
+    /// `GET /api/v1/events/verify`: recomputes the audit trail's hash chain.
+    package func verifyAuditTrail() async throws -> AuditCheckDTO {
+        try await self.get(API.auditCheck)
+    }
+
     package func combinerStatus() async throws -> CombinerStatusDTO {
         try await self.get(API.combinerStatus)
     }

@@ -17,6 +17,7 @@ package enum API {
     package static let metricsList = "/api/v1/metrics"
     package static let events = "/api/v1/events"
     package static let eventStream = "/api/v1/events/stream"
+    package static let auditCheck = "/api/v1/events/verify"
     package static let packages = "/api/v1/packages"
     /// A combiner's own API (on its control socket).
     package static let combinerStatus = "/api/v1/status"

@@ -11,6 +11,7 @@ extension RoundDTO: ResponseEncodable {}
 extension ModelDTO: ResponseEncodable {}
 extension LineageDTO: ResponseEncodable {}
 extension TrailCheckDTO: ResponseEncodable {}
+extension AuditCheckDTO: ResponseEncodable {}
 extension ValidationDTO: ResponseEncodable {}
 extension MetricDTO: ResponseEncodable {}
 extension EventDTO: ResponseEncodable {}

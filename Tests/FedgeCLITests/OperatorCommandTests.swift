@@ -65,6 +65,8 @@ struct OperatorCommandTests {
                     #expect(trail.stdout.contains("round 2") && trail.stdout.contains("round 1") && trail.stdout.contains("seed"), "\(trail.stdout)")
                     let verify = try await run(["model", "verify"] + socket)
                     #expect(verify.status == 0, "\(verify.stdout)")
+                    let audit = try await run(["audit", "verify"] + socket)
+                    #expect(audit.status == 0 && audit.stdout.contains("audit trail ok"), "\(audit.stdout)\(audit.stderr)")
                     let combiners = try await run(["combiner", "list"] + socket)
                     #expect(combiners.stdout.contains("east") && combiners.stdout.contains("west"))
 

@@ -178,6 +178,7 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             DTOSample("LineageDTO", full: LineageDTO(model: hash, ancestors: [model], children: [model]),
                       minimal: LineageDTO(model: hash, ancestors: [bareModel], children: [bareModel])),
             DTOSample("TrailCheckDTO", full: TrailCheckDTO(models: 3, problems: ["model abababab: file missing"])),
+            DTOSample("AuditCheckDTO", full: AuditCheckDTO(events: 12, brokenAt: 7), minimal: AuditCheckDTO(events: 12, brokenAt: nil)),
             DTOSample("ActivateModelRequest", full: ActivateModelRequest(model: "abcdef")),
             DTOSample("ValidationDTO", full: validation),
             DTOSample("MetricDTO", full: metric, minimal: bareMetric),

@@ -186,6 +186,9 @@ package struct ControllerAPI: Sendable {
             let (items, total) = try db.events(query)
             return Page(items: items.map(EventDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
+        table.on(.get, API.auditCheck) { _, _ in
+            AuditCheckDTO(events: try db.eventCount(), brokenAt: try db.verifyAuditTrail())
+        }
         table.on(.get, API.eventStream) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
             let since = Int64(request.query("since") ?? "") ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import FedgeAPIClient
+import FedgeAPIModels
+
+/// `fedge audit`: the audit trail and its hash chain.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check the audit trail's hash chain (`fedge events` lists it).",
+        discussion: """
+            Every state change at the controller (sessions created, started, stopped; rounds; models uploaded and \
+            activated; combiners attaching and leaving) is an event in an append-only trail whose entries are \
+            chained by SHA-256: changing or removing any entry breaks every hash after it.
+            """,
+        subcommands: [AuditVerifyCommand.self]
+    )
+}
+
+/// `fedge audit verify`.
+struct AuditVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the audit trail's hash chain.",
+        discussion: "The controller recomputes every entry's hash from its fields and the hash before it. Exits with status 1 and names the first entry that does not fit when the chain is broken."
+    )
+
+    @OptionGroup var api: APIOptions
+
+    func run() async throws {
+        let check = try await self.api.withClient { try await $0.verifyAuditTrail() }
+        self.api.print(check) {
+            if let broken = check.brokenAt {
+                print("audit trail broken at event \(broken) (\(check.events) events): that entry, or one before it, was changed")
+            } else {
+                print("audit trail ok: \(check.events) event\(check.events == 1 ? "" : "s") chained")
+            }
+        }
+        if check.brokenAt != nil { throw ExitCode.failure }
+    }
+}
