@@ -1,5 +1,6 @@
 import FedgeAPIClient
 import FedgeAPIModels
+import FedgeController
 import FedgeCore
 import FedgeDemo
 import FedgeEdge
@@ -96,10 +97,14 @@ struct CrashTests {
                     "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
                 ], log: dir + "/beta.log")
                 defer { if beta.isRunning { kill(beta.processIdentifier, SIGKILL) } }
-                try await LiveFederation.with(directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers, logger: testLogger) {
+                // Clients start once both combiners are attached (beta, a process, may take a while on a busy
+                // machine), so that they spread over both.
+                try await LiveFederation.with(
+                    directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers, logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == 2 }
+                ) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         _ = try await api.uploadModel(from: seedPath, activate: true)
-                        // Clients spread over both combiners.
                         #expect(try await eventually {
                             let combiners = try await api.listCombiners().items
                             return combiners.count == 2 && combiners.allSatisfy { $0.clientsOnline > 0 }
