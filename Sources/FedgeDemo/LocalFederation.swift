@@ -85,24 +85,29 @@ package enum LiveFederation {
         combinersReady: @Sendable () async -> Bool = { true },
         _ body: @Sendable () async throws -> R
     ) async throws -> R {
-        try await withThrowingTaskGroup(of: R?.self) { group in
+        try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
             for name in combiners {
                 group.addTask {
                     try await runCombiner(name: name, directory: directory, controllerPort: controllerPort, logger: logger)
-                    return nil
                 }
             }
             // Clients ask the controller for a combiner: once every combiner is attached, they spread over all.
             while !(await combinersReady()) { try await Task.sleep(for: .milliseconds(20)) }
-            for (index, trainer) in trainers.enumerated() {
-                group.addTask {
-                    try await client(name: "client-\(index + 1)", trainer: trainer, directory: directory, controllerPort: controllerPort, logger: logger).run()
-                    return nil
+            // Clients are stopped (and awaited) before the combiners, so none is still dialling a server that shuts
+            // down.
+            let result = try await withThrowingTaskGroup(of: Void.self, returning: R.self) { clients in
+                for (index, trainer) in trainers.enumerated() {
+                    clients.addTask {
+                        try await client(name: "client-\(index + 1)", trainer: trainer, directory: directory, controllerPort: controllerPort, logger: logger).run()
+                    }
                 }
+                let result = try await body()
+                clients.cancelAll()
+                while (try? await clients.next()) != nil {}
+                return result
             }
-            let result = try await body()
             group.cancelAll()
-            while let _ = try? await group.next() {}
+            while (try? await group.next()) != nil {}
             return result
         }
     }

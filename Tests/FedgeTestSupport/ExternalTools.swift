@@ -69,9 +69,9 @@ package enum ExternalTools {
         }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let errData = LockedData()
-        let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        let errReader = Thread { errData.set(readToEnd(err.fileHandleForReading.fileDescriptor)) }
         errReader.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         while !errData.isSet { usleep(1_000) }
         return Output(
@@ -79,6 +79,20 @@ package enum ExternalTools {
             stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData.value, as: UTF8.self)
         )
+    }
+}
+
+/// Reads `fd` to its end, retrying reads a signal interrupted (Foundation's `readDataToEndOfFile` traps on EINTR).
+private func readToEnd(_ fd: Int32) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            data.append(contentsOf: buffer[0..<n])
+        } else if n == 0 || errno != EINTR {
+            return data
+        }
     }
 }
 
