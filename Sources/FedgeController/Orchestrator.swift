@@ -20,9 +20,9 @@ package actor Orchestrator {
     private let metrics: ControllerMetrics
     private let settings: Settings
     private let logger: Logger
-    /// Wakes the scheduling loop when a session is created or resumed.
-    private let wakeUps: AsyncStream<Void>.Continuation
-    private nonisolated let wakeUpStream: AsyncStream<Void>
+    /// The scheduling loop waiting for work, and a wake-up that came while it was not waiting.
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var pendingWake = false
     /// Set while a session trains: its id and how to stop it.
     private var running: (id: String, stop: AsyncStream<String>.Continuation)?
 
@@ -46,7 +46,6 @@ package actor Orchestrator {
         self.metrics = metrics
         self.settings = settings
         self.logger = logger
-        (self.wakeUpStream, self.wakeUps) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     // MARK: Operator actions
@@ -72,7 +71,7 @@ package actor Orchestrator {
         try self.database.insertSession(record)
         await self.journal.record(kind: "session.created", actor: actor, subject: id,
                                   message: "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)")
-        self.wakeUps.yield()
+        self.wake()
         return record
     }
 
@@ -102,7 +101,7 @@ package actor Orchestrator {
         }
         try self.database.setSessionStatus(id, .queued, reason: nil)
         await self.journal.record(kind: "session.resumed", actor: actor, subject: id, message: "Session \(id) queued again by \(actor)")
-        self.wakeUps.yield()
+        self.wake()
         return try self.database.session(id) ?? session
     }
 
@@ -123,18 +122,36 @@ package actor Orchestrator {
                 await self.train(next)
                 continue
             }
-            let wakeUps = self.wakeUpStream
-            // Either a wake-up or a periodic re-check (a session queued by another path, or after an error).
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var iterator = wakeUps.makeAsyncIterator()
-                    _ = await iterator.next()
-                }
-                group.addTask { try? await Task.sleep(for: .seconds(5)) }
-                await group.next()
-                group.cancelAll()
-            }
+            await self.waitForWork(timeout: .seconds(5))
         }
+    }
+
+    /// Wakes the scheduling loop (a session was created or queued again).
+    private func wake() {
+        if let waiter = self.waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            self.pendingWake = true
+        }
+    }
+
+    /// Returns on a wake-up or after `timeout` (a periodic re-check).
+    private func waitForWork(timeout: Duration) async {
+        if self.pendingWake {
+            self.pendingWake = false
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Woken by the timeout, or (when the loop is cancelled, or a wake-up came first) by the cancellation.
+                try? await Task.sleep(for: timeout)
+                await self.wake()
+            }
+            await withCheckedContinuation { self.waiter = $0 }
+            group.cancelAll()
+        }
+        self.pendingWake = false
     }
 
     /// Trains one session until its last round, a stop, or cancellation of the controller.
