@@ -36,6 +36,23 @@ struct ConsoleEndToEndTests {
             _ = try? await ExternalTools.run("/usr/bin/env", ["tmux", "kill-session", "-t", self.name])
         }
 
+        /// Sends `keys` until `condition` holds on the screen (a key sent while the terminal is busy can be lost on
+        /// a loaded machine); returns the last screen.
+        func press(_ keys: [String], until what: String, _ condition: @escaping (String) -> Bool) async throws -> String {
+            var last = ""
+            for _ in 0..<5 {
+                _ = try await ExternalTools.run("/usr/bin/env", ["tmux", "send-keys", "-t", self.name] + keys)
+                let end = Date().addingTimeInterval(4)
+                while Date() < end {
+                    last = try await self.screen()
+                    if condition(last) { return last }
+                    try await Task.sleep(for: .milliseconds(150))
+                }
+            }
+            Issue.record("\(keys) never led to \(what); the screen was:\n\(last)")
+            return last
+        }
+
         /// Polls the screen until `condition` holds (or 30 s pass); returns the last screen.
         func waitFor(_ what: String, timeout: Double = 30, _ condition: (String) -> Bool) async throws -> String {
             let end = Date().addingTimeInterval(timeout)
@@ -73,31 +90,26 @@ struct ConsoleEndToEndTests {
                     #expect(screen.contains("┌"), "box drawing in a UTF-8 terminal")
 
                     // s opens the form; Enter starts a session with the defaults (5 rounds of fedavg).
-                    try await tmux.keys("s")
-                    screen = try await tmux.waitFor("the form") { $0.contains("Start a session") }
+                    screen = try await tmux.press(["s"], until: "the form") { $0.contains("Start a session") }
                     #expect(screen.contains("Aggregator") && screen.contains("fedavg"))
                     try await tmux.keys("Down", "BSpace", "4", "Enter")
                     screen = try await tmux.waitFor("the session to start") { $0.contains("queued: 4 rounds of fedavg") }
                     screen = try await tmux.waitFor("rounds to advance") { $0.contains("round 4/4") || $0.contains("finished  fedavg  round 4/4") }
 
                     // The rounds view and the model trail follow.
-                    try await tmux.keys("3")
-                    screen = try await tmux.waitFor("the rounds view") { $0.contains("History") && $0.components(separatedBy: "committed").count - 1 >= 4 }
-                    try await tmux.keys("6")
-                    screen = try await tmux.waitFor("the model trail") { $0.contains("Model trail (5 models)") }
+                    screen = try await tmux.press(["3"], until: "the rounds view") { $0.contains("History") && $0.components(separatedBy: "committed").count - 1 >= 4 }
+                    screen = try await tmux.press(["6"], until: "the model trail") { $0.contains("Model trail (5 models)") }
                     #expect(screen.contains("seed"))
 
                     // Help, then a smaller terminal, then quit: the terminal is given back.
-                    try await tmux.keys("?")
-                    screen = try await tmux.waitFor("the help") { $0.contains("Keys") && $0.contains("start a session") }
-                    try await tmux.keys("Escape")
+                    screen = try await tmux.press(["?"], until: "the help") { $0.contains("Keys") && $0.contains("start a session") }
+                    screen = try await tmux.press(["Escape"], until: "the help to close") { !$0.contains("start a session") }
                     try await tmux.resize(width: 80, height: 24)
                     screen = try await tmux.waitFor("the redraw at 80×24") { screen in
                         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
                         return screen.contains("8 Evts") && lines.count <= 25
                     }
-                    try await tmux.keys("q")
-                    screen = try await tmux.waitFor("the console to exit") { $0.contains("CONSOLE-EXITED 0") }
+                    screen = try await tmux.press(["q"], until: "the console to exit") { $0.contains("CONSOLE-EXITED 0") }
                     #expect(!screen.contains("1 Home"), "the console's screen is gone after it exits:\n\(screen)")
 
                     // A combiner's own view, from its control socket; NO_COLOR gets plain ASCII lines.
@@ -106,8 +118,7 @@ struct ConsoleEndToEndTests {
                     try await local.start("env LANG=C.UTF-8 NO_COLOR=1 \(fedge) console --socket \(dir)/run/combiner-east.sock; sleep 30")
                     screen = try await local.waitFor("the combiner's view") { $0.contains("Combiner view") && $0.contains("combiner east") }
                     #expect(screen.contains("+-") && !screen.contains("┌"), "ASCII lines under NO_COLOR:\n\(screen)")
-                    try await local.keys("4")
-                    screen = try await local.waitFor("its clients") { $0.contains("client-") && $0.contains("east") }
+                    screen = try await local.press(["4"], until: "its clients") { $0.contains("client-") && $0.contains("east") }
                     try await local.keys("q")
                 }
             }
