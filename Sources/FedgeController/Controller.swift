@@ -83,7 +83,7 @@ package struct Controller: Sendable {
             throw APIError(.badRequest, "The upload is not a model Fedge can train: \(error)")
         }
         let id = try self.blobs.put(fileAt: path)
-        let size = (try? FileManager.default.attributesOfItem(atPath: self.blobs.path(for: id))[.size] as? NSNumber)?.int64Value ?? 0
+        let size = Int64(self.blobs.size(of: id))
         let existing = try self.database.model(id)
         let record = existing ?? ModelRecord(id: id, parent: nil, size: size)
         if existing == nil {

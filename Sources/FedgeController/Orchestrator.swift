@@ -295,7 +295,7 @@ package actor Orchestrator {
         record.optimizerState = stateID?.hex
         record.endedAt = Date()
         record.reason = "\(updates) update(s) from \(partials.count) combiner(s)"
-        let size = (try? FileManager.default.attributesOfItem(atPath: self.blobs.path(for: nextID))[.size] as? NSNumber)?.int64Value ?? 0
+        let size = Int64(self.blobs.size(of: nextID))
         try self.database.commitRound(
             record,
             model: ModelRecord(id: nextID, parent: model, session: session.id, round: number, aggregator: aggregator.name.rawValue,
@@ -328,20 +328,15 @@ package actor Orchestrator {
         let outcomes = await self.hub.run(plans: plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
         try Task.checkCancellation()
         let reports = outcomes.values.flatMap(\.validations).filter { $0.model == model }
-        var sums: [String: Double] = [:]
-        var weights: [String: Double] = [:]
+        var means = WeightedMeans()
         for report in reports {
             let metricsJSON = String(decoding: (try? JSONEncoder().encode(report.metrics)) ?? Data("{}".utf8), as: UTF8.self)
             try self.database.recordValidation(ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples))
-            let weight = report.numExamples > 0 ? report.numExamples : 1
-            for (name, value) in report.metrics where value.isFinite {
-                sums[name, default: 0] += value * weight
-                weights[name, default: 0] += weight
-            }
+            means.add(report.metrics, examples: report.numExamples)
         }
-        let means = sums.keys.sorted().map { MetricRecord(session: session, round: round, client: nil, name: $0, value: sums[$0]! / weights[$0]!) }
-        try self.database.recordMetrics(means)
-        let summary = means.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
+        let records = means.means.sorted { $0.key < $1.key }.map { MetricRecord(session: session, round: round, client: nil, name: $0.key, value: $0.value) }
+        try self.database.recordMetrics(records)
+        let summary = records.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
         await self.journal.record(
             kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",
             message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)" + (summary.isEmpty ? "" : ": \(summary)")
@@ -352,17 +347,16 @@ package actor Orchestrator {
     /// `train_NAME` (validation means keep the plain names).
     static func trainingMetrics(_ reports: [TrainingReport], session: String, round: Int) -> [MetricRecord] {
         var records: [MetricRecord] = []
-        var sums: [String: Double] = [:]
-        var weights: [String: Double] = [:]
+        var means = WeightedMeans()
         for report in reports.sorted(by: { $0.client < $1.client }) {
-            let weight = report.numExamples > 0 ? report.numExamples : 1
             for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) where value.isFinite {
                 records.append(MetricRecord(session: session, round: round, client: report.client, name: name, value: value))
-                sums[name, default: 0] += value * weight
-                weights[name, default: 0] += weight
             }
+            means.add(report.metrics, examples: report.numExamples)
         }
-        return records + sums.keys.sorted().map { MetricRecord(session: session, round: round, client: nil, name: "train_\($0)", value: sums[$0]! / weights[$0]!) }
+        return records + means.means.sorted { $0.key < $1.key }.map {
+            MetricRecord(session: session, round: round, client: nil, name: "train_\($0.key)", value: $0.value)
+        }
     }
 
     // MARK: Planning
@@ -390,7 +384,7 @@ package actor Orchestrator {
     /// clients (largest remainder, so the parts add up); a combiner whose share is zero sits the round out.
     func plans(for participants: [Participant], session: String, round: Int, kind: TaskKind, model: ModelID,
                config: SessionConfig, deadline: Date) -> [String: RoundPlan] {
-        let size = (try? FileManager.default.attributesOfItem(atPath: self.blobs.path(for: model))[.size] as? NSNumber)?.uint64Value ?? 0
+        let size = self.blobs.size(of: model)
         let online = participants.map(\.online)
         let quotas = config.requestedClients > 0 && kind == .train ? Self.split(config.requestedClients, by: online) : online.map { _ in 0 }
         let share = quotas.enumerated().map { $0.element == 0 ? online[$0.offset] : $0.element }

@@ -29,6 +29,12 @@ package struct BlobStore: Sendable {
 
     package func contains(_ id: ModelID) -> Bool { FileManager.default.fileExists(atPath: self.path(for: id)) }
 
+    /// The blob's size in bytes (0 when it is missing).
+    package func size(of id: ModelID) -> UInt64 {
+        var info = stat()
+        return stat(self.path(for: id), &info) == 0 ? UInt64(info.st_size) : 0
+    }
+
     /// Copies the file at `path` into the store, hashing it on the way, and returns its id.
     package func put(fileAt path: String) throws -> ModelID {
         let input = open(path, O_RDONLY | O_CLOEXEC)

@@ -315,9 +315,18 @@ extension FedgeDatabase {
         }
     }
 
-    /// How many contributions model `id` has.
-    package func contributionCount(of id: String) throws -> Int {
-        try self.writer.read { db in try ContributionRecord.filter(Column("model") == id).fetchCount(db) }
+    /// The number of contributions and the validations of each model in `ids`, in one read (two queries however
+    /// many models: a page of the trail is described without a query per model).
+    package func contributorsAndValidations(of ids: [String]) throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
+        guard !ids.isEmpty else { return ([:], [:]) }
+        return try self.writer.read { db in
+            var contributors: [String: Int] = [:]
+            let counts = try Row.fetchAll(db, ContributionRecord.select(Column("model"), count(Column("client")).forKey("n"))
+                .filter(ids.contains(Column("model"))).group(Column("model")))
+            for row in counts { contributors[row["model"]] = row["n"] }
+            let validations = try ValidationRecord.filter(ids.contains(Column("model"))).order(Column("client")).fetchAll(db)
+            return (contributors, Dictionary(grouping: validations, by: \.model))
+        }
     }
 
     /// Round-level metrics of model `id`'s round (validation means), by name.

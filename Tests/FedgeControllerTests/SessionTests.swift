@@ -73,6 +73,11 @@ struct SessionTests {
                             parent = model.id
                         }
                         #expect(try await api.activeModel().id == parent)
+                        // The list describes each model as its detail does: contributors and validation metrics.
+                        let listed = try await api.listModels().items
+                        #expect(listed.count == 4)
+                        #expect(listed.filter { $0.round != nil }.allSatisfy { $0.contributors == 10 && $0.metrics["accuracy"] != nil })
+                        #expect(listed.first { $0.round == nil }?.contributors == 0)
                         // Training metrics: each client's, and their weighted mean per round as train_loss.
                         let metrics = try await api.listMetrics(session: session.id, limit: 1000).items
                         let weights = (1...10).map { Double($0 * 10) }

@@ -106,25 +106,29 @@ package struct ControllerAPI: Sendable {
         return out
     }
 
+    /// One model as the API shows it, with its contributions when `detailed`.
     func model(_ record: ModelRecord, active: ModelID?, detailed: Bool) throws -> ModelDTO {
+        try self.models([record], active: active, detailed: detailed)[0]
+    }
+
+    /// Models as the API shows them: metrics are the weighted means of their validations. Two queries for the
+    /// whole list (and one per model for the contributions of a detailed one).
+    func models(_ records: [ModelRecord], active: ModelID?, detailed: Bool = false) throws -> [ModelDTO] {
         let db = self.controller.database
-        var sums: [String: Double] = [:]
-        var weights: [String: Double] = [:]
-        for validation in try db.validations(of: record.id) {
-            let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(validation.metrics.utf8))) ?? [:]
-            let weight = validation.numExamples > 0 ? validation.numExamples : 1
-            for (name, value) in metrics where value.isFinite && name != "num_examples" {
-                sums[name, default: 0] += value * weight
-                weights[name, default: 0] += weight
+        let (contributors, validations) = try db.contributorsAndValidations(of: records.map(\.id))
+        return try records.map { record in
+            var means = WeightedMeans()
+            for validation in validations[record.id] ?? [] {
+                let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(validation.metrics.utf8))) ?? [:]
+                means.add(metrics, examples: validation.numExamples)
             }
+            let contributions = detailed ? try db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
+            return ModelDTO(
+                id: record.id, parent: record.parent, session: record.session, round: record.round, aggregator: record.aggregator,
+                size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
+                metrics: means.means, contributors: contributors[record.id] ?? 0, contributions: contributions
+            )
         }
-        let metrics = sums.reduce(into: [String: Double]()) { $0[$1.key] = $1.value / weights[$1.key]! }
-        let contributions = detailed ? try db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
-        return ModelDTO(
-            id: record.id, parent: record.parent, session: record.session, round: record.round, aggregator: record.aggregator,
-            size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
-            metrics: metrics, contributors: try contributions?.count ?? db.contributionCount(of: record.id), contributions: contributions
-        )
     }
 
     /// A model id from a full id or a unique prefix of at least 6 hex digits.

@@ -17,7 +17,7 @@ struct ModelRoutes {
             let query = try ControllerAPI.listQuery(request, filters: ["session"])
             let (items, total) = try db.models(query)
             let active = try db.activeModel()
-            return Page(items: try items.map { try self.api.model($0, active: active, detailed: false) }, total: total,
+            return Page(items: try self.api.models(items, active: active), total: total,
                         offset: query.offset, limit: query.limit)
         }
         table.on(.post, API.models) { request, context in
@@ -57,7 +57,7 @@ struct ModelRoutes {
             guard c.blobs.contains(id) else {
                 throw APIError(.internal, "Model \(id.shortPrefix) is in the trail but its file is missing from the blob store; run `fedge model verify`.")
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+            let size = c.blobs.size(of: id)
             let body = try await FileIO().loadFile(path: path, context: context)
             return Response(
                 status: .ok,
@@ -71,8 +71,8 @@ struct ModelRoutes {
             let active = try db.activeModel()
             return LineageDTO(
                 model: id.hex,
-                ancestors: try db.ancestors(of: id).map { try self.api.model($0, active: active, detailed: false) },
-                children: try db.children(of: id).map { try self.api.model($0, active: active, detailed: false) }
+                ancestors: try self.api.models(db.ancestors(of: id), active: active),
+                children: try self.api.models(db.children(of: id), active: active)
             )
         }
 

@@ -105,7 +105,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             throw RefusalError(.unknownModel, "the controller has no model '\(request.modelID)'")
         }
         let path = self.controller.blobs.path(for: id)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
+        let size = self.controller.blobs.size(of: id)
         let header = Fedge_V1_TransferHeader.with {
             $0.modelID = id.hex
             $0.size = size
