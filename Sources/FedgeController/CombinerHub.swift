@@ -190,9 +190,6 @@ package actor CombinerHub {
         self.attached.values.sorted { $0.name < $1.name }
     }
 
-    /// Whether `name` is attached.
-    package func isAttached(_ name: String) -> Bool { self.attached[name] != nil }
-
     // MARK: Client assignment
 
     /// Where client `clientName` should connect: its preferred combiner if attached, else the one it is on, else

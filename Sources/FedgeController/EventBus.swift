@@ -33,7 +33,4 @@ package final class EventBus: Sendable {
         }
         return stream
     }
-
-    /// How many subscribers are listening.
-    package var subscriberCount: Int { self.state.withLock { $0.subscribers.count } }
 }

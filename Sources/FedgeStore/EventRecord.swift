@@ -54,11 +54,6 @@ extension FedgeDatabase {
         }
     }
 
-    /// Events, newest first.
-    package func events(limit: Int = 100, offset: Int = 0) throws -> [EventRecord] {
-        try self.writer.read { db in try EventRecord.order(Column("id").desc).limit(limit, offset: offset).fetchAll(db) }
-    }
-
     /// Recomputes the audit chain; returns the id of the first entry that does not fit, or `nil` when it is sound.
     package func verifyAuditTrail() throws -> Int64? {
         try self.writer.read { db in

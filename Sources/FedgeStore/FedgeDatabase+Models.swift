@@ -38,13 +38,6 @@ extension FedgeDatabase {
         try self.writer.read { db in try ModelRecord.fetchOne(db, key: id.hex) }
     }
 
-    /// Models, newest first, `limit` at a time after skipping `offset`.
-    package func models(limit: Int = 50, offset: Int = 0) throws -> [ModelRecord] {
-        try self.writer.read { db in
-            try ModelRecord.order(Column("createdAt").desc, Column("id")).limit(limit, offset: offset).fetchAll(db)
-        }
-    }
-
     /// The contributions of a model.
     package func contributions(of id: ModelID) throws -> [ContributionRecord] {
         try self.writer.read { db in

@@ -254,7 +254,7 @@ extension FedgeDatabase {
         try self.writer.read { db in try EventRecord.fetchCount(db) }
     }
 
-    private func page<Record: FetchableRecord & TableRecord>(
+    fileprivate func page<Record: FetchableRecord & TableRecord>(
         _ request: QueryInterfaceRequest<Record>,
         _ query: ListQuery,
         allowed: Set<String>,
@@ -274,17 +274,9 @@ extension FedgeDatabase {
 }
 
 extension FedgeDatabase {
-    /// Events, newest first, optionally of one kind.
+    /// Events, newest first, optionally of one kind or subject.
     package func events(_ query: ListQuery) throws -> (items: [EventRecord], total: Int) {
-        var request = EventRecord.all()
-        if let kind = query.filters["kind"] { request = request.filter(Column("kind") == kind) }
-        if let subject = query.filters["subject"] { request = request.filter(Column("subject") == subject) }
-        let filtered = request
-        return try self.writer.read { db in
-            let total = try filtered.fetchCount(db)
-            let items = try filtered.order(Column("id").desc).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
-            return (items, total)
-        }
+        try self.page(EventRecord.all(), query, allowed: ["kind", "subject"], order: [Column("id").desc])
     }
 
     /// Events stored after event `id`, oldest first (for a live stream that resumes where it left off).
@@ -303,18 +295,6 @@ extension FedgeDatabase {
         }
     }
 
-    /// Models of one session, newest first.
-    package func models(_ query: ListQuery) throws -> (items: [ModelRecord], total: Int) {
-        var request = ModelRecord.all()
-        if let session = query.filters["session"] { request = request.filter(Column("session") == session) }
-        let filtered = request
-        return try self.writer.read { db in
-            let total = try filtered.fetchCount(db)
-            let items = try filtered.order(Column("createdAt").desc, Column("id")).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
-            return (items, total)
-        }
-    }
-
     /// The number of contributions and the validations of each model in `ids`, in one read (two queries however
     /// many models: a page of the trail is described without a query per model).
     package func contributorsAndValidations(of ids: [String]) throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
@@ -329,14 +309,9 @@ extension FedgeDatabase {
         }
     }
 
-    /// Round-level metrics of model `id`'s round (validation means), by name.
-    package func roundMetrics(session: String, round: Int) throws -> [String: Double] {
-        try self.writer.read { db in
-            var out: [String: Double] = [:]
-            for metric in try MetricRecord.filter(Column("session") == session && Column("round") == round && Column("client") == nil).fetchAll(db) {
-                out[metric.name] = metric.value
-            }
-            return out
-        }
+    /// Models, newest first, optionally of one session.
+    package func models(_ query: ListQuery) throws -> (items: [ModelRecord], total: Int) {
+        try self.page(ModelRecord.all(), query, allowed: ["session"], order: [Column("createdAt").desc, Column("id")])
     }
+
 }

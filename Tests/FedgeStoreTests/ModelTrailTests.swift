@@ -34,7 +34,7 @@ struct ModelTrailTests {
         #expect(try db.ancestors(of: Self.id(3)).map(\.id) == [Self.id(2).hex, Self.id(1).hex])
         #expect(try Set(db.children(of: Self.id(2)).map(\.id)) == [Self.id(3).hex, Self.id(4).hex])
         #expect(try db.contributions(of: Self.id(2)).map(\.client) == ["a", "b"])
-        #expect(try db.models().count == 4)
+        #expect(try db.models(ListQuery()).items.count == 4)
         // Committing again is a no-op; an unknown parent is refused.
         try db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), size: 10), contributions: [])
         #expect(throws: ModelTrailError.unknownParent(Self.id(77).hex)) {
@@ -112,7 +112,7 @@ struct AuditTrailTests {
         let second = try db.appendEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
         #expect(second.previousHash == first.hash)
         try db.appendEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
-        #expect(try db.events().map(\.kind) == ["update.refused", "session.started", "session.created"])
+        #expect(try db.events(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
         #expect(try db.verifyAuditTrail() == nil)
         // The table refuses changes; someone who bypasses the trigger still cannot hide it.
         #expect(throws: DatabaseError.self) {

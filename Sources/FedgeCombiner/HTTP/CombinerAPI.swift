@@ -75,9 +75,7 @@ package struct CombinerAPI: Sendable {
                 ClientDTO(
                     name: client.name, combiner: combiner.configuration.name, status: client.liveness.rawValue, firstSeen: client.lastSeen,
                     lastSeen: client.lastSeen, tasksDone: client.tasksDone, tasksFailed: client.tasksFailed,
-                    telemetry: TelemetryDTO(cpuPercent: client.telemetry.cpuPercent, memoryUsedBytes: client.telemetry.memoryUsedBytes,
-                                            memoryTotalBytes: client.telemetry.memoryTotalBytes, diskFreeBytes: client.telemetry.diskFreeBytes,
-                                            processRssBytes: client.telemetry.processRssBytes, cores: client.telemetry.cores)
+                    telemetry: TelemetryDTO(client.telemetry)
                 )
             }
             return Page(items: Array(items), total: all.count, offset: offset, limit: limit)

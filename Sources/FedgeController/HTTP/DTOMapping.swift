@@ -1,5 +1,6 @@
 import FedgeAPIModels
 import FedgeCore
+import FedgeServerKit
 import FedgeStore
 import Foundation
 
@@ -18,10 +19,7 @@ extension ClientDTO {
         self.init(
             name: record.name, combiner: record.combiner, status: record.status, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
             tasksDone: record.tasksDone, tasksFailed: record.tasksFailed,
-            telemetry: telemetry.map {
-                TelemetryDTO(cpuPercent: $0.cpuPercent, memoryUsedBytes: $0.memoryUsedBytes, memoryTotalBytes: $0.memoryTotalBytes,
-                             diskFreeBytes: $0.diskFreeBytes, processRssBytes: $0.processRssBytes, cores: $0.cores)
-            }
+            telemetry: telemetry.map(TelemetryDTO.init)
         )
     }
 }
