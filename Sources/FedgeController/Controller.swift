@@ -80,7 +80,7 @@ package struct Controller: Sendable {
         do {
             try SeedCheck.validate(path)
         } catch {
-            throw APIError(.badRequest, "The upload is not a model Fedge can train: \(error)")
+            throw SessionError.unusableSeed("\(error)")
         }
         let id = try self.blobs.put(fileAt: path)
         let size = Int64(self.blobs.size(of: id))

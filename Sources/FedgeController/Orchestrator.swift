@@ -1,6 +1,5 @@
 import FedgeAggregation
 import FedgeAPIModels
-import FedgeServerKit
 package import FedgeCore
 package import FedgeStore
 import FedgeTensor
@@ -56,12 +55,12 @@ package actor Orchestrator {
         try config.check()
         if config.model == nil {
             guard let active = try self.database.activeModel() else {
-                throw APIError(.conflict, "There is no active model to start from: upload a seed with `fedge model upload FILE --activate`, or give model_id.")
+                throw SessionError.noActiveModel
             }
             config.model = active
         }
         guard let model = config.model, try self.database.model(model) != nil else {
-            throw APIError(.notFound, "Model \(config.model?.shortPrefix ?? "") is not in the model trail; `fedge model list` shows the models.")
+            throw SessionError.unknownModel(config.model?.shortPrefix ?? "")
         }
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
         let record = SessionRecord(
@@ -79,7 +78,7 @@ package actor Orchestrator {
     package func stopSession(_ id: String, actor: String) async throws -> SessionRecord {
         guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
         guard let status = SessionStatus(rawValue: session.status), status.isLive else {
-            throw APIError(.conflict, "Session \(id) is \(session.status) already; only a queued or running session can be stopped.")
+            throw SessionError.wrongState(id: id, status: session.status, wanted: "only a queued or running session can be stopped")
         }
         try self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
         try self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
@@ -92,12 +91,12 @@ package actor Orchestrator {
     package func resumeSession(_ id: String, actor: String) async throws -> SessionRecord {
         guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
         guard let status = SessionStatus(rawValue: session.status), status == .stopped || status == .failed else {
-            throw APIError(.conflict, "Session \(id) is \(session.status); only a stopped or failed session can be started again.")
+            throw SessionError.wrongState(id: id, status: session.status, wanted: "only a stopped or failed session can be started again")
         }
         let config = try Self.decodeConfig(session)
         let done = try self.database.rounds(ofSession: id).filter { $0.status != RoundStatus.running.rawValue }.count
         guard done < config.rounds else {
-            throw APIError(.conflict, "Session \(id) has run all its \(config.rounds) rounds; create a new session to train further.")
+            throw SessionError.finished(id: id, rounds: config.rounds)
         }
         try self.database.setSessionStatus(id, .queued, reason: nil)
         await self.journal.record(kind: "session.resumed", actor: actor, subject: id, message: "Session \(id) queued again by \(actor)")
@@ -105,9 +104,7 @@ package actor Orchestrator {
         return try self.database.session(id) ?? session
     }
 
-    static func noSuchSession(_ id: String) -> APIError {
-        APIError(.notFound, "No session has id '\(id)'; `fedge session list` shows them.")
-    }
+    static func noSuchSession(_ id: String) -> SessionError { .noSuchSession(id) }
 
     static func decodeConfig(_ session: SessionRecord) throws -> SessionConfig {
         try JSONDecoder().decode(SessionConfig.self, from: Data(session.config.utf8))

@@ -32,6 +32,11 @@ package struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvert
     }
 }
 
+/// A domain error that knows its API form; the middleware maps it at the edge, so domains need not know HTTP.
+package protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}
+
 /// Turns every error a route throws into an `APIError` body: Hummingbird's own (bad JSON, unknown route) keep
 /// their status with a sentence; anything else is a 500 whose message is logged and returned.
 package struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -42,6 +47,8 @@ package struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as any APIErrorConvertible {
+            throw error.apiError
         } catch let error as HTTPError {
             let code: APIErrorCode
             switch error.status.code {

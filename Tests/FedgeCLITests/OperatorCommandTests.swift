@@ -80,7 +80,7 @@ struct OperatorCommandTests {
                     let missing = try await run(["session", "show", "s-missing"] + socket)
                     #expect(missing.status == 1 && missing.stderr.contains("No session has id"))
                     let stopFinished = try await run(["session", "stop", session.id] + socket)
-                    #expect(stopFinished.status == 1 && stopFinished.stderr.contains("finished already"))
+                    #expect(stopFinished.status == 1 && stopFinished.stderr.contains("is finished; only a queued or running session can be stopped"))
                 }
             }
         }
