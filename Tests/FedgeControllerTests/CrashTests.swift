@@ -42,8 +42,7 @@ struct CrashTests {
                     #expect(try await eventually { try await api.session(session.id).roundsDone >= 2 })
                     return session.id
                 }
-                controller.kill(SIGKILL)
-                #expect(controller.process.terminationReason == .uncaughtSignal)
+                #expect(controller.kill(SIGKILL) == .signalled(SIGKILL))
 
                 // What the dead controller left: committed rounds, each with its model in the trail.
                 let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
@@ -96,7 +95,7 @@ struct CrashTests {
                     "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller", "127.0.0.1:\(live.grpcPort)",
                     "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
                 ], log: dir + "/beta.log")
-                defer { if beta.isRunning { kill(beta.processIdentifier, SIGKILL) } }
+                defer { if beta.isRunning() { beta.kill(SIGKILL); _ = beta.wait() } }
                 // Clients start once both combiners are attached (beta, a process, may take a while on a busy
                 // machine), so that they spread over both.
                 try await LiveFederation.with(
@@ -115,8 +114,8 @@ struct CrashTests {
                         // Mid round 1: every client is training (for 1.5 s).
                         #expect(try await eventually { (try? await api.round(session: session.id, number: 1))?.status == "running" })
                         try await Task.sleep(for: .milliseconds(700))
-                        kill(beta.processIdentifier, SIGKILL)
-                        beta.waitUntilExit()
+                        beta.kill(SIGKILL)
+                        #expect(beta.wait() == .signalled(SIGKILL))
 
                         #expect(try await eventually { try await api.session(session.id).status == "finished" })
                         let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
@@ -140,34 +139,36 @@ struct CrashTests {
 
 /// A daemon started by a test, shared between its tasks; `kill` waits for it to exit.
 final class DaemonProcess: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Process
+    private let lock = NSLock()  // guards `current` and `ended`
+    private var current: SpawnedProcess
+    private var ended = false
 
-    init(_ process: Process) { self.current = process }
+    init(_ process: SpawnedProcess) { self.current = process }
 
-    var process: Process { self.lock.withLock { self.current } }
+    func replace(with process: SpawnedProcess) {
+        self.lock.withLock {
+            self.current = process
+            self.ended = false
+        }
+    }
 
-    func replace(with process: Process) { self.lock.withLock { self.current = process } }
-
-    func kill(_ signal: Int32) {
-        let process = self.process
-        guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+    /// Signals the daemon and reaps it; `nil` when it had ended already.
+    @discardableResult
+    func kill(_ signal: Int32) -> SpawnedProcess.Termination? {
+        let (process, ended) = self.lock.withLock { (self.current, self.ended) }
+        guard !ended else { return nil }
+        process.kill(signal)
+        let termination = process.wait()
+        self.lock.withLock { self.ended = true }
+        return termination
     }
 }
 
 /// Starts `binary` with its output in `log`.
-func launch(_ binary: String, _ arguments: [String], log: String) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    FileManager.default.createFile(atPath: log, contents: nil)
-    let handle = FileHandle(forWritingAtPath: log)
-    process.standardOutput = handle
-    process.standardError = handle
-    try process.run()
-    return process
+func launch(_ binary: String, _ arguments: [String], log: String) throws -> SpawnedProcess {
+    let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    defer { close(fd) }
+    return try SpawnedProcess.start(binary, arguments, stdout: fd, stderr: fd)
 }
 
 /// A loopback TCP port that was free a moment ago.

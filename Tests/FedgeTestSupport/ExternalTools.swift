@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Optional tools some tests need, found once; a test that needs one is skipped with a message when it is absent.
@@ -55,31 +58,49 @@ package enum ExternalTools {
 
     /// Runs `executable` with `arguments` and waits for it, blocking the calling thread.
     package static func runBlocking(_ executable: String, _ arguments: [String], timeout: Double = 300) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let pid = process.processIdentifier
+        var out: [Int32] = [0, 0]
+        var err: [Int32] = [0, 0]
+        // Close-on-exec, so that no other child started meanwhile keeps a write end (and EOF) from us.
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let child: SpawnedProcess
+        do {
+            child = try SpawnedProcess.start(executable, arguments, stdout: out[1], stderr: err[1])
+        } catch {
+            [out[0], out[1], err[0], err[1]].forEach { _ = close($0) }
+            throw error
+        }
+        close(out[1])
+        close(err[1])
+        let finished = LockedFlag()
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-            if process.isRunning && process.processIdentifier == pid { kill(-pid, SIGKILL) }
+            if !finished.isSet { child.kill(SIGKILL) }
         }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let errData = LockedData()
-        let errReader = Thread { errData.set(readToEnd(err.fileHandleForReading.fileDescriptor)) }
+        let errRead = err[0]
+        let errReader = Thread { errData.set(readToEnd(errRead)) }
         errReader.start()
-        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
-        process.waitUntilExit()
+        let outData = readToEnd(out[0])
+        let termination = child.wait()
+        finished.set()
         while !errData.isSet { usleep(1_000) }
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData.value, as: UTF8.self)
-        )
+        close(out[0])
+        close(err[0])
+        let status: Int32 = switch termination {
+        case .exited(let code): code
+        case .signalled(let signal): signal
+        }
+        return Output(status: status, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self))
     }
+}
+
+/// A flag set once, read from other threads.
+private final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()  // guards `value`
+    private var value = false
+    func set() { self.lock.withLock { self.value = true } }
+    var isSet: Bool { self.lock.withLock { self.value } }
 }
 
 /// Reads `fd` to its end, retrying reads a signal interrupted (Foundation's `readDataToEndOfFile` traps on EINTR).
