@@ -228,7 +228,7 @@ let package = Package(
         // Shared test helpers: random models, temporary directories, reference implementations.
         .target(
             name: "FedgeTestSupport",
-            dependencies: ["FedgeCore", "FedgeTensor"],
+            dependencies: ["FedgeCore", "FedgeTensor", "FedgeEdge"],
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings
         ),

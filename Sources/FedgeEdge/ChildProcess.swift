@@ -24,16 +24,7 @@ package enum ChildProcess {
         timeout: Duration?,
         log: @escaping @Sendable (String, String) -> Void
     ) async throws -> Outcome {
-        let process = Process()
-        let script = command + " " + arguments.map(Self.quote).joined(separator: " ")
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let script = "cd \(Self.quote(directory.path)) && " + command + " " + arguments.map(Self.quote).joined(separator: " ")
         let tail = Mutex<[String]>([])
         let remember: @Sendable (String) -> Void = { line in
             tail.withLock { lines in
@@ -41,72 +32,71 @@ package enum ChildProcess {
                 if lines.count > 5 { lines.removeFirst() }
             }
         }
-        let timedOut = Mutex(false)
-        let running = Mutex(false)
-        // Two reader threads (blocking reads see end of file reliably) and the exit, joined by a dispatch group.
+        let out = try SpawnedProcess.makePipe()
+        let err = try SpawnedProcess.makePipe()
+        let child: SpawnedProcess
+        do {
+            child = try SpawnedProcess.start("/bin/sh", ["-c", script], stdout: out.write, stderr: err.write)
+        } catch {
+            [out.read, out.write, err.read, err.write].forEach { _ = close($0) }
+            log("client", "cannot start '\(command)': \(error)")
+            return Outcome(status: -1, lastLines: [])
+        }
+        close(out.write)
+        close(err.write)
+        let state = ChildState()
+        // Two reader threads (blocking reads see end of file reliably) and a thread that reaps the child, joined by
+        // a dispatch group.
         let finished = DispatchGroup()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                finished.enter()
-                process.terminationHandler = { _ in finished.leave() }
-                do {
-                    try process.run()
-                    running.withLock { $0 = true }
-                } catch {
-                    log("client", "cannot start '\(command)': \(error)")
-                    try? stdout.fileHandleForWriting.close()
-                    try? stderr.fileHandleForWriting.close()
-                    finished.leave()
-                }
-                for (pipe, stream) in [(stdout, "stdout"), (stderr, "stderr")] {
+                for (fd, stream) in [(out.read, "stdout"), (err.read, "stderr")] {
                     finished.enter()
-                    let handle = pipe.fileHandleForReading
-                    let reader = Thread {
+                    Thread {
                         let splitter = LineSplitter { line in
                             log(stream, line)
                             remember(line)
                         }
-                        while true {
-                            let data = handle.availableData
-                            if data.isEmpty { break }
-                            splitter.feed(data)
-                        }
+                        SpawnedProcess.readToEnd(fd) { splitter.feed($0) }
                         splitter.finish()
+                        close(fd)
                         finished.leave()
-                    }
-                    reader.start()
+                    }.start()
                 }
-                if let timeout, running.withLock({ $0 }) {
-                    let pid = process.processIdentifier
+                finished.enter()
+                Thread {
+                    let termination = child.wait()
+                    state.ended(termination)
+                    finished.leave()
+                }.start()
+                if let timeout {
                     DispatchQueue.global().asyncAfter(deadline: .now() + timeout.inSeconds) {
-                        if process.isRunning && process.processIdentifier == pid {
-                            timedOut.withLock { $0 = true }
-                            Self.stop(process)
-                        }
+                        if state.markTimedOutIfRunning() { Self.stop(child, state: state) }
                     }
                 }
                 finished.notify(queue: .global()) { continuation.resume() }
             }
         } onCancel: {
-            Self.stop(process)
+            Self.stop(child, state: state)
         }
         try Task.checkCancellation()
-        if timedOut.withLock({ $0 }) {
+        if state.timedOut {
             throw TrainerError.timedOut(entryPoint: entryPoint, seconds: timeout.map(\.inSeconds) ?? 0)
         }
-        let status = running.withLock { $0 } ? process.terminationStatus : -1
+        let status: Int32 = switch state.termination {
+        case .exited(let code)?: code
+        case .signalled(let signal)?: 128 + signal
+        case nil: -1
+        }
         return Outcome(status: status, lastLines: tail.withLock { $0 })
     }
 
     /// SIGTERM to the child's process group now, SIGKILL two seconds later if it is still running.
-    private static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        if kill(-pid, SIGTERM) != 0 { process.terminate() }
+    private static func stop(_ child: SpawnedProcess, state: ChildState) {
+        guard state.isRunning else { return }
+        child.kill(SIGTERM)
         DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
-            if process.isRunning && process.processIdentifier == pid {
-                if kill(-pid, SIGKILL) != 0 { kill(pid, SIGKILL) }
-            }
+            if state.isRunning { child.kill(SIGKILL) }
         }
     }
 
@@ -117,6 +107,26 @@ package enum ChildProcess {
 
 }
 
+/// Whether the child still runs (the reaping thread knows), how it ended, and whether its time ran out.
+private final class ChildState: Sendable {
+    private let state = Mutex<(termination: SpawnedProcess.Termination?, timedOut: Bool)>((nil, false))
+
+    var isRunning: Bool { self.state.withLock { $0.termination == nil } }
+    var termination: SpawnedProcess.Termination? { self.state.withLock { $0.termination } }
+    var timedOut: Bool { self.state.withLock { $0.timedOut } }
+
+    func ended(_ termination: SpawnedProcess.Termination) { self.state.withLock { $0.termination = termination } }
+
+    /// Marks a timeout unless the child already ended; returns whether it did.
+    func markTimedOutIfRunning() -> Bool {
+        self.state.withLock { state in
+            guard state.termination == nil else { return false }
+            state.timedOut = true
+            return true
+        }
+    }
+}
+
 /// Splits a byte stream into lines and hands each complete line on.
 private final class LineSplitter: Sendable {
     private let pending = Mutex<[UInt8]>([])
@@ -124,7 +134,7 @@ private final class LineSplitter: Sendable {
 
     init(emit: @escaping @Sendable (String) -> Void) { self.emit = emit }
 
-    func feed(_ data: Data) {
+    func feed(_ data: UnsafeRawBufferPointer) {
         let lines: [String] = self.pending.withLock { buffer in
             buffer.append(contentsOf: data)
             var out: [String] = []

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FedgeEdge
 import Foundation
 
 /// Optional tools some tests need, found once; a test that needs one is skipped with a message when it is absent.
@@ -58,35 +59,32 @@ package enum ExternalTools {
 
     /// Runs `executable` with `arguments` and waits for it, blocking the calling thread.
     package static func runBlocking(_ executable: String, _ arguments: [String], timeout: Double = 300) throws -> Output {
-        var out: [Int32] = [0, 0]
-        var err: [Int32] = [0, 0]
-        // Close-on-exec, so that no other child started meanwhile keeps a write end (and EOF) from us.
-        guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
-        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let out = try SpawnedProcess.makePipe()
+        let err = try SpawnedProcess.makePipe()
         let child: SpawnedProcess
         do {
-            child = try SpawnedProcess.start(executable, arguments, stdout: out[1], stderr: err[1])
+            child = try SpawnedProcess.start(executable, arguments, stdout: out.write, stderr: err.write)
         } catch {
-            [out[0], out[1], err[0], err[1]].forEach { _ = close($0) }
+            [out.read, out.write, err.read, err.write].forEach { _ = close($0) }
             throw error
         }
-        close(out[1])
-        close(err[1])
+        close(out.write)
+        close(err.write)
         let finished = LockedFlag()
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if !finished.isSet { child.kill(SIGKILL) }
         }
         // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
         let errData = LockedData()
-        let errRead = err[0]
+        let errRead = err.read
         let errReader = Thread { errData.set(readToEnd(errRead)) }
         errReader.start()
-        let outData = readToEnd(out[0])
+        let outData = readToEnd(out.read)
         let termination = child.wait()
         finished.set()
         while !errData.isSet { usleep(1_000) }
-        close(out[0])
-        close(err[0])
+        close(out.read)
+        close(err.read)
         let status: Int32 = switch termination {
         case .exited(let code): code
         case .signalled(let signal): signal
@@ -103,18 +101,11 @@ private final class LockedFlag: @unchecked Sendable {
     var isSet: Bool { self.lock.withLock { self.value } }
 }
 
-/// Reads `fd` to its end, retrying reads a signal interrupted (Foundation's `readDataToEndOfFile` traps on EINTR).
+/// Everything `fd` yields until its end.
 private func readToEnd(_ fd: Int32) -> Data {
     var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n > 0 {
-            data.append(contentsOf: buffer[0..<n])
-        } else if n == 0 || errno != EINTR {
-            return data
-        }
-    }
+    SpawnedProcess.readToEnd(fd) { data.append(contentsOf: $0) }
+    return data
 }
 
 /// Data handed from a reader thread, guarded by `lock`.

@@ -3,9 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+package import Foundation
 
-/// Starts programs with `posix_spawn` and reaps them with `waitpid`, for tests.
+/// A child process started with `posix_spawn` in a process group of its own and reaped with `waitpid`: what
+/// compute packages run in, and what tests start programs with.
 ///
 /// Foundation's `Process` learns of its children's exits from a SIGCHLD monitor that, with many processes started
 /// from several threads at once (a parallel test run), missed an exit: `waitUntilExit()` then waited forever on a
@@ -20,7 +21,8 @@ package struct SpawnedProcess: Sendable {
     }
 
     /// Starts `executable` (an absolute path) in a process group of its own, with `stdout` and `stderr` as its
-    /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null.
+    /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null. Descriptors of the
+    /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`).
     package static func start(_ executable: String, _ arguments: [String], stdout: Int32? = nil, stderr: Int32? = nil) throws -> SpawnedProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -40,6 +42,27 @@ package struct SpawnedProcess: Sendable {
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
         return SpawnedProcess(pid: pid)
+    }
+
+    /// A pipe whose two ends are close-on-exec, so that no other child keeps its write end (and its end of file).
+    package static func makePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Reads `fd` to its end, retrying reads a signal interrupted, handing each chunk to `chunk`.
+    package static func readToEnd(_ fd: Int32, chunk: (UnsafeRawBufferPointer) -> Void) {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                buffer.withUnsafeBytes { chunk(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            } else if n == 0 || errno != EINTR {
+                return
+            }
+        }
     }
 
     /// Sends `signal` to the child's process group.
