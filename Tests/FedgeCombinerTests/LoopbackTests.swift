@@ -138,15 +138,17 @@ struct LoopbackTests {
             {"model": "seed.safetensors", "rounds": 2, "round_timeout": 30, "clients_required": 2, "wait_for_clients": 2, "output": "out"}
             """.write(toFile: dir + "/plan.json", atomically: true, encoding: .utf8)
             let clients = try (1...2).map { i in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: clientBinary)
-                process.arguments = ["run", "--combiner", "127.0.0.1:\(port)", "--insecure", "--trainer", "noop",
-                                     "--name", "process-\(i)", "--work-dir", dir + "/work", "--heartbeat", "0.5"]
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                return process
+                try SpawnedProcess.start(clientBinary, [
+                    "run", "--combiner", "127.0.0.1:\(port)", "--insecure", "--trainer", "noop",
+                    "--name", "process-\(i)", "--work-dir", dir + "/work", "--heartbeat", "0.5",
+                ])
             }
-            defer { clients.forEach { $0.terminate() } }
+            defer {
+                for client in clients {
+                    client.kill(SIGTERM)
+                    _ = client.wait()
+                }
+            }
             let combiner = try await ExternalTools.run(combinerBinary, [
                 "serve", "--insecure", "--listen", "127.0.0.1:\(port)", "--home", dir + "/home", "--plan", dir + "/plan.json",
                 "--exit-when-done",
