@@ -110,13 +110,23 @@ let package = Package(
         .executableTarget(
             name: "FedgeCombinerCLI",
             dependencies: [
-                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit",
+                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit", "FedgeDaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/fedge-combiner",
+            swiftSettings: fedgeSwiftSettings
+        ),
+        // The daemons' shared command-line flags (TLS, logging).
+        .target(
+            name: "FedgeDaemonOptions",
+            dependencies: [
+                "FedgeRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: fedgeSwiftSettings
         ),
         // The controller's state: GRDB over SQLite (WAL), append-only migrations, the model trail, content-addressed blobs.
@@ -177,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "FedgeControllerCLI",
             dependencies: [
-                "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore", "FedgeStore",
+                "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore", "FedgeStore", "FedgeDaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

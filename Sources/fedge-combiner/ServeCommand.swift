@@ -4,6 +4,7 @@ import FedgeCore
 import FedgeRPC
 import Foundation
 import Logging
+import FedgeDaemonOptions
 import FedgeServerKit
 import ServiceLifecycle
 
@@ -51,55 +52,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a client is offline.")
     var offlineWindow: Double = 60
 
-    @Flag(help: "Serve without TLS. For local development only.")
-    var insecure = false
+    @OptionGroup var tls: ServerTLSOptions
 
-    @Option(help: "PEM certificate chain to present to clients.")
-    var tlsCert: String?
-
-    @Option(help: "PEM private key of --tls-cert.")
-    var tlsKey: String?
-
-    @Option(help: "PEM CA that client certificates must be signed by (with --require-client-certs).")
-    var tlsCa: String?
-
-    @Flag(help: "Refuse clients without a certificate signed by --tls-ca (mutual TLS).")
-    var requireClientCerts = false
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
         if let controller = self.controller, Endpoint(controller) == nil { throw ValidationError("--controller '\(controller)' is not HOST:PORT.") }
         if self.controller != nil && self.plan != nil { throw ValidationError("Give --controller or --plan, not both: the controller plans the rounds.") }
         if let advertise = self.advertise, Endpoint(advertise) == nil { throw ValidationError("--advertise '\(advertise)' is not HOST:PORT.") }
-        if !self.insecure && (self.tlsCert == nil || self.tlsKey == nil) {
-            throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
-        }
         guard self.activeWindow > 0, self.offlineWindow >= self.activeWindow else {
             throw ValidationError("--active-window must be positive and --offline-window at least as long.")
         }
-        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
-        if self.requireClientCerts && self.tlsCa == nil { throw ValidationError("--require-client-certs needs --tls-ca.") }
     }
 
     func run() async throws {
         MemoryTuning.apply()
-        let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingBootstrap.bootstrap(level: self.log.level)
         let logger = Logger(label: "fedge.combiner")
         let fedgeHome = FedgeHome.fromEnvironment()
         let home = URL(fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path)
-        let security: TransportSecurity =
-            self.insecure
-            ? .insecure
-            : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa, requireClientCertificates: self.requireClientCerts))
-        if self.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
+        let security = self.tls.security
+        if self.tls.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
         let configuration = CombinerConfiguration.defaults(
             name: self.name, listen: Endpoint(self.listen)!, security: security, home: home
         ) {

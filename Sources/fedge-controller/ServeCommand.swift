@@ -7,6 +7,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import FedgeDaemonOptions
 import ServiceLifecycle
 import UnixSignals
 
@@ -32,20 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "File holding the REST API's bearer token (default: $FEDGE_HOME/controller/api-token, made by `init`).")
     var tokenFile: String?
 
-    @Flag(help: "Serve gRPC without TLS and the TCP REST API without a token. For local development only.")
-    var insecure = false
-
-    @Option(help: "PEM certificate chain to present to combiners and clients.")
-    var tlsCert: String?
-
-    @Option(help: "PEM private key of --tls-cert.")
-    var tlsKey: String?
-
-    @Option(help: "PEM CA that combiner and client certificates must be signed by (with --require-client-certs).")
-    var tlsCa: String?
-
-    @Flag(help: "Refuse gRPC peers without a certificate signed by --tls-ca (mutual TLS).")
-    var requireClientCerts = false
+    @OptionGroup var tls: ServerTLSOptions
 
     @Option(help: "PEM certificate chain for the REST API on TCP (default: --tls-cert). Without TLS files the TCP API speaks plain HTTP, which needs --insecure.")
     var apiTlsCert: String?
@@ -56,49 +44,40 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds combiners may take past a round's deadline to deliver their partials.")
     var uploadGrace: Double = 60
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
         guard self.listenAPI == "none" || Endpoint(self.listenAPI) != nil else {
             throw ValidationError("--listen-api '\(self.listenAPI)' is not HOST:PORT or 'none'.")
         }
-        if !self.insecure && (self.tlsCert == nil || self.tlsKey == nil) {
-            throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
-        }
-        if self.requireClientCerts && self.tlsCa == nil { throw ValidationError("--require-client-certs needs --tls-ca.") }
-        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
         guard self.uploadGrace >= 0 else { throw ValidationError("--upload-grace must be 0 or more seconds.") }
     }
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(level: Logger.Level(rawValue: self.logLevel) ?? .info)
+        LoggingBootstrap.bootstrap(level: self.log.level)
         let logger = Logger(label: "fedge.controller")
         let home = self.home.map { FedgeHome(root: URL(fileURLWithPath: $0)) } ?? FedgeHome.fromEnvironment()
         let socket = self.socket ?? home.controllerSocket
         var listeners: [HTTPListener] = [.controlSocket(path: socket)]
         var token: String? = nil
         if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
-            let certificate = self.apiTlsCert ?? self.tlsCert
-            let key = self.apiTlsKey ?? self.tlsKey
+            let certificate = self.apiTlsCert ?? self.tls.tlsCert
+            let key = self.apiTlsKey ?? self.tls.tlsKey
             let tls = certificate.flatMap { certificate in key.map { TLSFiles(certificate: certificate, privateKey: $0) } }
-            if tls == nil && !self.insecure {
+            if tls == nil && !self.tls.insecure {
                 throw ValidationError("The REST API on TCP speaks TLS: give --api-tls-cert and --api-tls-key (or --tls-cert/--tls-key), --listen-api none, or --insecure.")
             }
             listeners.append(.tcp(host: endpoint.host, port: endpoint.port, tls: tls))
             let tokenPath = self.tokenFile ?? home.controllerDirectory.appendingPathComponent("api-token").path
             if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
                 token = text
-            } else if !self.insecure {
+            } else if !self.tls.insecure {
                 throw ValidationError("The REST API on TCP needs a token: run `fedge-controller init` (it writes \(tokenPath)), give --token-file, use --listen-api none, or --insecure.")
             }
         }
-        let security: TransportSecurity =
-            self.insecure
-            ? .insecure
-            : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa, requireClientCertificates: self.requireClientCerts))
-        if self.insecure { logger.warning("TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")") }
+        let security = self.tls.security
+        if self.tls.insecure { logger.warning("TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")") }
 
         var configuration = ControllerConfiguration(
             directory: home.controllerDirectory, grpcListen: Endpoint(self.listen)!, grpcSecurity: security,
