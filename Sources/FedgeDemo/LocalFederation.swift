@@ -102,12 +102,11 @@ package enum LiveFederation {
                     }
                 }
                 let result = try await body()
+                // Leaving the group waits for every cancelled client.
                 clients.cancelAll()
-                while (try? await clients.next()) != nil {}
                 return result
             }
             group.cancelAll()
-            while (try? await group.next()) != nil {}
             return result
         }
     }
