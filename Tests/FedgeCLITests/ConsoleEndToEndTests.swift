@@ -36,21 +36,10 @@ struct ConsoleEndToEndTests {
             _ = try? await ExternalTools.run("/usr/bin/env", ["tmux", "kill-session", "-t", self.name])
         }
 
-        /// Sends `keys` until `condition` holds on the screen (a key sent while the terminal is busy can be lost on
-        /// a loaded machine); returns the last screen.
-        func press(_ keys: [String], until what: String, _ condition: @escaping (String) -> Bool) async throws -> String {
-            var last = ""
-            for _ in 0..<5 {
-                _ = try await ExternalTools.run("/usr/bin/env", ["tmux", "send-keys", "-t", self.name] + keys)
-                let end = Date().addingTimeInterval(4)
-                while Date() < end {
-                    last = try await self.screen()
-                    if condition(last) { return last }
-                    try await Task.sleep(for: .milliseconds(150))
-                }
-            }
-            Issue.record("\(keys) never led to \(what); the screen was:\n\(last)")
-            return last
+        /// Sends `keys`, then waits until `condition` holds on the screen; returns the last screen.
+        func press(_ keys: [String], until what: String, _ condition: (String) -> Bool) async throws -> String {
+            _ = try await ExternalTools.run("/usr/bin/env", ["tmux", "send-keys", "-t", self.name] + keys)
+            return try await self.waitFor(what, condition)
         }
 
         /// Polls the screen until `condition` holds (or 30 s pass); returns the last screen.
