@@ -72,7 +72,8 @@ let package = Package(
         .target(
             name: "FedgeRPC",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeProto",
+                "FedgeCore", "FedgeProto",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
@@ -83,6 +84,7 @@ let package = Package(
             dependencies: [
                 "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
@@ -94,15 +96,18 @@ let package = Package(
                 "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeServerKit", "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
         .executableTarget(
             name: "FedgeClientCLI",
             dependencies: [
-                "FedgeEdge", "FedgeRPC", "FedgeCore",
+                "FedgeEdge", "FedgeRPC", "FedgeCore", "FedgeDaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/fedge-client",
             swiftSettings: fedgeSwiftSettings
@@ -115,7 +120,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
+            ] + grpc,
             path: "Sources/fedge-combiner",
             swiftSettings: fedgeSwiftSettings
         ),
@@ -203,7 +208,8 @@ let package = Package(
                 "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeCore", "FedgeRPC", "FedgeServerKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
         // ncursesw, for the console's terminal (Debian: libncursesw5-dev / libncurses-dev).
@@ -225,10 +231,10 @@ let package = Package(
                 "FedgeAPIClient",
                 "FedgeDemo",
                 "FedgeEdge",
-                "FedgeController",
                 "FedgeConsole",
                 "CNcurses",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/fedge",

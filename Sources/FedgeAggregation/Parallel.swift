@@ -1,12 +1,18 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Splits element ranges across the machine's cores for the large kernels.
 package enum Parallel {
     /// Below this many elements a kernel runs on the calling thread: spreading it costs more than it saves.
     package static let minimumElementsPerChunk = 1 << 18
 
     /// The number of threads a large kernel uses. Fixed per process; tests may lower it.
-    package static let defaultWidth = max(1, ProcessInfo.activeCores)
+    package static let defaultWidth = max(1, OnlineCores.count)
 
     /// Calls `body` once per contiguous chunk of `0..<count`, concurrently when the work is large enough.
     ///
@@ -30,17 +36,7 @@ package enum Parallel {
     }
 }
 
-/// The number of cores this process may use, read once.
-private enum ProcessInfo {
-    static var activeCores: Int {
-        #if canImport(Glibc)
-        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        1
-        #endif
-    }
+/// The number of cores online, from `sysconf` (Linux and macOS alike).
+private enum OnlineCores {
+    static var count: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

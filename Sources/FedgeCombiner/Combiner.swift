@@ -8,6 +8,7 @@ package import Logging
 /// ```swift
 /// let combiner = try Combiner(configuration: configuration, logger: logger)
 /// try await combiner.serve(transport: try combiner.makeTransport())   // until cancelled
+/// // or, in a daemon: GRPCServerService(server: combiner.server(transport: try combiner.makeTransport()))
 /// ```
 package struct Combiner: Sendable {
     package let configuration: CombinerConfiguration
@@ -47,28 +48,44 @@ package struct Combiner: Sendable {
         )
     }
 
-    /// Serves clients on `transport` until the calling task is cancelled.
+    /// The gRPC server for clients on `transport`. Run it in a `ServiceGroup` through `GRPCServerService`, or
+    /// with `serve(transport:authorizer:onListening:)`.
+    package func server<Transport: ServerTransport>(
+        transport: Transport,
+        authorizer: any CallAuthorizer = AllowAll()
+    ) -> GRPCServer<Transport> {
+        GRPCServer(
+            transport: transport,
+            services: [self.service],
+            interceptors: [AuthorizingInterceptor(authorizer: authorizer)]
+        )
+    }
+
+    /// Serves clients on `transport` until the calling task is cancelled, then stops taking calls and lets the
+    /// ones in flight finish.
     package func serve<Transport: ServerTransport>(
         transport: Transport,
         authorizer: any CallAuthorizer = AllowAll(),
         onListening: @Sendable (String) -> Void = { _ in }
     ) async throws {
-        let server = GRPCServer(
-            transport: transport,
-            services: [self.service],
-            interceptors: [AuthorizingInterceptor(authorizer: authorizer)]
-        )
+        let server = self.server(transport: transport, authorizer: authorizer)
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await server.serve() }
+            group.addTask {
+                try await withTaskCancellationHandler {
+                    try await server.serve()
+                } onCancel: {
+                    server.beginGracefulShutdown()
+                }
+            }
             if let address = try await server.listeningAddress {
-                self.logger.notice("Combiner listening", metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"])
+                self.announce(address)
                 onListening("\(address)")
             }
-            try await withTaskCancellationHandler {
-                try await Task.sleep(for: .seconds(1_000_000_000))
-            } onCancel: {
-                server.beginGracefulShutdown()
-            }
         }
+    }
+
+    /// Logs where the combiner listens.
+    package func announce(_ address: some CustomStringConvertible) {
+        self.logger.notice("Combiner listening", metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"])
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 package import FedgeCore
 package import FedgeTensor
 package import Foundation
@@ -50,7 +55,3 @@ package struct ModelStore: Sendable {
         return id
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,5 +1,7 @@
+import FedgeCore
 import Foundation
 package import Prometheus
+import Synchronization
 
 /// The controller's Prometheus metrics, served at `/metrics`.
 package final class ControllerMetrics: Sendable {
@@ -12,6 +14,12 @@ package final class ControllerMetrics: Sendable {
     private let updatesAccepted: Counter
     private let bytesReceived: Counter
     private let bytesSent: Counter
+    /// One counter per refusal kind, made once: the reasons arrive from the wire, so they are mapped to this fixed
+    /// set (and `other`) before they become label values.
+    private let refusals: [Refusal: Counter]
+    private let otherRefusals: Counter
+    /// Gauges by combiner name and session status, made on first use and kept.
+    private let gauges = Mutex<[String: Gauge]>([:])
 
     package init() {
         self.sessionsStarted = self.registry.makeCounter(name: "fedge_sessions_started_total", help: "Sessions that began training.")
@@ -25,6 +33,12 @@ package final class ControllerMetrics: Sendable {
         self.updatesAccepted = self.registry.makeCounter(name: "fedge_updates_accepted_total", help: "Client updates in committed partials.")
         self.bytesReceived = self.registry.makeCounter(name: "fedge_bytes_received_total", help: "Bytes of partials and models uploaded to the controller.")
         self.bytesSent = self.registry.makeCounter(name: "fedge_bytes_sent_total", help: "Bytes of models the controller sent to combiners.")
+        let registry = self.registry
+        func refusedCounter(_ reason: String) -> Counter {
+            registry.makeCounter(name: "fedge_updates_refused_total", labels: [("reason", reason)], help: "Client updates refused, by reason.")
+        }
+        self.refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { ($0, refusedCounter($0.rawValue)) })
+        self.otherRefusals = refusedCounter("other")
     }
 
     package func sessionStarted() { self.sessionsStarted.increment() }
@@ -35,10 +49,11 @@ package final class ControllerMetrics: Sendable {
         if committed { self.updatesAccepted.increment(by: Int64(updates)) }
     }
 
+    /// Counts `count` refusals of `reason`, as a combiner reported it: a reason outside `Refusal` counts as `other`.
     package func refused(_ reason: String, count: Int) {
         guard count > 0 else { return }
-        self.registry.makeCounter(name: "fedge_updates_refused_total", labels: [("reason", reason)], help: "Client updates refused, by reason.")
-            .increment(by: Int64(count))
+        let counter = Refusal(rawValue: reason).flatMap { self.refusals[$0] } ?? self.otherRefusals
+        counter.increment(by: Int64(count))
     }
 
     package func received(bytes: UInt64) { self.bytesReceived.increment(by: Int64(bytes)) }
@@ -47,12 +62,20 @@ package final class ControllerMetrics: Sendable {
     /// Sets the live gauges: clients online per combiner, sessions by status.
     package func setGauges(clientsOnline: [String: Int], sessions: [String: Int]) {
         for (combiner, count) in clientsOnline {
-            self.registry.makeGauge(name: "fedge_clients_online", labels: [("combiner", combiner)], help: "Clients online, per combiner.")
-                .set(to: Double(count))
+            self.gauge("fedge_clients_online", label: "combiner", combiner, help: "Clients online, per combiner.").set(to: Double(count))
         }
         for (status, count) in sessions {
-            self.registry.makeGauge(name: "fedge_sessions", labels: [("status", status)], help: "Sessions, by status.")
-                .set(to: Double(count))
+            self.gauge("fedge_sessions", label: "status", status, help: "Sessions, by status.").set(to: Double(count))
+        }
+    }
+
+    private func gauge(_ name: String, label: String, _ value: String, help: String) -> Gauge {
+        self.gauges.withLock { gauges in
+            let key = "\(name){\(value)}"
+            if let gauge = gauges[key] { return gauge }
+            let gauge = self.registry.makeGauge(name: name, labels: [(label, value)], help: help)
+            gauges[key] = gauge
+            return gauge
         }
     }
 

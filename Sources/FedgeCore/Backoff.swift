@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// Exponential backoff with full jitter, as a value: `next()` gives the wait before the next attempt.
 package struct Backoff: Sendable {
     package var initial: Duration
@@ -34,9 +39,3 @@ package struct Backoff: Sendable {
     package mutating func reset() { self.attempt = 0 }
 
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

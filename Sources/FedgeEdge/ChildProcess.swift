@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import FedgeCore
 package import Foundation
 import Synchronization
@@ -152,7 +157,3 @@ private final class LineSplitter: Sendable {
         if !rest.isEmpty { self.emit(String(decoding: rest, as: UTF8.self)) }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -6,6 +6,7 @@ import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
 package import Logging
+package import ServiceLifecycle
 import Synchronization
 
 /// The edge runtime: dials out to a combiner, announces itself, heartbeats, and runs one task at a time; after
@@ -15,7 +16,7 @@ import Synchronization
 /// let client = EdgeClient(configuration: configuration, trainer: NoopTrainer(), logger: logger)
 /// try await client.run()   // until cancelled
 /// ```
-package struct EdgeClient: Sendable {
+package struct EdgeClient: Service {
     package let configuration: EdgeConfiguration
     package let trainer: any Trainer
     package let logger: Logger
@@ -29,7 +30,12 @@ package struct EdgeClient: Sendable {
     /// Runs until the calling task is cancelled, dialling the configured combiner over HTTP/2 — or, with a
     /// controller configured, the combiner the controller assigns, asked again before every connection (so a
     /// client whose combiner went away moves to another).
+    /// In a `ServiceGroup`, it also ends when the group shuts down (the task in flight is cancelled and reported).
     package func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.dial() }
+    }
+
+    private func dial() async throws {
         let configuration = self.configuration
         if let controller = configuration.controller {
             let interceptors: [any ClientInterceptor] = configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []

@@ -24,13 +24,18 @@ package struct SpawnedProcess: Sendable {
     /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null. Descriptors of the
     /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`).
     package static func start(_ executable: String, _ arguments: [String], stdout: Int32? = nil, stderr: Int32? = nil) throws -> SpawnedProcess {
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
         var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         if let stdout { posix_spawn_file_actions_adddup2(&actions, stdout, 1) } else { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
         if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr, 2) } else { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
-        var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
@@ -67,7 +72,11 @@ package struct SpawnedProcess: Sendable {
 
     /// Sends `signal` to the child's process group.
     package func kill(_ signal: Int32) {
+        #if canImport(Darwin)
+        _ = Darwin.kill(-self.pid, signal)
+        #else
         _ = Glibc.kill(-self.pid, signal)
+        #endif
     }
 
     /// Waits for the child to end (blocking the calling thread) and reaps it.

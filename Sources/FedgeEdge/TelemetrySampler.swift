@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 package import FedgeCore
 import Foundation
@@ -42,12 +44,10 @@ package struct TelemetrySampler: Sendable {
             telemetry.memoryUsedBytes = telemetry.memoryTotalBytes - (values["MemAvailable"] ?? 0)
         }
         telemetry.processRssBytes = Self.residentBytes()
-        #if canImport(Glibc)
         var fs = statvfs()
         if statvfs(self.diskPath, &fs) == 0 {
             telemetry.diskFreeBytes = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
         }
-        #endif
         return telemetry
     }
 

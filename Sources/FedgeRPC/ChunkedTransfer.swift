@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Crypto
 package import FedgeCore
-import FedgeTensor
 import Foundation
 
 /// Moves files as chunked streams: about 1 MiB per message, the SHA-256 checked at the end, so any size works and
@@ -33,7 +33,7 @@ package enum ChunkedTransfer {
         defer { close(fd) }
         try await write(Message(.header(header)))
         try await afterHeader()
-        var hasher = StreamingModelHasher()
+        var hasher = SHA256()
         var offset: off_t = 0
         while true {
             try Task.checkCancellation()
@@ -45,11 +45,11 @@ package enum ChunkedTransfer {
             }
             if n == 0 { break }
             chunk.count = n
-            chunk.withUnsafeBytes { hasher.update($0) }
+            chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             offset += off_t(n)
             try await write(Message(.data(chunk)))
         }
-        let id = hasher.finalize()
+        let id = ModelID(digestBytes: hasher.finalize())
         try await write(Message(.trailer(sha256: id.hex)))
         return id
     }

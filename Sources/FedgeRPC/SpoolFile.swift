@@ -3,8 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Crypto
 package import FedgeCore
-import FedgeTensor
 package import Foundation
 
 /// A file being received: written to a hidden temporary name, hashed as it grows, and either committed (fsynced
@@ -13,7 +13,7 @@ package final class SpoolFile {
     /// Where the bytes go until `commit`.
     package let temporaryPath: String
     private var fd: Int32
-    private var hasher = StreamingModelHasher()
+    private var hasher = SHA256()
     private var committed = false
     /// Bytes written so far.
     package private(set) var size: UInt64 = 0
@@ -38,7 +38,7 @@ package final class SpoolFile {
     /// Appends `data`.
     package func append(_ data: Data) throws {
         try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            self.hasher.update(bytes)
+            self.hasher.update(bufferPointer: bytes)
             var offset = 0
             while offset < bytes.count {
                 let n = write(self.fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -54,8 +54,7 @@ package final class SpoolFile {
 
     /// The SHA-256 of everything appended so far.
     package var digest: ModelID {
-        let copy = self.hasher
-        return copy.finalize()
+        ModelID(digestBytes: self.hasher.finalize())
     }
 
     /// Fsyncs and renames the file to `path`.

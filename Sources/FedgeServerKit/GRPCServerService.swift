@@ -1,18 +1,32 @@
 package import GRPCCore
 package import ServiceLifecycle
 
-/// A gRPC server as a swift-service-lifecycle `Service`: it serves until the service group shuts down, then
-/// stops taking new calls and lets the ones in flight finish.
+/// A gRPC server as a swift-service-lifecycle `Service`: it serves until the service group shuts down, then stops
+/// taking new calls, gives the calls in flight `drainTime` to finish, and cancels what is left.
 package struct GRPCServerService<Transport: ServerTransport>: Service {
     package let server: GRPCServer<Transport>
+    package let drainTime: Duration
 
-    package init(server: GRPCServer<Transport>) { self.server = server }
+    package init(server: GRPCServer<Transport>, drainTime: Duration = .seconds(2)) {
+        self.server = server
+        self.drainTime = drainTime
+    }
 
     package func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await self.server.serve()
-        } onGracefulShutdown: {
-            self.server.beginGracefulShutdown()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.server.serve() }
+            group.addTask {
+                // Returns when the group shuts down; throws when the server stopped first and this was cancelled.
+                try await gracefulShutdown()
+                self.server.beginGracefulShutdown()
+                try await Task.sleep(for: self.drainTime)
+                throw CancellationError()
+            }
+            // The server ends first (it drained in time), or the drain deadline cancels it.
+            do {
+                try await group.next()
+            } catch is CancellationError {}
+            group.cancelAll()
         }
     }
 }

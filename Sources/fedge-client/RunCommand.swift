@@ -1,8 +1,11 @@
 import ArgumentParser
+import FedgeDaemonOptions
 import FedgeEdge
 import FedgeRPC
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `fedge-client run`.
 struct RunCommand: AsyncParsableCommand {
@@ -46,23 +49,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A bearer token to send with every call.")
     var token: String?
 
-    @Flag(help: "Connect without TLS. For local development only.")
-    var insecure = false
-
-    @Option(help: "PEM file of the CA that signed the combiner's certificate (default: the system's roots).")
-    var tlsCa: String?
-
-    @Option(help: "PEM certificate to present, for mutual TLS.")
-    var tlsCert: String?
-
-    @Option(help: "PEM private key of --tls-cert.")
-    var tlsKey: String?
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Run this many clients in one process, named NAME-1 … NAME-N (load tests).")
     var replicas: Int = 1
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         guard (self.controller == nil) != (self.combiner == nil) else {
@@ -78,21 +70,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard self.heartbeat > 0 else { throw ValidationError("--heartbeat must be a positive number of seconds.") }
         guard (1...10_000).contains(self.replicas) else { throw ValidationError("--replicas must be between 1 and 10000.") }
-        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
-        if (self.tlsCert == nil) != (self.tlsKey == nil) { throw ValidationError("Give --tls-cert and --tls-key together.") }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        self.log.bootstrap()
         let logger = Logger(label: "fedge.client")
-        let security: TransportSecurity =
-            self.insecure ? .insecure : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa))
-        if self.insecure { logger.warning("TLS is off (--insecure): traffic to the combiner is not encrypted") }
+        let security = self.tls.clientSecurity
+        if self.tls.insecure { logger.warning("TLS is off (--insecure): traffic to the combiner is not encrypted") }
         let trainer: any Trainer
         if let package = self.package {
             let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
@@ -116,16 +100,17 @@ struct RunCommand: AsyncParsableCommand {
                 $0.preferredCombiner = self.preferCombiner
             }
         }
-        try await withShutdownSignals {
-            try await withThrowingDiscardingTaskGroup { group in
-                for configuration in configurations {
-                    group.addTask {
-                        var clientLogger = logger
-                        clientLogger[metadataKey: "fedge.client"] = "\(configuration.name)"
-                        try await EdgeClient(configuration: configuration, trainer: trainer, logger: clientLogger).run()
-                    }
-                }
-            }
+        // One service per client; SIGTERM or SIGINT cancels each one's task in flight (reported to its combiner).
+        let clients = configurations.map { configuration in
+            var clientLogger = logger
+            clientLogger[metadataKey: "fedge.client"] = "\(configuration.name)"
+            return ServiceGroupConfiguration.ServiceConfiguration(
+                service: EdgeClient(configuration: configuration, trainer: trainer, logger: clientLogger)
+            )
         }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: clients, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
     }
 }

@@ -6,7 +6,9 @@ import Foundation
 import Logging
 import FedgeDaemonOptions
 import FedgeServerKit
+import GRPCNIOTransportHTTP2
 import ServiceLifecycle
+import UnixSignals
 
 /// `fedge-combiner serve`.
 struct ServeCommand: AsyncParsableCommand {
@@ -68,14 +70,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         MemoryTuning.apply()
-        LoggingBootstrap.bootstrap(level: self.log.level)
+        self.log.bootstrap()
         let logger = Logger(label: "fedge.combiner")
         let fedgeHome = FedgeHome.fromEnvironment()
         let home = URL(fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path)
-        let security = self.tls.security
         if self.tls.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
         let configuration = CombinerConfiguration.defaults(
-            name: self.name, listen: Endpoint(self.listen)!, security: security, home: home
+            name: self.name, listen: Endpoint(self.listen)!, security: self.tls.security, home: home
         ) {
             $0.liveness = LivenessPolicy(
                 activeWindow: .milliseconds(Int64(self.activeWindow * 1000)),
@@ -83,44 +84,56 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         let combiner = try Combiner(configuration: configuration, logger: logger)
-        let plan = try self.plan.map { try LocalPlan(contentsOf: URL(fileURLWithPath: $0)) }
-        let exitWhenDone = self.exitWhenDone
-        let transport = try combiner.makeTransport()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: try self.services(combiner: combiner, home: fedgeHome, logger: logger),
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    /// The combiner's services in the order they start (and the reverse of the order they stop): the gRPC server
+    /// for clients, the link to the controller, the control socket, a local plan.
+    private func services(combiner: Combiner, home: FedgeHome, logger: Logger) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let server = combiner.server(transport: try combiner.makeTransport())
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: GRPCServerService(server: server)),
+            .init(
+                service: TaskService(name: "listening") {
+                    if let address = try await server.listeningAddress { combiner.announce(address) }
+                },
+                successTerminationBehavior: .ignore
+            ),
+        ]
         let events = CombinerEvents()
-        let link = self.controller.map { controller in
-            var link = ControllerLink(
-                combiner: combiner, controller: Endpoint(controller)!, security: security.clientSide,
+        var link: ControllerLink? = nil
+        if let controller = self.controller {
+            link = ControllerLink(
+                combiner: combiner, controller: Endpoint(controller)!, security: self.tls.clientSecurity,
                 advertisedAddress: self.advertisedAddress(), logger: logger
             )
-            link.events = events
-            return link
+            link?.events = events
+            services.append(.init(service: link!))
         }
-        let socket = self.socket ?? fedgeHome.combinerSocket(self.name)
-        let api = socket == "none" ? nil : try HTTPListener.controlSocket(path: socket).application(
-            name: "fedge-combiner",
-            router: CombinerAPI(combiner: combiner, link: link?.status, controller: self.controller, events: events).router(),
-            logger: logger
-        ) { address in logger.notice("Control socket listening", metadata: ["fedge.address": "\(address)"]) }
-        try await withShutdownSignals {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await combiner.serve(transport: transport) }
-                if let link { group.addTask { try await link.run() } }
-                if let api { group.addTask { try await api.run() } }
-                if let plan {
-                    group.addTask {
-                        let outcome = try await LocalDriver(plan: plan, combiner: combiner, logger: logger).run()
-                        if let last = outcome.models.last { print(last.hex) }
-                    }
-                    if exitWhenDone {
-                        // The server runs until cancelled, so the first task to finish is the session.
-                        try await group.next()
-                        group.cancelAll()
-                        return
-                    }
-                }
-                try await group.waitForAll()
+        let socket = self.socket ?? home.combinerSocket(self.name)
+        if socket != "none" {
+            let router = CombinerAPI(combiner: combiner, link: link?.status, controller: self.controller, events: events).router()
+            let api = try HTTPListener.controlSocket(path: socket).application(name: "fedge-combiner", router: router, logger: logger) { address in
+                logger.notice("Control socket listening", metadata: ["fedge.address": "\(address)"])
             }
+            services.append(.init(service: api))
         }
+        if let plan = try self.plan.map({ try LocalPlan(contentsOf: URL(fileURLWithPath: $0)) }) {
+            let driver = TaskService(name: "local-plan") {
+                let outcome = try await LocalDriver(plan: plan, combiner: combiner, logger: logger).run()
+                if let last = outcome.models.last { print(last.hex) }
+            }
+            // With --exit-when-done the finished plan shuts the combiner down; otherwise it serves on.
+            services.append(.init(service: driver, successTerminationBehavior: self.exitWhenDone ? .gracefullyShutdownGroup : .ignore))
+        }
+        return services
     }
 }
 
@@ -131,17 +144,6 @@ extension ServeCommand {
         let listen = Endpoint(self.listen)!
         let host = listen.host == "0.0.0.0" || listen.host == "::" ? ProcessInfo.processInfo.hostName : listen.host
         return "\(Endpoint(host: host, port: listen.port))"
-    }
-}
-
-extension TransportSecurity {
-    /// The same files, used to dial out: the CA verifies the peer, the certificate and key identify this node.
-    var clientSide: TransportSecurity {
-        switch self {
-        case .insecure: .insecure
-        case .tls(let files):
-            .tls(.init(certificate: files.certificate, privateKey: files.privateKey, trustRoots: files.trustRoots, requireClientCertificates: false))
-        }
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import FedgeServerKit
 import FedgeStore
@@ -40,7 +45,3 @@ enum APIToken {
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

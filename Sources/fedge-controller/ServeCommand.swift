@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingBootstrap.bootstrap(level: self.log.level)
+        self.log.bootstrap()
         let logger = Logger(label: "fedge.controller")
         let home = self.home.map { FedgeHome(root: URL(fileURLWithPath: $0)) } ?? FedgeHome.fromEnvironment()
         let socket = self.socket ?? home.controllerSocket

@@ -1,13 +1,13 @@
 import ArgumentParser
 import FedgeAPIClient
 import FedgeAPIModels
-import FedgeController
 import FedgeCore
 import FedgeDemo
 import FedgeEdge
 import FedgeTensor
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `fedge demo`: a whole federation in one process.
 struct DemoCommand: AsyncParsableCommand {
@@ -74,40 +74,43 @@ struct DemoCommand: AsyncParsableCommand {
         let (rounds, aggregator, clients, keepRunning) = (self.rounds, self.aggregator, self.clients, self.keepRunning)
 
         print("Fedge demo: 1 controller, \(names.count) combiner(s), \(clients) client(s); state in \(home)")
-        try await LiveController.with(directory: home, logger: logger) { live in
-            try await LiveFederation.with(directory: home, controllerPort: live.grpcPort, combiners: names, trainers: trainers, logger: logger,
-                                          combinersReady: { await live.controller.hub.attachments().count == names.count }) {
-                try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
-                    let seed = try await api.uploadModel(from: seedPath, activate: true)
-                    print("Seed model \(seed.id.prefix(12)) uploaded and active")
-                    print("Waiting for the clients to be assigned to combiners …")
-                    while try await api.listClients(status: "online").total < clients {
-                        try await Task.sleep(for: .milliseconds(200))
-                    }
-                    // Follow the controller's live event stream (what the console shows), from the session's creation on.
-                    let since = try await api.listEvents(limit: 1).items.first?.id ?? 0
-                    let session = try await api.createSession(SessionConfigDTO(aggregator: aggregator, rounds: rounds, roundTimeout: 60))
-                    for try await event in api.events(query: ["since": "\(since)"]) {
-                        guard event.subject?.hasPrefix(session.id) == true, event.kind != "round.progress" else { continue }
-                        print("  \(Self.time(event.createdAt))  \(event.kind.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.message)")
-                        if ["session.finished", "session.failed", "session.stopped"].contains(event.kind) { break }
-                    }
-                    print("\nModel trail (newest first):")
-                    let active = try await api.activeModel()
-                    for model in [active] + (try await api.lineage(active.id).ancestors) {
-                        let origin = model.round.map { "round \($0)" } ?? "seed"
-                        let metrics = model.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
-                        print("  \(model.id.prefix(12))  \(origin.padding(toLength: 8, withPad: " ", startingAt: 0)) \(model.aggregator ?? "-")  \(metrics)")
-                    }
-                    let check = try await api.verifyTrail()
-                    print(check.problems.isEmpty ? "Trail verified: \(check.models) models, every hash and parent checks out." : "Trail problems: \(check.problems)")
-                    if keepRunning {
-                        print("\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it.")
-                        try await Self.waitForInterrupt()
-                    }
+        try await DemoFederation.run(directory: home, combiners: names, trainers: trainers, logger: logger) { socket in
+            try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
+                try await Self.drive(api, seed: seedPath, clients: clients, rounds: rounds, aggregator: aggregator)
+                if keepRunning {
+                    print("\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it.")
+                    try? await gracefulShutdown()
                 }
             }
         }
+    }
+
+    /// Uploads the seed, starts a session once every client is online, prints its events as they happen, then
+    /// the model trail.
+    private static func drive(_ api: APIClient, seed seedPath: String, clients: Int, rounds: Int, aggregator: String) async throws {
+        let seed = try await api.uploadModel(from: seedPath, activate: true)
+        print("Seed model \(seed.id.prefix(12)) uploaded and active")
+        print("Waiting for the clients to be assigned to combiners …")
+        while try await api.listClients(status: "online").total < clients {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        // Follow the controller's live event stream (what the console shows), from the session's creation on.
+        let since = try await api.listEvents(limit: 1).items.first?.id ?? 0
+        let session = try await api.createSession(SessionConfigDTO(aggregator: aggregator, rounds: rounds, roundTimeout: 60))
+        for try await event in api.events(query: ["since": "\(since)"]) {
+            guard event.subject?.hasPrefix(session.id) == true, event.kind != "round.progress" else { continue }
+            print("  \(Self.time(event.createdAt))  \(event.kind.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.message)")
+            if ["session.finished", "session.failed", "session.stopped"].contains(event.kind) { break }
+        }
+        print("\nModel trail (newest first):")
+        let active = try await api.activeModel()
+        for model in [active] + (try await api.lineage(active.id).ancestors) {
+            let origin = model.round.map { "round \($0)" } ?? "seed"
+            let metrics = model.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
+            print("  \(model.id.prefix(12))  \(origin.padding(toLength: 8, withPad: " ", startingAt: 0)) \(model.aggregator ?? "-")  \(metrics)")
+        }
+        let check = try await api.verifyTrail()
+        print(check.problems.isEmpty ? "Trail verified: \(check.models) models, every hash and parent checks out." : "Trail problems: \(check.problems)")
     }
 
     /// Writes or copies the seed into the demo's home; returns its path.
@@ -131,21 +134,6 @@ struct DemoCommand: AsyncParsableCommand {
         formatter.dateFormat = "HH:mm:ss.SSS"
         return formatter.string(from: date)
     }
-
-    /// Returns on SIGINT or SIGTERM.
-    private static func waitForInterrupt() async throws {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        for await _ in stream { return }
-    }
 }
 
 /// A trainer that takes its time before handing over to another: rounds that last long enough to watch.
@@ -162,7 +150,3 @@ struct PausingTrainer: Trainer {
 
     func validate(_ input: TrainerInput) async throws -> ValidationResult { try await self.inner.validate(input) }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -8,13 +8,14 @@ package import GRPCCore
 import GRPCNIOTransportHTTP2
 package import Logging
 package import Synchronization
+package import ServiceLifecycle
 import SwiftProtobuf
 
 /// A combiner's tie to its controller: it dials out, holds the `Attach` stream (hello, heartbeats with its
 /// clients, round progress and outcomes up; plans and cancellations down), fetches global models, runs each plan
 /// with the round runner and uploads the partial aggregate. After any failure it dials again with backoff; a
 /// round in flight when the controller goes away is cancelled (the controller plans it again).
-package struct ControllerLink: Sendable {
+package struct ControllerLink: Service {
     package let combiner: Combiner
     package let controller: FedgeRPC.Endpoint
     package let security: TransportSecurity
@@ -42,11 +43,13 @@ package struct ControllerLink: Sendable {
         return options
     }
 
-    /// Holds the link until cancelled, dialling over HTTP/2.
+    /// Holds the link until cancelled or until its service group shuts down, dialling over HTTP/2.
     package func run() async throws {
         let (controller, security) = (self.controller, self.security)
-        try await self.run {
-            try HTTP2ClientTransport.Posix(target: controller.target, transportSecurity: security.client())
+        try await cancelWhenGracefulShutdown {
+            try await self.run {
+                try HTTP2ClientTransport.Posix(target: controller.target, transportSecurity: security.client())
+            }
         }
     }
 

@@ -1,0 +1,74 @@
+import FedgeCombiner
+import FedgeCore
+package import FedgeEdge
+import FedgeRPC
+import FedgeServerKit
+import Foundation
+import GRPCNIOTransportHTTP2
+package import Logging
+package import ServiceLifecycle
+
+/// Adds the nodes of a local federation to a running `ServiceGroup`, each once what it needs is up. Services added
+/// later stop first, so clients stop before the combiners they dial, and combiners before the controller.
+package struct FederationLauncher: Sendable {
+    package let group: ServiceGroup
+    /// Where the nodes keep their state: `combiner-NAME/`, `edge/NAME/`, `run/combiner-NAME.sock`.
+    package let directory: String
+    package let controllerPort: Int
+    package let logger: Logger
+
+    package init(group: ServiceGroup, directory: String, controllerPort: Int, logger: Logger) {
+        self.group = group
+        self.directory = directory
+        self.controllerPort = controllerPort
+        self.logger = logger
+    }
+
+    /// Adds a combiner named `name`: its gRPC server for clients on a loopback port first, then — once it listens —
+    /// its link to the controller and its control socket, as the daemon serves them.
+    package func addCombiner(_ name: String) async throws {
+        let configuration = CombinerConfiguration.defaults(
+            name: name, listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure,
+            home: URL(fileURLWithPath: self.directory + "/combiner-\(name)")
+        ) {
+            $0.liveness = LivenessPolicy(activeWindow: .seconds(5), offlineWindow: .seconds(20))
+        }
+        let combiner = try Combiner(configuration: configuration, logger: self.logger)
+        let server = combiner.server(transport: try combiner.makeTransport())
+        await self.group.addServiceUnlessShutdown(GRPCServerService(server: server))
+        guard let address = try await server.listeningAddress else { return }
+        combiner.announce(address)
+        let port = Int("\(address)".split(separator: ":").last ?? "") ?? 0
+        var link = ControllerLink(
+            combiner: combiner, controller: Endpoint(host: "127.0.0.1", port: self.controllerPort), security: .insecure,
+            advertisedAddress: "127.0.0.1:\(port)", logger: self.logger
+        )
+        link.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500))
+        await self.group.addServiceUnlessShutdown(link)
+        let router = CombinerAPI(combiner: combiner, link: link.status, controller: "127.0.0.1:\(self.controllerPort)", events: link.events).router()
+        let api = try HTTPListener.controlSocket(path: self.directory + "/run/combiner-\(name).sock")
+            .application(name: "fedge-combiner", router: router, logger: self.logger)
+        await self.group.addServiceUnlessShutdown(api)
+    }
+
+    /// Adds an edge client named `name` training with `trainer`; it asks the controller for a combiner.
+    package func addClient(_ name: String, trainer: any Trainer) async {
+        await self.group.addServiceUnlessShutdown(self.client(name, trainer: trainer))
+    }
+
+    /// An edge client of this federation, not yet started.
+    package func client(_ name: String, trainer: any Trainer) -> EdgeClient {
+        EdgeClient(
+            configuration: .defaults(
+                name: name, combiner: Endpoint(host: "127.0.0.1", port: self.controllerPort), security: .insecure,
+                workDirectory: URL(fileURLWithPath: self.directory + "/edge/\(name)")
+            ) {
+                $0.controller = Endpoint(host: "127.0.0.1", port: self.controllerPort)
+                $0.heartbeatInterval = .milliseconds(300)
+                $0.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500))
+            },
+            trainer: trainer,
+            logger: self.logger
+        )
+    }
+}
