@@ -267,7 +267,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FedgeEdgeTests",
-            dependencies: ["FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeTestSupport"],
+            dependencies: [
+                "FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: fedgeSwiftSettings
         ),

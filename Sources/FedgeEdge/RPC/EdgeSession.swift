@@ -23,8 +23,8 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
 
     /// Runs the control stream until the combiner closes it or the connection breaks.
     func run(onWelcome: @escaping @Sendable () -> Void) async throws {
-        let (outbox, continuation) = AsyncStream.makeStream(of: Fedge_V1_ClientEvent.self, bufferingPolicy: .bufferingNewest(10_000))
-        continuation.yield(.with {
+        let outbox = Outbox<Fedge_V1_ClientEvent>()
+        outbox.send(.with {
             $0.hello = .with {
                 $0.name = self.configuration.name
                 $0.trainers = [self.trainer.name]
@@ -32,13 +32,17 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
                 $0.labels = self.configuration.labels
             }
         })
-        let running = RunningSlot()
+        let running = TaskSlot()
         try await self.combiner.connect(options: Self.callOptions) { writer in
-            for await event in outbox { try await writer.write(event) }
+            for await event in outbox {
+                try await writer.write(event)
+                let dropped = outbox.takeDropped()
+                if dropped > 0 { try await writer.write(TaskReporter.droppedLines(dropped)) }
+            }
         } onResponse: { response in
-            defer { continuation.finish() }
+            defer { outbox.finish() }
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.heartbeats(continuation, running: running) }
+                group.addTask { try await self.heartbeats(outbox, running: running) }
                 for try await event in response.messages {
                     switch event.event {
                     case .welcome(let welcome):
@@ -48,10 +52,9 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
                         )
                         onWelcome()
                     case .task(let assignment):
-                        self.start(assignment, running: running, outbox: continuation, group: &group)
+                        self.start(assignment, running: running, outbox: outbox, group: &group)
                     case .cancel(let cancel):
-                        let target = running.state.withLock { $0?.id == cancel.taskID ? $0 : nil }
-                        if let target {
+                        if let target = running.current, target.id == cancel.taskID {
                             self.logger.info("Task cancelled by the combiner", metadata: ["fedge.task.id": "\(cancel.taskID)", "fedge.reason": "\(cancel.reason)"])
                             target.cancel.yield()
                         }
@@ -64,18 +67,18 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
         }
     }
 
-    /// Sends a heartbeat with telemetry every interval.
-    private func heartbeats(_ outbox: AsyncStream<Fedge_V1_ClientEvent>.Continuation, running: RunningSlot) async throws {
+    /// Sends a heartbeat with telemetry every interval; only the newest waits in the outbox.
+    private func heartbeats(_ outbox: Outbox<Fedge_V1_ClientEvent>, running: TaskSlot) async throws {
         var sampler = TelemetrySampler(diskPath: self.configuration.workDirectory.path)
         while true {
             let telemetry = sampler.sample()
-            let task = running.state.withLock { $0?.id } ?? ""
-            outbox.yield(.with {
+            let task = running.current?.id ?? ""
+            outbox.coalesce(.with {
                 $0.heartbeat = .with {
                     $0.telemetry = telemetry.proto
                     $0.runningTaskID = task
                 }
-            })
+            }, key: "heartbeat")
             try await Task.sleep(for: self.configuration.heartbeatInterval)
         }
     }
@@ -83,11 +86,11 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
     /// Starts `assignment` unless a task is already running (one at a time).
     private func start(
         _ assignment: Fedge_V1_TaskAssignment,
-        running: RunningSlot,
-        outbox: AsyncStream<Fedge_V1_ClientEvent>.Continuation,
+        running: TaskSlot,
+        outbox: Outbox<Fedge_V1_ClientEvent>,
         group: inout ThrowingDiscardingTaskGroup<any Error>
     ) {
-        let reporter = TaskReporter(taskID: assignment.taskID, outbox: outbox)
+        let reporter = TaskReporter(taskID: assignment.taskID, outbox: outbox, logger: self.logger)
         let task: TrainingTask
         do {
             task = try TrainingTask(assignment)
@@ -97,23 +100,14 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
         }
         let (signal, cancel) = AsyncStream.makeStream(of: Void.self)
         group.addTask {
-            // The previous task may still be reporting its end when the next round's task arrives: give it a moment.
-            var busyWith: String? = nil
-            for _ in 0..<300 {
-                busyWith = running.state.withLock { current in
-                    if let current { return current.id }
-                    current = RunningTask(id: task.id, cancel: cancel)
-                    return nil
-                }
-                if busyWith == nil { break }
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            if let busyWith {
+            // The previous task may still be reporting its end when the next round's task arrives: wait for it a
+            // moment.
+            if let busyWith = await running.claim(RunningTask(id: task.id, cancel: cancel), waiting: .seconds(3)) {
                 reporter.status(.failed, "the client is busy with task \(busyWith) and runs one task at a time")
                 return
             }
             defer {
-                running.state.withLock { $0 = nil }
+                running.release()
                 cancel.finish()
             }
             await withTaskGroup(of: Void.self) { race in
@@ -134,24 +128,18 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
     }
 }
 
-/// Holds the task a session is running, shared by its control loop and the task itself.
-final class RunningSlot: Sendable {
-    let state = Mutex<RunningTask?>(nil)
-}
-
-/// The task a session is running, and the way to cancel it.
-struct RunningTask: Sendable {
-    var id: String
-    var cancel: AsyncStream<Void>.Continuation
-}
-
 /// Sends a task's status, logs and metrics up the control stream.
+///
+/// A status and metrics carry state: they wait in order until sent, and one that can no longer be sent (the stream
+/// to the combiner is gone) is logged as an error. Log lines are best effort: when too many wait, new ones are
+/// dropped and the combiner is told how many.
 struct TaskReporter: Sendable {
     let taskID: String
-    let outbox: AsyncStream<Fedge_V1_ClientEvent>.Continuation
+    let outbox: Outbox<Fedge_V1_ClientEvent>
+    let logger: Logger
 
     func status(_ state: TaskState, _ message: String = "", validation: ValidationResult? = nil) {
-        self.outbox.yield(.with {
+        self.send(.with {
             $0.status = .with {
                 $0.taskID = self.taskID
                 $0.state = state.proto
@@ -167,7 +155,7 @@ struct TaskReporter: Sendable {
     }
 
     func log(_ stream: String, _ line: String) {
-        self.outbox.yield(.with {
+        self.outbox.offer(.with {
             $0.log = .with {
                 $0.taskID = self.taskID
                 $0.stream = stream
@@ -179,11 +167,28 @@ struct TaskReporter: Sendable {
 
     func metrics(_ values: [String: Double]) {
         guard !values.isEmpty else { return }
-        self.outbox.yield(.with {
+        self.send(.with {
             $0.metrics = .with {
                 $0.taskID = self.taskID
                 $0.values = values
             }
         })
+    }
+
+    private func send(_ event: Fedge_V1_ClientEvent) {
+        if !self.outbox.send(event) {
+            self.logger.error("Task report lost: the stream to the combiner closed", metadata: ["fedge.task.id": "\(self.taskID)"])
+        }
+    }
+
+    /// A log line saying that `count` lines were dropped because the outbox was full.
+    static func droppedLines(_ count: Int) -> Fedge_V1_ClientEvent {
+        .with {
+            $0.log = .with {
+                $0.stream = "client"
+                $0.line = "\(count) log line(s) dropped: the client produced them faster than the combiner took them"
+                $0.unixMillis = Date().unixMillis
+            }
+        }
     }
 }
