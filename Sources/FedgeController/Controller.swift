@@ -84,14 +84,14 @@ package struct Controller: Sendable {
         }
         let id = try self.blobs.put(fileAt: path)
         let size = Int64(self.blobs.size(of: id))
-        let existing = try self.database.model(id)
+        let existing = try await self.database.model(id)
         let record = existing ?? ModelRecord(id: id, parent: nil, size: size)
         if existing == nil {
-            try self.database.commitModel(record, contributions: [])
+            try await self.database.commitModel(record, contributions: [])
             await self.journal.record(kind: "model.uploaded", actor: actor, subject: id.hex, message: "Seed model \(id.shortPrefix) uploaded (\(size) bytes)")
         }
         if activate {
-            try self.database.setActiveModel(id)
+            try await self.database.setActiveModel(id)
             await self.journal.record(kind: "model.activated", actor: actor, subject: id.hex, message: "Model \(id.shortPrefix) is now the active model")
         }
         return record
@@ -105,12 +105,12 @@ struct HubRecorder: CombinerHubObserver {
     let logger: Logger
 
     func combinerAttached(name: String, address: String) async {
-        do { try self.database.combinerOnline(name: name, address: address) } catch { self.failed(error) }
+        do { try await self.database.combinerOnline(name: name, address: address) } catch { self.failed(error) }
         await self.journal.record(kind: "combiner.attached", actor: "combiner:\(name)", subject: name, message: "Combiner \(name) attached (clients reach it at \(address))")
     }
 
     func combinerDetached(name: String) async {
-        do { try self.database.combinerOffline(name: name) } catch { self.failed(error) }
+        do { try await self.database.combinerOffline(name: name) } catch { self.failed(error) }
         await self.journal.record(kind: "combiner.detached", actor: "controller", subject: name, message: "Combiner \(name) went away; it and its clients are offline")
     }
 
@@ -124,8 +124,8 @@ struct HubRecorder: CombinerHubObserver {
             )
         }
         do {
-            try self.database.recordClients(records)
-            try self.database.combinerSeen(name: combiner)
+            try await self.database.recordClients(records)
+            try await self.database.combinerSeen(name: combiner)
         } catch {
             self.failed(error)
         }

@@ -18,9 +18,9 @@ package actor Journal {
 
     /// Appends an audit event and publishes it. A failure to store it is logged, not thrown: the action it
     /// describes already happened.
-    package func record(kind: String, actor: String, subject: String?, message: String) {
+    package func record(kind: String, actor: String, subject: String?, message: String) async {
         do {
-            let event = try self.database.appendEvent(kind: kind, actor: actor, subject: subject, message: message)
+            let event = try await self.database.appendEvent(kind: kind, actor: actor, subject: subject, message: message)
             self.bus.publish(EventDTO(event))
         } catch {
             self.logger.error("Audit event not stored", metadata: ["fedge.kind": "\(kind)", "fedge.error": "\(error)"])

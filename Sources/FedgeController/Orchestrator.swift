@@ -54,12 +54,12 @@ package actor Orchestrator {
         var config = config
         try config.check()
         if config.model == nil {
-            guard let active = try self.database.activeModel() else {
+            guard let active = try await self.database.activeModel() else {
                 throw SessionError.noActiveModel
             }
             config.model = active
         }
-        guard let model = config.model, try self.database.model(model) != nil else {
+        guard let model = config.model, try await self.database.model(model) != nil else {
             throw SessionError.unknownModel(config.model?.shortPrefix ?? "")
         }
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
@@ -67,7 +67,7 @@ package actor Orchestrator {
             id: id, config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: SessionStatus.queued.rawValue,
             createdAt: Date(), seedModel: model.hex
         )
-        try self.database.insertSession(record)
+        try await self.database.insertSession(record)
         await self.journal.record(kind: "session.created", actor: actor, subject: id,
                                   message: "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)")
         self.wake()
@@ -76,32 +76,32 @@ package actor Orchestrator {
 
     /// Stops a queued or running session; the round in flight is cancelled on every combiner.
     package func stopSession(_ id: String, actor: String) async throws -> SessionRecord {
-        guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
+        guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard let status = SessionStatus(rawValue: session.status), status.isLive else {
             throw SessionError.wrongState(id: id, status: session.status, wanted: "only a queued or running session can be stopped")
         }
-        try self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
-        try self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
+        try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
+        try await self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
         if let running = self.running, running.id == id { running.stop.yield(id) }
         await self.journal.record(kind: "session.stopped", actor: actor, subject: id, message: "Session \(id) stopped by \(actor)")
-        return try self.database.session(id) ?? session
+        return try await self.database.session(id) ?? session
     }
 
     /// Queues a stopped or failed session again; it resumes at the round after its last one.
     package func resumeSession(_ id: String, actor: String) async throws -> SessionRecord {
-        guard let session = try self.database.session(id) else { throw Self.noSuchSession(id) }
+        guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard let status = SessionStatus(rawValue: session.status), status == .stopped || status == .failed else {
             throw SessionError.wrongState(id: id, status: session.status, wanted: "only a stopped or failed session can be started again")
         }
         let config = try Self.decodeConfig(session)
-        let done = try self.database.rounds(ofSession: id).filter { $0.status != RoundStatus.running.rawValue }.count
+        let done = try await self.database.rounds(ofSession: id).filter { $0.status != RoundStatus.running.rawValue }.count
         guard done < config.rounds else {
             throw SessionError.finished(id: id, rounds: config.rounds)
         }
-        try self.database.setSessionStatus(id, .queued, reason: nil)
+        try await self.database.setSessionStatus(id, .queued, reason: nil)
         await self.journal.record(kind: "session.resumed", actor: actor, subject: id, message: "Session \(id) queued again by \(actor)")
         self.wake()
-        return try self.database.session(id) ?? session
+        return try await self.database.session(id) ?? session
     }
 
     static func noSuchSession(_ id: String) -> SessionError { .noSuchSession(id) }
@@ -115,7 +115,7 @@ package actor Orchestrator {
     /// Trains sessions as they come, until cancelled.
     package func run() async throws {
         while !Task.isCancelled {
-            if let next = try self.database.nextSession() {
+            if let next = try await self.database.nextSession() {
                 await self.train(next)
                 continue
             }
@@ -158,7 +158,7 @@ package actor Orchestrator {
         defer { self.running = nil }
         let resumed = session.status == SessionStatus.running.rawValue
         do {
-            try self.database.setSessionStatus(session.id, .running)
+            try await self.database.setSessionStatus(session.id, .running)
             if resumed {
                 await self.journal.record(kind: "session.resumed", actor: "controller", subject: session.id,
                                           message: "Session \(session.id) resumes after a restart")
@@ -177,15 +177,15 @@ package actor Orchestrator {
                 return first
             }
             if finished {
-                try self.database.setSessionStatus(session.id, .finished)
+                try await self.database.setSessionStatus(session.id, .finished)
                 await self.journal.record(kind: "session.finished", actor: "controller", subject: session.id, message: "Session \(session.id) finished")
             }
         } catch is CancellationError {
             // The controller is shutting down: the session stays `running` and resumes on the next start.
         } catch {
             self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
-            try? self.database.setSessionStatus(session.id, .failed, reason: "\(error)")
-            try? self.database.closeRunningRounds(session: session.id, status: .failed, reason: "the session failed: \(error)")
+            try? await self.database.setSessionStatus(session.id, .failed, reason: "\(error)")
+            try? await self.database.closeRunningRounds(session: session.id, status: .failed, reason: "the session failed: \(error)")
             await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id, message: "Session \(session.id) failed: \(error)")
         }
     }
@@ -194,7 +194,7 @@ package actor Orchestrator {
     private func rounds(of session: SessionRecord) async throws {
         let config = try Self.decodeConfig(session)
         let aggregator = try config.aggregatorConfig()
-        let history = try self.database.rounds(ofSession: session.id)
+        let history = try await self.database.rounds(ofSession: session.id)
         let committed = history.filter { $0.status == RoundStatus.committed.rawValue }.max { $0.number < $1.number }
         var model = committed?.model.flatMap(ModelID.init(hex:)) ?? ModelID(hex: session.seedModel)!
         var stateBlob = committed?.optimizerState.flatMap(ModelID.init(hex:))
@@ -248,7 +248,7 @@ package actor Orchestrator {
             let online = participants.first { $0.name == entry.key }?.online ?? 0
             return total + (entry.value.quota == 0 ? online : min(entry.value.quota, online))
         }
-        try self.database.startRound(record)
+        try await self.database.startRound(record)
         await self.journal.record(
             kind: "round.started", actor: "controller", subject: "\(session.id)/\(number)",
             message: "Round \(number) of \(session.id) started on \(plans.count) combiner(s), \(record.expected) client(s) asked, model \(model.shortPrefix)"
@@ -257,7 +257,7 @@ package actor Orchestrator {
         let outcomes = plans.isEmpty ? [:] : await self.hub.run(plans: plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
         try Task.checkCancellation()
         for (name, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
-            try self.database.recordParticipation(ParticipationRecord(
+            try await self.database.recordParticipation(ParticipationRecord(
                 session: session.id, round: number, combiner: name, selected: outcome.progress.selected,
                 received: outcome.updates, failed: outcome.progress.failed, refused: outcome.progress.refused, partial: outcome.partial?.hex
             ))
@@ -276,7 +276,7 @@ package actor Orchestrator {
             record.status = RoundStatus.failed.rawValue
             record.reason = reason
             record.endedAt = Date()
-            try self.database.updateRound(record)
+            try await self.database.updateRound(record)
             self.metrics.roundEnded(committed: false, duration: ContinuousClock.now - started, updates: 0)
             await self.journal.record(kind: "round.failed", actor: "controller", subject: "\(session.id)/\(number)", message: "Round \(number) of \(session.id) failed: \(reason)")
             return nil
@@ -293,16 +293,16 @@ package actor Orchestrator {
         record.endedAt = Date()
         record.reason = "\(updates) update(s) from \(partials.count) combiner(s)"
         let size = Int64(self.blobs.size(of: nextID))
-        try self.database.commitRound(
+        try await self.database.commitRound(
             record,
             model: ModelRecord(id: nextID, parent: model, session: session.id, round: number, aggregator: aggregator.name.rawValue,
                                size: size, totalWeight: reduced.totalWeight),
             contributions: reduced.contributions
         )
-        try self.database.setActiveModel(nextID)
+        try await self.database.setActiveModel(nextID)
         let duration = ContinuousClock.now - started
         self.metrics.roundEnded(committed: true, duration: duration, updates: updates)
-        try self.database.recordMetrics([
+        try await self.database.recordMetrics([
             MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
             MetricRecord(session: session.id, round: number, client: nil, name: "updates", value: Double(updates)),
         ] + Self.trainingMetrics(outcomes.values.filter { $0.succeeded }.flatMap(\.training), session: session.id, round: number))
@@ -328,11 +328,11 @@ package actor Orchestrator {
         var means = WeightedMeans()
         for report in reports {
             let metricsJSON = String(decoding: (try? JSONEncoder().encode(report.metrics)) ?? Data("{}".utf8), as: UTF8.self)
-            try self.database.recordValidation(ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples))
+            try await self.database.recordValidation(ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples))
             means.add(report.metrics, examples: report.numExamples)
         }
         let records = means.means.sorted { $0.key < $1.key }.map { MetricRecord(session: session, round: round, client: nil, name: $0.key, value: $0.value) }
-        try self.database.recordMetrics(records)
+        try await self.database.recordMetrics(records)
         let summary = records.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
         await self.journal.record(
             kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",

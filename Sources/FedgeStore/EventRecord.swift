@@ -38,8 +38,8 @@ extension FedgeDatabase {
 
     /// Appends an event to the audit trail, chained to the last one, in one transaction.
     @discardableResult
-    package func appendEvent(kind: String, actor: String, subject: String? = nil, message: String, at date: Date = Date()) throws -> EventRecord {
-        try self.writer.write { db in
+    package func appendEvent(kind: String, actor: String, subject: String? = nil, message: String, at date: Date = Date()) async throws -> EventRecord {
+        try await self.writer.write { db in
             let previous = try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
             // Stored at millisecond precision, the precision the hash covers.
             let createdAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
@@ -55,8 +55,8 @@ extension FedgeDatabase {
     }
 
     /// Recomputes the audit chain; returns the id of the first entry that does not fit, or `nil` when it is sound.
-    package func verifyAuditTrail() throws -> Int64? {
-        try self.writer.read { db in
+    package func verifyAuditTrail() async throws -> Int64? {
+        try await self.writer.read { db in
             var previous = Self.genesisHash
             for event in try EventRecord.order(Column("id")).fetchAll(db) {
                 let expected = EventRecord.chainHash(

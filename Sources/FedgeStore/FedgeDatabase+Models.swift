@@ -20,8 +20,8 @@ package enum ModelTrailError: Error, Hashable, Sendable, CustomStringConvertible
 extension FedgeDatabase {
     /// Appends a model and its contributions to the trail, in one transaction. Committing the same model twice
     /// is a no-op.
-    package func commitModel(_ model: ModelRecord, contributions: [Contribution]) throws {
-        try self.writer.write { db in
+    package func commitModel(_ model: ModelRecord, contributions: [Contribution]) async throws {
+        try await self.writer.write { db in
             if try ModelRecord.fetchOne(db, key: model.id) != nil { return }
             if let parent = model.parent, try ModelRecord.fetchOne(db, key: parent) == nil {
                 throw ModelTrailError.unknownParent(parent)
@@ -34,20 +34,20 @@ extension FedgeDatabase {
     }
 
     /// The model with id `id`, or `nil`.
-    package func model(_ id: ModelID) throws -> ModelRecord? {
-        try self.writer.read { db in try ModelRecord.fetchOne(db, key: id.hex) }
+    package func model(_ id: ModelID) async throws -> ModelRecord? {
+        try await self.writer.read { db in try ModelRecord.fetchOne(db, key: id.hex) }
     }
 
     /// The contributions of a model.
-    package func contributions(of id: ModelID) throws -> [ContributionRecord] {
-        try self.writer.read { db in
+    package func contributions(of id: ModelID) async throws -> [ContributionRecord] {
+        try await self.writer.read { db in
             try ContributionRecord.filter(Column("model") == id.hex).order(Column("client")).fetchAll(db)
         }
     }
 
     /// The model's ancestors, parent first, back to its seed.
-    package func ancestors(of id: ModelID) throws -> [ModelRecord] {
-        try self.writer.read { db in
+    package func ancestors(of id: ModelID) async throws -> [ModelRecord] {
+        try await self.writer.read { db in
             guard var current = try ModelRecord.fetchOne(db, key: id.hex) else { throw ModelTrailError.unknownModel(id.hex) }
             var out: [ModelRecord] = []
             var seen: Set<String> = [current.id]
@@ -60,23 +60,23 @@ extension FedgeDatabase {
     }
 
     /// The models aggregated directly from `id`.
-    package func children(of id: ModelID) throws -> [ModelRecord] {
-        try self.writer.read { db in
+    package func children(of id: ModelID) async throws -> [ModelRecord] {
+        try await self.writer.read { db in
             try ModelRecord.filter(Column("parent") == id.hex).order(Column("createdAt"), Column("id")).fetchAll(db)
         }
     }
 
     /// Points the active-model pointer (the one row that changes) at `id`.
-    package func setActiveModel(_ id: ModelID) throws {
-        try self.writer.write { db in
+    package func setActiveModel(_ id: ModelID) async throws {
+        try await self.writer.write { db in
             guard try ModelRecord.fetchOne(db, key: id.hex) != nil else { throw ModelTrailError.unknownModel(id.hex) }
             try db.execute(sql: "INSERT INTO activeModel (slot, model) VALUES (1, ?) ON CONFLICT(slot) DO UPDATE SET model = excluded.model", arguments: [id.hex])
         }
     }
 
     /// The active model, or `nil` before any was set.
-    package func activeModel() throws -> ModelID? {
-        try self.writer.read { db in
+    package func activeModel() async throws -> ModelID? {
+        try await self.writer.read { db in
             try String.fetchOne(db, sql: "SELECT model FROM activeModel WHERE slot = 1").flatMap(ModelID.init(hex:))
         }
     }

@@ -20,8 +20,8 @@ extension FedgeDatabase {
     // MARK: Combiners and clients
 
     /// Records that combiner `name` is attached (creating it the first time).
-    package func combinerOnline(name: String, address: String, at date: Date = Date()) throws {
-        try self.writer.write { db in
+    package func combinerOnline(name: String, address: String, at date: Date = Date()) async throws {
+        try await self.writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO combiner (name, address, status, firstSeen, lastSeen) VALUES (?, ?, 'online', ?, ?)
@@ -33,14 +33,15 @@ extension FedgeDatabase {
     }
 
     /// Marks combiner `name` offline, and its clients with it.
-    package func combinerOffline(name: String, at date: Date = Date()) throws {
-        try self.writer.write { db in
+    package func combinerOffline(name: String, at date: Date = Date()) async throws {
+        try await self.writer.write { db in
             try db.execute(sql: "UPDATE combiner SET status = 'offline', lastSeen = ? WHERE name = ?", arguments: [date, name])
             try db.execute(sql: "UPDATE client SET status = 'offline' WHERE combiner = ? AND status != 'offline'", arguments: [name])
         }
     }
 
     /// Marks every combiner and client offline (at start-up, before any has attached again).
+    /// Synchronous: called once at startup, before anything is served.
     package func markEverythingOffline() throws {
         try self.writer.write { db in
             try db.execute(sql: "UPDATE combiner SET status = 'offline' WHERE status != 'offline'")
@@ -50,9 +51,9 @@ extension FedgeDatabase {
 
     /// Records a combiner's report of its clients: new ones are added, known ones updated (a client that moved
     /// to this combiner is re-homed).
-    package func recordClients(_ clients: [ClientRecord]) throws {
+    package func recordClients(_ clients: [ClientRecord]) async throws {
         guard !clients.isEmpty else { return }
-        try self.writer.write { db in
+        try await self.writer.write { db in
             for client in clients {
                 try db.execute(
                     sql: """
@@ -74,17 +75,17 @@ extension FedgeDatabase {
         }
     }
 
-    package func combiners(_ query: ListQuery = ListQuery()) throws -> (items: [CombinerRecord], total: Int) {
-        try self.page(CombinerRecord.all(), query, allowed: ["status"], order: [Column("name")])
+    package func combiners(_ query: ListQuery = ListQuery()) async throws -> (items: [CombinerRecord], total: Int) {
+        try await self.page(CombinerRecord.all(), query, allowed: ["status"], order: [Column("name")])
     }
 
-    package func clients(_ query: ListQuery = ListQuery()) throws -> (items: [ClientRecord], total: Int) {
-        try self.page(ClientRecord.all(), query, allowed: ["status", "combiner"], order: [Column("name")])
+    package func clients(_ query: ListQuery = ListQuery()) async throws -> (items: [ClientRecord], total: Int) {
+        try await self.page(ClientRecord.all(), query, allowed: ["status", "combiner"], order: [Column("name")])
     }
 
     /// Clients per combiner by status.
-    package func clientCounts() throws -> [String: [String: Int]] {
-        try self.writer.read { db in
+    package func clientCounts() async throws -> [String: [String: Int]] {
+        try await self.writer.read { db in
             var out: [String: [String: Int]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT combiner, status, COUNT(*) AS n FROM client GROUP BY combiner, status") {
                 let combiner: String? = row["combiner"]
@@ -96,8 +97,8 @@ extension FedgeDatabase {
 
     // MARK: Sessions
 
-    package func insertSession(_ session: SessionRecord) throws {
-        try self.writer.write { db in
+    package func insertSession(_ session: SessionRecord) async throws {
+        try await self.writer.write { db in
             guard try ModelRecord.fetchOne(db, key: session.seedModel) != nil else {
                 throw ModelTrailError.unknownModel(session.seedModel)
             }
@@ -105,17 +106,17 @@ extension FedgeDatabase {
         }
     }
 
-    package func session(_ id: String) throws -> SessionRecord? {
-        try self.writer.read { db in try SessionRecord.fetchOne(db, key: id) }
+    package func session(_ id: String) async throws -> SessionRecord? {
+        try await self.writer.read { db in try SessionRecord.fetchOne(db, key: id) }
     }
 
-    package func sessions(_ query: ListQuery = ListQuery()) throws -> (items: [SessionRecord], total: Int) {
-        try self.page(SessionRecord.all(), query, allowed: ["status"], order: [Column("createdAt").desc, Column("id")])
+    package func sessions(_ query: ListQuery = ListQuery()) async throws -> (items: [SessionRecord], total: Int) {
+        try await self.page(SessionRecord.all(), query, allowed: ["status"], order: [Column("createdAt").desc, Column("id")])
     }
 
     /// The session to train next: one that was running (interrupted by a restart) before the oldest queued one.
-    package func nextSession() throws -> SessionRecord? {
-        try self.writer.read { db in
+    package func nextSession() async throws -> SessionRecord? {
+        try await self.writer.read { db in
             try SessionRecord.fetchOne(db, sql: """
                 SELECT * FROM session WHERE status IN ('running', 'queued')
                 ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, createdAt, id LIMIT 1
@@ -123,8 +124,8 @@ extension FedgeDatabase {
         }
     }
 
-    package func setSessionStatus(_ id: String, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) throws {
-        try self.writer.write { db in
+    package func setSessionStatus(_ id: String, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) async throws {
+        try await self.writer.write { db in
             try db.execute(sql: "UPDATE session SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
                            arguments: [status.rawValue, reason, date, id])
         }
@@ -133,50 +134,50 @@ extension FedgeDatabase {
     // MARK: Rounds
 
     /// Starts round `round` (or restarts one a crash interrupted).
-    package func startRound(_ round: RoundRecord) throws {
-        try self.writer.write { db in
+    package func startRound(_ round: RoundRecord) async throws {
+        try await self.writer.write { db in
             try round.upsert(db)
             try db.execute(sql: "DELETE FROM roundParticipation WHERE session = ? AND round = ?", arguments: [round.session, round.number])
         }
     }
 
     /// Ends every round of `session` still marked running (the session stopped or failed under it).
-    package func closeRunningRounds(session: String, status: RoundStatus, reason: String, at date: Date = Date()) throws {
-        try self.writer.write { db in
+    package func closeRunningRounds(session: String, status: RoundStatus, reason: String, at date: Date = Date()) async throws {
+        try await self.writer.write { db in
             try db.execute(sql: "UPDATE round SET status = ?, reason = ?, endedAt = ? WHERE session = ? AND status = 'running'",
                            arguments: [status.rawValue, reason, date, session])
         }
     }
 
     /// Notes that combiner `name` was heard from.
-    package func combinerSeen(name: String, at date: Date = Date()) throws {
-        try self.writer.write { db in
+    package func combinerSeen(name: String, at date: Date = Date()) async throws {
+        try await self.writer.write { db in
             try db.execute(sql: "UPDATE combiner SET lastSeen = ? WHERE name = ?", arguments: [date, name])
         }
     }
 
-    package func updateRound(_ round: RoundRecord) throws {
-        try self.writer.write { db in try round.update(db) }
+    package func updateRound(_ round: RoundRecord) async throws {
+        try await self.writer.write { db in try round.update(db) }
     }
 
-    package func round(session: String, number: Int) throws -> RoundRecord? {
-        try self.writer.read { db in try RoundRecord.fetchOne(db, key: ["session": session, "number": number]) }
+    package func round(session: String, number: Int) async throws -> RoundRecord? {
+        try await self.writer.read { db in try RoundRecord.fetchOne(db, key: ["session": session, "number": number]) }
     }
 
-    package func rounds(_ query: ListQuery = ListQuery()) throws -> (items: [RoundRecord], total: Int) {
-        try self.page(RoundRecord.all(), query, allowed: ["session", "status"], order: [Column("startedAt").desc, Column("number").desc])
+    package func rounds(_ query: ListQuery = ListQuery()) async throws -> (items: [RoundRecord], total: Int) {
+        try await self.page(RoundRecord.all(), query, allowed: ["session", "status"], order: [Column("startedAt").desc, Column("number").desc])
     }
 
     /// The rounds of a session, first to last.
-    package func rounds(ofSession session: String) throws -> [RoundRecord] {
-        try self.writer.read { db in
+    package func rounds(ofSession session: String) async throws -> [RoundRecord] {
+        try await self.writer.read { db in
             try RoundRecord.filter(Column("session") == session).order(Column("number")).fetchAll(db)
         }
     }
 
     /// Commits a round in one transaction: the model and its contributions join the trail, the round records them.
-    package func commitRound(_ round: RoundRecord, model: ModelRecord, contributions: [Contribution]) throws {
-        try self.writer.write { db in
+    package func commitRound(_ round: RoundRecord, model: ModelRecord, contributions: [Contribution]) async throws {
+        try await self.writer.write { db in
             if try ModelRecord.fetchOne(db, key: model.id) == nil {
                 if let parent = model.parent, try ModelRecord.fetchOne(db, key: parent) == nil {
                     throw ModelTrailError.unknownParent(parent)
@@ -190,68 +191,68 @@ extension FedgeDatabase {
         }
     }
 
-    package func recordParticipation(_ participation: ParticipationRecord) throws {
-        try self.writer.write { db in try participation.upsert(db) }
+    package func recordParticipation(_ participation: ParticipationRecord) async throws {
+        try await self.writer.write { db in try participation.upsert(db) }
     }
 
-    package func participation(session: String, round: Int) throws -> [ParticipationRecord] {
-        try self.writer.read { db in
+    package func participation(session: String, round: Int) async throws -> [ParticipationRecord] {
+        try await self.writer.read { db in
             try ParticipationRecord.filter(Column("session") == session && Column("round") == round).order(Column("combiner")).fetchAll(db)
         }
     }
 
     // MARK: Validations and metrics
 
-    package func recordValidation(_ validation: ValidationRecord) throws {
-        try self.writer.write { db in
+    package func recordValidation(_ validation: ValidationRecord) async throws {
+        try await self.writer.write { db in
             var validation = validation
             try validation.insert(db)
         }
     }
 
-    package func validations(_ query: ListQuery = ListQuery()) throws -> (items: [ValidationRecord], total: Int) {
-        try self.page(ValidationRecord.all(), query, allowed: ["model", "client"], order: [Column("id").desc])
+    package func validations(_ query: ListQuery = ListQuery()) async throws -> (items: [ValidationRecord], total: Int) {
+        try await self.page(ValidationRecord.all(), query, allowed: ["model", "client"], order: [Column("id").desc])
     }
 
     /// The validations of model `id`.
-    package func validations(of id: String) throws -> [ValidationRecord] {
-        try self.writer.read { db in try ValidationRecord.filter(Column("model") == id).order(Column("client")).fetchAll(db) }
+    package func validations(of id: String) async throws -> [ValidationRecord] {
+        try await self.writer.read { db in try ValidationRecord.filter(Column("model") == id).order(Column("client")).fetchAll(db) }
     }
 
-    package func recordMetrics(_ metrics: [MetricRecord]) throws {
-        try self.writer.write { db in
+    package func recordMetrics(_ metrics: [MetricRecord]) async throws {
+        try await self.writer.write { db in
             for var metric in metrics { try metric.insert(db) }
         }
     }
 
-    package func metrics(_ query: ListQuery = ListQuery()) throws -> (items: [MetricRecord], total: Int) {
-        try self.page(MetricRecord.all(), query, allowed: ["session", "round", "client", "name"], order: [Column("id").desc])
+    package func metrics(_ query: ListQuery = ListQuery()) async throws -> (items: [MetricRecord], total: Int) {
+        try await self.page(MetricRecord.all(), query, allowed: ["session", "round", "client", "name"], order: [Column("id").desc])
     }
 
     // MARK: Packages
 
     /// Adds a package; the same bytes uploaded again keep their first name. Returns the stored record.
-    package func insertPackage(_ package: PackageRecord) throws -> PackageRecord {
-        try self.writer.write { db in
+    package func insertPackage(_ package: PackageRecord) async throws -> PackageRecord {
+        try await self.writer.write { db in
             if let existing = try PackageRecord.fetchOne(db, key: package.id) { return existing }
             try package.insert(db)
             return package
         }
     }
 
-    package func packages(_ query: ListQuery = ListQuery()) throws -> (items: [PackageRecord], total: Int) {
-        try self.page(PackageRecord.all(), query, allowed: ["name"], order: [Column("createdAt").desc])
+    package func packages(_ query: ListQuery = ListQuery()) async throws -> (items: [PackageRecord], total: Int) {
+        try await self.page(PackageRecord.all(), query, allowed: ["name"], order: [Column("createdAt").desc])
     }
 
     // MARK: Pages
 
     /// The number of models in the trail.
-    package func modelCount() throws -> Int {
-        try self.writer.read { db in try ModelRecord.fetchCount(db) }
+    package func modelCount() async throws -> Int {
+        try await self.writer.read { db in try ModelRecord.fetchCount(db) }
     }
 
-    package func eventCount() throws -> Int {
-        try self.writer.read { db in try EventRecord.fetchCount(db) }
+    package func eventCount() async throws -> Int {
+        try await self.writer.read { db in try EventRecord.fetchCount(db) }
     }
 
     fileprivate func page<Record: FetchableRecord & TableRecord>(
@@ -259,47 +260,46 @@ extension FedgeDatabase {
         _ query: ListQuery,
         allowed: Set<String>,
         order: [any SQLOrderingTerm]
-    ) throws -> (items: [Record], total: Int) {
+    ) async throws -> (items: [Record], total: Int) where Record: Sendable {
         var request = request
         for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) where allowed.contains(column) {
             request = request.filter(Column(column) == value)
         }
         let filtered = request
-        return try self.writer.read { db in
-            let total = try filtered.fetchCount(db)
-            let items = try filtered.order(order).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset)).fetchAll(db)
-            return (items, total)
+        let paged = filtered.order(order).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset))
+        return try await self.writer.read { db in
+            (try paged.fetchAll(db), try filtered.fetchCount(db))
         }
     }
 }
 
 extension FedgeDatabase {
     /// Events, newest first, optionally of one kind or subject.
-    package func events(_ query: ListQuery) throws -> (items: [EventRecord], total: Int) {
-        try self.page(EventRecord.all(), query, allowed: ["kind", "subject"], order: [Column("id").desc])
+    package func events(_ query: ListQuery) async throws -> (items: [EventRecord], total: Int) {
+        try await self.page(EventRecord.all(), query, allowed: ["kind", "subject"], order: [Column("id").desc])
     }
 
     /// Events stored after event `id`, oldest first (for a live stream that resumes where it left off).
-    package func events(after id: Int64, limit: Int = 1000) throws -> [EventRecord] {
-        try self.writer.read { db in
+    package func events(after id: Int64, limit: Int = 1000) async throws -> [EventRecord] {
+        try await self.writer.read { db in
             try EventRecord.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db)
         }
     }
 
     /// The models whose id starts with `prefix` (at most `limit`).
-    package func models(withPrefix prefix: String, limit: Int = 2) throws -> [ModelRecord] {
+    package func models(withPrefix prefix: String, limit: Int = 2) async throws -> [ModelRecord] {
         let pattern = prefix.lowercased().filter { $0.isHexDigit }
         guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
-        return try self.writer.read { db in
+        return try await self.writer.read { db in
             try ModelRecord.filter(Column("id").like("\(pattern)%")).order(Column("id")).limit(limit).fetchAll(db)
         }
     }
 
     /// The number of contributions and the validations of each model in `ids`, in one read (two queries however
     /// many models: a page of the trail is described without a query per model).
-    package func contributorsAndValidations(of ids: [String]) throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
+    package func contributorsAndValidations(of ids: [String]) async throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
         guard !ids.isEmpty else { return ([:], [:]) }
-        return try self.writer.read { db in
+        return try await self.writer.read { db in
             var contributors: [String: Int] = [:]
             let counts = try Row.fetchAll(db, ContributionRecord.select(Column("model"), count(Column("client")).forKey("n"))
                 .filter(ids.contains(Column("model"))).group(Column("model")))
@@ -310,8 +310,8 @@ extension FedgeDatabase {
     }
 
     /// Models, newest first, optionally of one session.
-    package func models(_ query: ListQuery) throws -> (items: [ModelRecord], total: Int) {
-        try self.page(ModelRecord.all(), query, allowed: ["session"], order: [Column("createdAt").desc, Column("id")])
+    package func models(_ query: ListQuery) async throws -> (items: [ModelRecord], total: Int) {
+        try await self.page(ModelRecord.all(), query, allowed: ["session"], order: [Column("createdAt").desc, Column("id")])
     }
 
 }

@@ -13,8 +13,8 @@ package struct TrailProblem: Hashable, Sendable, CustomStringConvertible {
 extension FedgeDatabase {
     /// Checks the whole model trail against the blob store: every model's blob exists and hashes to its id, and
     /// every parent is in the trail. Returns the problems found (none for a sound trail).
-    package func verifyTrail(blobs: BlobStore) throws -> [TrailProblem] {
-        let models = try self.writer.read { db in try ModelRecord.fetchAll(db) }
+    package func verifyTrail(blobs: BlobStore) async throws -> [TrailProblem] {
+        let models = try await self.writer.read { db in try ModelRecord.fetchAll(db) }
         let ids = Set(models.map(\.id))
         var problems: [TrailProblem] = []
         for model in models {

@@ -33,7 +33,7 @@ package struct FedgeDatabase: Sendable {
     }
 
     /// The names of the migrations applied, in order.
-    package func appliedMigrations() throws -> [String] {
-        try self.writer.read { db in try Self.migrator.appliedMigrations(db) }
+    package func appliedMigrations() async throws -> [String] {
+        try await self.writer.read { db in try Self.migrator.appliedMigrations(db) }
     }
 }

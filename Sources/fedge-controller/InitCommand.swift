@@ -9,7 +9,7 @@ import FedgeStore
 import Foundation
 
 /// `fedge-controller init`: the state directory, the database and an API token.
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create the controller's state directory, database and REST API token."
@@ -18,7 +18,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The state root (default: $FEDGE_HOME, else ~/.local/share/fedge).")
     var home: String?
 
-    func run() throws {
+    func run() async throws {
         let home = self.home.map { FedgeHome(root: URL(fileURLWithPath: $0)) } ?? FedgeHome.fromEnvironment()
         let directory = home.controllerDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -32,7 +32,7 @@ struct InitCommand: ParsableCommand {
             _ = chmod(tokenPath, 0o600)
             print("API token:        \(tokenPath) (send it with --token for the REST API over TCP)")
         }
-        print("State:            \(directory.path) (migrations: \(try database.appliedMigrations().joined(separator: ", ")))")
+        print("State:            \(directory.path) (migrations: \(try await database.appliedMigrations().joined(separator: ", ")))")
         print("Control socket:   \(home.controllerSocket) (created by `fedge-controller serve`)")
         print("Next: fedge-controller serve, then fedge model upload SEED.safetensors --activate")
     }

@@ -46,9 +46,9 @@ struct CrashTests {
 
                 // What the dead controller left: committed rounds, each with its model in the trail.
                 let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
-                let before = try database.rounds(ofSession: sessionID).filter { $0.status == "committed" }
+                let before = try await database.rounds(ofSession: sessionID).filter { $0.status == "committed" }
                 #expect(before.count >= 2 && before.count < 6)
-                #expect(try before.allSatisfy { try database.model(ModelID(hex: $0.model ?? "")!) != nil })
+                for round in before { #expect(try await database.model(ModelID(hex: round.model ?? "")!) != nil) }
 
                 controller.replace(with: try launch(binary, arguments, log: dir + "/controller-2.log"))
                 try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
@@ -72,7 +72,7 @@ struct CrashTests {
             }
             controller.kill(SIGTERM)
             let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
-            #expect(try database.verifyAuditTrail() == nil)
+            await #expect(try database.verifyAuditTrail() == nil)
         }
     }
 

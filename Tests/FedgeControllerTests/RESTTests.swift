@@ -90,49 +90,6 @@ struct RESTTests {
         }
     }
 
-    @Test func badRequestsGetATypedErrorAndChangeNothing() async throws {
-        try await withTemporaryDirectory { dir in
-            try await LiveController.with(directory: dir, logger: testLogger) { live in
-                try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
-                    // No active model yet.
-                    var error = await #expect(throws: APIClientError.self) { try await api.createSession(SessionConfigDTO()) }
-                    #expect(error?.status == 409)
-                    #expect("\(error!)".contains("fedge model upload"))
-                    try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
-                    _ = try await api.uploadModel(from: dir + "/seed.safetensors", activate: true)
-
-                    for (config, field) in [
-                        (SessionConfigDTO(aggregator: "fedfoo"), "fedfoo"),
-                        (SessionConfigDTO(rounds: 0), "rounds"),
-                        (SessionConfigDTO(roundTimeout: -1), "round_timeout"),
-                        (SessionConfigDTO(clientsRequired: 5, requestedClients: 2), "requested_clients"),
-                        (SessionConfigDTO(aggregator: "fedadam", aggregatorParams: ["eta": -1]), "eta"),
-                    ] {
-                        error = await #expect(throws: APIClientError.self) { try await api.createSession(config) }
-                        #expect(error?.status == 400)
-                        #expect("\(error!)".contains(field), "\(error!)")
-                    }
-                    error = await #expect(throws: APIClientError.self) { try await api.session("s-nope") }
-                    #expect(error?.status == 404)
-                    error = await #expect(throws: APIClientError.self) { try await api.model("abc") }
-                    #expect(error?.status == 404)
-                    error = await #expect(throws: APIClientError.self) { try await api.activate(model: "00000000") }
-                    #expect(error?.status == 404)
-                    // Not a model: refused, and nothing joined the trail.
-                    try Data("not a model".utf8).write(to: URL(fileURLWithPath: dir + "/junk.safetensors"))
-                    error = await #expect(throws: APIClientError.self) { try await api.uploadModel(from: dir + "/junk.safetensors") }
-                    #expect(error?.status == 400)
-                    #expect(try await api.listModels().total == 1)
-                    #expect(try await api.listSessions().total == 0)
-                    error = await #expect(throws: APIClientError.self) { try await api.listSessions(limit: 5000) }
-                    #expect(error?.status == 400)
-                    let unknown = await #expect(throws: APIClientError.self) { let _: HealthDTO = try await api.get("/api/v1/nothing-here") }
-                    #expect(unknown?.status == 404)
-                }
-            }
-        }
-    }
-
     @Test func liveEventsArriveOnTheStream() async throws {
         try await withTemporaryDirectory { dir in
             try await LiveController.with(directory: dir, logger: testLogger) { live in

@@ -13,50 +13,50 @@ struct ModelTrailTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/state.sqlite"
             let first = try FedgeDatabase(path: path)
-            #expect(try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
+            await #expect(try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
             let again = try FedgeDatabase(path: path)
-            #expect(try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
-            let mode = try again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            await #expect(try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
+            let mode = try await again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
     }
 
-    @Test func lineageAndContributions() throws {
+    @Test func lineageAndContributions() async throws {
         let db = try FedgeDatabase.inMemory()
-        try db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
+        try await db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
         let contributions = [
             Contribution(client: "a", combiner: "c1", weight: 3, update: Self.id(90)),
             Contribution(client: "b", combiner: "c2", weight: 5, update: Self.id(91)),
         ]
-        try db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), session: "s", round: 1, aggregator: "fedavg", size: 10, totalWeight: 8), contributions: contributions)
-        try db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), session: "s", round: 2, size: 10), contributions: [])
-        try db.commitModel(ModelRecord(id: Self.id(4), parent: Self.id(2), session: "t", round: 1, size: 10), contributions: [])
-        #expect(try db.ancestors(of: Self.id(3)).map(\.id) == [Self.id(2).hex, Self.id(1).hex])
-        #expect(try Set(db.children(of: Self.id(2)).map(\.id)) == [Self.id(3).hex, Self.id(4).hex])
-        #expect(try db.contributions(of: Self.id(2)).map(\.client) == ["a", "b"])
-        #expect(try db.models(ListQuery()).items.count == 4)
+        try await db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), session: "s", round: 1, aggregator: "fedavg", size: 10, totalWeight: 8), contributions: contributions)
+        try await db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), session: "s", round: 2, size: 10), contributions: [])
+        try await db.commitModel(ModelRecord(id: Self.id(4), parent: Self.id(2), session: "t", round: 1, size: 10), contributions: [])
+        await #expect(try db.ancestors(of: Self.id(3)).map(\.id) == [Self.id(2).hex, Self.id(1).hex])
+        await #expect(try Set(db.children(of: Self.id(2)).map(\.id)) == [Self.id(3).hex, Self.id(4).hex])
+        await #expect(try db.contributions(of: Self.id(2)).map(\.client) == ["a", "b"])
+        await #expect(try db.models(ListQuery()).items.count == 4)
         // Committing again is a no-op; an unknown parent is refused.
-        try db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), size: 10), contributions: [])
-        #expect(throws: ModelTrailError.unknownParent(Self.id(77).hex)) {
-            try db.commitModel(ModelRecord(id: Self.id(5), parent: Self.id(77), size: 10), contributions: [])
+        try await db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), size: 10), contributions: [])
+        await #expect(throws: ModelTrailError.unknownParent(Self.id(77).hex)) {
+            try await db.commitModel(ModelRecord(id: Self.id(5), parent: Self.id(77), size: 10), contributions: [])
         }
     }
 
-    @Test func theTrailIsAppendOnlyButTheActivePointerMoves() throws {
+    @Test func theTrailIsAppendOnlyButTheActivePointerMoves() async throws {
         let db = try FedgeDatabase.inMemory()
-        try db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
-        try db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), size: 10), contributions: [Contribution(client: "a", weight: 1, update: Self.id(9))])
+        try await db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
+        try await db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), size: 10), contributions: [Contribution(client: "a", weight: 1, update: Self.id(9))])
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in try db.execute(sql: "UPDATE model SET size = 11") }
         }
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in try db.execute(sql: "DELETE FROM contribution") }
         }
-        #expect(try db.activeModel() == nil)
-        try db.setActiveModel(Self.id(1))
-        try db.setActiveModel(Self.id(2))
-        #expect(try db.activeModel() == Self.id(2))
-        #expect(throws: ModelTrailError.self) { try db.setActiveModel(Self.id(8)) }
+        await #expect(try db.activeModel() == nil)
+        try await db.setActiveModel(Self.id(1))
+        try await db.setActiveModel(Self.id(2))
+        await #expect(try db.activeModel() == Self.id(2))
+        await #expect(throws: ModelTrailError.self) { try await db.setActiveModel(Self.id(8)) }
     }
 }
 
@@ -88,13 +88,13 @@ struct TrailVerificationTests {
             for (i, text) in ["seed", "round one", "round two"].enumerated() {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/m\(i)"))
                 let id = try blobs.put(fileAt: dir + "/m\(i)")
-                try db.commitModel(ModelRecord(id: id, parent: ids.last, size: Int64(text.utf8.count)), contributions: [])
+                try await db.commitModel(ModelRecord(id: id, parent: ids.last, size: Int64(text.utf8.count)), contributions: [])
                 ids.append(id)
             }
-            #expect(try db.verifyTrail(blobs: blobs).isEmpty)
+            await #expect(try db.verifyTrail(blobs: blobs).isEmpty)
             try Data("tampered".utf8).write(to: URL(fileURLWithPath: blobs.path(for: ids[1])))
             try FileManager.default.removeItem(atPath: blobs.path(for: ids[2]))
-            let problems = try db.verifyTrail(blobs: blobs)
+            let problems = try await db.verifyTrail(blobs: blobs)
             #expect(problems.map(\.model).sorted() == [ids[1].hex, ids[2].hex].sorted())
             #expect(problems.contains { $0.problem.contains("does not hash") })
             #expect(problems.contains { $0.problem.contains("missing") })
@@ -104,24 +104,24 @@ struct TrailVerificationTests {
 
 @Suite("Audit trail")
 struct AuditTrailTests {
-    @Test func eventsChainAndTamperingIsFound() throws {
+    @Test func eventsChainAndTamperingIsFound() async throws {
         let db = try FedgeDatabase.inMemory()
-        #expect(try db.verifyAuditTrail() == nil)
-        let first = try db.appendEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
+        await #expect(try db.verifyAuditTrail() == nil)
+        let first = try await db.appendEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
         #expect(first.previousHash == FedgeDatabase.genesisHash)
-        let second = try db.appendEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
+        let second = try await db.appendEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
         #expect(second.previousHash == first.hash)
-        try db.appendEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
-        #expect(try db.events(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
-        #expect(try db.verifyAuditTrail() == nil)
+        try await db.appendEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
+        await #expect(try db.events(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
+        await #expect(try db.verifyAuditTrail() == nil)
         // The table refuses changes; someone who bypasses the trigger still cannot hide it.
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in try db.execute(sql: "UPDATE event SET message = 'nothing happened'") }
         }
-        try db.writer.write { db in
+        try await db.writer.write { db in
             try db.execute(sql: "DROP TRIGGER event_no_update")
             try db.execute(sql: "UPDATE event SET message = 'nothing happened' WHERE id = ?", arguments: [second.id])
         }
-        #expect(try db.verifyAuditTrail() == second.id)
+        await #expect(try db.verifyAuditTrail() == second.id)
     }
 }

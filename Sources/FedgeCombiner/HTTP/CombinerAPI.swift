@@ -3,31 +3,6 @@ import FedgeCore
 package import FedgeServerKit
 import Foundation
 package import Hummingbird
-import Synchronization
-
-/// Recent notable events at a combiner (attach, rounds), kept in memory for its control socket.
-package final class CombinerEvents: Sendable {
-    private let state = Mutex<(next: Int64, events: [EventDTO])>((1, []))
-    private let capacity: Int
-
-    package init(capacity: Int = 500) { self.capacity = capacity }
-
-    package func record(_ kind: String, subject: String? = nil, _ message: String) {
-        self.state.withLock { state in
-            state.events.append(EventDTO(id: state.next, kind: kind, actor: "combiner", subject: subject, message: message, createdAt: Date(), hash: ""))
-            state.next += 1
-            if state.events.count > self.capacity { state.events.removeFirst(state.events.count - self.capacity) }
-        }
-    }
-
-    /// Newest first.
-    package func recent(limit: Int, offset: Int) -> (items: [EventDTO], total: Int) {
-        self.state.withLock { state in
-            let newest = Array(state.events.reversed())
-            return (Array(newest.dropFirst(offset).prefix(limit)), newest.count)
-        }
-    }
-}
 
 /// A combiner's own small REST API, on its control socket: status, clients, the current round, recent events.
 package struct CombinerAPI: Sendable {
@@ -47,13 +22,19 @@ package struct CombinerAPI: Sendable {
     package func router() -> Router<FedgeRequestContext> {
         let router = Router(context: FedgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        var table = RouteTable(router: router)
+        router.addRoutes(self.endpoints)
+        return router
+    }
+
+    /// The routes, at their full paths.
+    var endpoints: RouteCollection<FedgeRequestContext> {
+        let routes = RouteCollection(context: FedgeRequestContext.self)
         let combiner = self.combiner
-        table.on(.get, API.health) { _, _ in
+        routes.on(RouterPath(API.health), method: .get) { _, _ in
             HealthDTO(status: "ok", role: "combiner", name: combiner.configuration.name, version: "0.1.0",
                       uptimeSeconds: Date().timeIntervalSince(self.startedAt))
         }
-        table.on(.get, API.combinerStatus) { _, _ in
+        routes.on(RouterPath(API.combinerStatus), method: .get) { _, _ in
             let clients = await combiner.registry.snapshots()
             let refusals = await combiner.runner.refusals
             return CombinerStatusDTO(
@@ -66,7 +47,7 @@ package struct CombinerAPI: Sendable {
                 round: await self.currentRound()
             )
         }
-        table.on(.get, API.clients) { request, _ in
+        routes.on(RouterPath(API.clients), method: .get) { request, _ in
             let limit = try request.intQuery("limit", default: 50)
             let offset = try request.intQuery("offset", default: 0)
             let status = request.query("status")
@@ -80,19 +61,19 @@ package struct CombinerAPI: Sendable {
             }
             return Page(items: Array(items), total: all.count, offset: offset, limit: limit)
         }
-        table.on(.get, API.prefix + "/rounds/current") { _, _ in
+        routes.on(RouterPath(API.prefix + "/rounds/current"), method: .get) { _, _ in
             guard let round = await self.currentRound() else {
                 throw APIError.notFound("No round is running at combiner \(combiner.configuration.name).")
             }
             return round
         }
-        table.on(.get, API.events) { request, _ in
+        routes.on(RouterPath(API.events), method: .get) { request, _ in
             let limit = try request.intQuery("limit", default: 50)
             let offset = try request.intQuery("offset", default: 0)
             let (items, total) = self.events.recent(limit: max(0, limit), offset: max(0, offset))
             return Page(items: items, total: total, offset: offset, limit: limit)
         }
-        return router
+        return routes
     }
 
     private func currentRound() async -> CombinerRoundDTO? {

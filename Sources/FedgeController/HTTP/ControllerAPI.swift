@@ -21,34 +21,22 @@ package struct ControllerAPI: Sendable {
         let router = Router(context: FedgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
-        var table = RouteTable(router: router)
-        self.register(&table)
+        router.addRoutes(FederationRoutes(api: self).endpoints)
+        router.addRoutes(SessionRoutes(api: self).endpoints)
+        router.addRoutes(ModelRoutes(api: self).endpoints)
+        router.addRoutes(MeasurementRoutes(api: self).endpoints)
         return router
-    }
-
-    /// Every route, for the OpenAPI check.
-    package func routes() -> [RouteTable<FedgeRequestContext>.Entry] {
-        var table = RouteTable(router: Router(context: FedgeRequestContext.self))
-        self.register(&table)
-        return table.entries
-    }
-
-    private func register(_ table: inout RouteTable<FedgeRequestContext>) {
-        FederationRoutes(api: self).register(&table)
-        SessionRoutes(api: self).register(&table)
-        ModelRoutes(api: self).register(&table)
-        MeasurementRoutes(api: self).register(&table)
     }
 
     // MARK: Helpers
 
-    func refreshGauges() throws {
-        let counts = try self.controller.database.clientCounts()
+    func refreshGauges() async throws {
+        let counts = try await self.controller.database.clientCounts()
         var online: [String: Int] = [:]
         for (combiner, statuses) in counts where !combiner.isEmpty { online[combiner] = statuses["online"] ?? 0 }
         var sessions: [String: Int] = [:]
         for status in SessionStatus.allCases {
-            sessions[status.rawValue] = try self.controller.database.sessions(ListQuery(limit: 0, filters: ["status": status.rawValue])).total
+            sessions[status.rawValue] = try await self.controller.database.sessions(ListQuery(limit: 0, filters: ["status": status.rawValue])).total
         }
         self.controller.metrics.setGauges(clientsOnline: online, sessions: sessions)
     }
@@ -65,16 +53,16 @@ package struct ControllerAPI: Sendable {
         return query
     }
 
-    func sessionRecord(_ context: FedgeRequestContext) throws -> SessionRecord {
+    func sessionRecord(_ context: FedgeRequestContext) async throws -> SessionRecord {
         let id = context.parameters.get("id") ?? ""
-        guard let record = try self.controller.database.session(id) else { throw Orchestrator.noSuchSession(id) }
+        guard let record = try await self.controller.database.session(id) else { throw Orchestrator.noSuchSession(id) }
         return record
     }
 
-    func session(_ record: SessionRecord) throws -> SessionDTO {
+    func session(_ record: SessionRecord) async throws -> SessionDTO {
         var config = (try? Orchestrator.decodeConfig(record)) ?? SessionConfig()
         if config.model == nil { config.model = ModelID(hex: record.seedModel) }
-        let rounds = try self.controller.database.rounds(ofSession: record.id)
+        let rounds = try await self.controller.database.rounds(ofSession: record.id)
         return SessionDTO(
             id: record.id, status: record.status, config: config.dto, createdAt: record.createdAt, seedModel: record.seedModel,
             roundsDone: rounds.filter { $0.status != RoundStatus.running.rawValue }.count,
@@ -86,7 +74,7 @@ package struct ControllerAPI: Sendable {
     func rounds(_ records: [RoundRecord]) async throws -> [RoundDTO] {
         var out: [RoundDTO] = []
         for record in records {
-            var participation = try self.controller.database.participation(session: record.session, round: record.number).map(ParticipationDTO.init)
+            var participation = try await self.controller.database.participation(session: record.session, round: record.number).map(ParticipationDTO.init)
             var received = record.received
             if record.status == RoundStatus.running.rawValue {
                 // Live counts from the combiners while the round runs.
@@ -107,38 +95,40 @@ package struct ControllerAPI: Sendable {
     }
 
     /// One model as the API shows it, with its contributions when `detailed`.
-    func model(_ record: ModelRecord, active: ModelID?, detailed: Bool) throws -> ModelDTO {
-        try self.models([record], active: active, detailed: detailed)[0]
+    func model(_ record: ModelRecord, active: ModelID?, detailed: Bool) async throws -> ModelDTO {
+        try await self.models([record], active: active, detailed: detailed)[0]
     }
 
     /// Models as the API shows them: metrics are the weighted means of their validations. Two queries for the
     /// whole list (and one per model for the contributions of a detailed one).
-    func models(_ records: [ModelRecord], active: ModelID?, detailed: Bool = false) throws -> [ModelDTO] {
+    func models(_ records: [ModelRecord], active: ModelID?, detailed: Bool = false) async throws -> [ModelDTO] {
         let db = self.controller.database
-        let (contributors, validations) = try db.contributorsAndValidations(of: records.map(\.id))
-        return try records.map { record in
+        let (contributors, validations) = try await db.contributorsAndValidations(of: records.map(\.id))
+        var models: [ModelDTO] = []
+        for record in records {
             var means = WeightedMeans()
             for validation in validations[record.id] ?? [] {
                 let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(validation.metrics.utf8))) ?? [:]
                 means.add(metrics, examples: validation.numExamples)
             }
-            let contributions = detailed ? try db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
-            return ModelDTO(
+            let contributions = detailed ? try await db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
+            models.append(ModelDTO(
                 id: record.id, parent: record.parent, session: record.session, round: record.round, aggregator: record.aggregator,
                 size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
                 metrics: means.means, contributors: contributors[record.id] ?? 0, contributions: contributions
-            )
+            ))
         }
+        return models
     }
 
     /// A model id from a full id or a unique prefix of at least 6 hex digits.
-    func resolveModel(_ text: String) throws -> ModelID {
+    func resolveModel(_ text: String) async throws -> ModelID {
         let text = text.lowercased()
-        if let id = ModelID(hex: text), try self.controller.database.model(id) != nil { return id }
+        if let id = ModelID(hex: text), try await self.controller.database.model(id) != nil { return id }
         guard text.count >= 6 else {
             throw APIError.notFound("'\(text)' is not a model id; give the id or at least its first 6 hex digits (`fedge model list`).")
         }
-        let matches = try self.controller.database.models(withPrefix: text)
+        let matches = try await self.controller.database.models(withPrefix: text)
         switch matches.count {
         case 1: return ModelID(hex: matches[0].id)!
         case 0: throw APIError.notFound("No model id starts with '\(text)'; `fedge model list` shows the models.")

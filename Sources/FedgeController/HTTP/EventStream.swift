@@ -14,7 +14,7 @@ enum EventStream {
         bus: EventBus,
         kinds: Set<String> = [],
         keepAlive: Duration = .seconds(15),
-        replay: @escaping @Sendable () throws -> [EventDTO]
+        replay: @escaping @Sendable () async throws -> [EventDTO]
     ) -> Response {
         let subscription = bus.subscribe()
         let body = ResponseBody { writer in
@@ -27,7 +27,7 @@ enum EventStream {
             }
             try await writer.write(ByteBuffer(string: ": fedge events\n\n"))
             var replayed: Int64 = 0
-            for event in try replay() where kinds.isEmpty || kinds.contains(event.kind) {
+            for event in try await replay() where kinds.isEmpty || kinds.contains(event.kind) {
                 try await writer.write(frame(event))
                 replayed = max(replayed, event.id)
             }

@@ -10,30 +10,32 @@ import NIOCore
 struct FederationRoutes {
     let api: ControllerAPI
 
-    func register(_ table: inout RouteTable<FedgeRequestContext>) {
+    /// The routes, at their full paths.
+    var endpoints: RouteCollection<FedgeRequestContext> {
+        let routes = RouteCollection(context: FedgeRequestContext.self)
         let c = self.api.controller
         let db = c.database
 
-        table.on(.get, API.health) { _, _ in
+        routes.on(RouterPath(API.health), method: .get) { _, _ in
             HealthDTO(status: "ok", role: "controller", name: "controller", version: "0.1.0", uptimeSeconds: Date().timeIntervalSince(c.startedAt))
         }
-        table.on(.get, API.metrics) { _, _ in
-            try self.api.refreshGauges()
+        routes.on(RouterPath(API.metrics), method: .get) { _, _ in
+            try await self.api.refreshGauges()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: c.metrics.render())))
         }
 
-        table.on(.get, API.combiners) { request, _ in
-            let (items, total) = try db.combiners(try ControllerAPI.listQuery(request, filters: ["status"]))
-            let counts = try db.clientCounts()
+        routes.on(RouterPath(API.combiners), method: .get) { request, _ in
+            let (items, total) = try await db.combiners(try ControllerAPI.listQuery(request, filters: ["status"]))
+            let counts = try await db.clientCounts()
             return Page(items: items.map { CombinerDTO($0, counts: counts[$0.name] ?? [:]) }, total: total,
                         offset: try request.intQuery("offset", default: 0), limit: try request.intQuery("limit", default: 50))
         }
-        table.on(.get, API.clients) { request, _ in
+        routes.on(RouterPath(API.clients), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["status", "combiner"])
-            let (items, total) = try db.clients(query)
+            let (items, total) = try await db.clients(query)
             return Page(items: items.map(ClientDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-
+        return routes
     }
 }

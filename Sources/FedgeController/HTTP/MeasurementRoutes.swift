@@ -10,40 +10,45 @@ import NIOCore
 struct MeasurementRoutes {
     let api: ControllerAPI
 
-    func register(_ table: inout RouteTable<FedgeRequestContext>) {
+    /// The routes, at their full paths.
+    var endpoints: RouteCollection<FedgeRequestContext> {
+        let routes = RouteCollection(context: FedgeRequestContext.self)
         let c = self.api.controller
         let db = c.database
-        table.on(.get, API.validations) { request, _ in
+        routes.on(RouterPath(API.validations), method: .get) { request, _ in
             var query = try ControllerAPI.listQuery(request, filters: ["client"])
-            if let model = request.query("model") { query.filters["model"] = try self.api.resolveModel(model).hex }
-            let (items, total) = try db.validations(query)
+            if let model = request.query("model") { query.filters["model"] = try await self.api.resolveModel(model).hex }
+            let (items, total) = try await db.validations(query)
             return Page(items: items.map(ValidationDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-        table.on(.get, API.metricsList) { request, _ in
+        routes.on(RouterPath(API.metricsList), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["session", "round", "client", "name"])
-            let (items, total) = try db.metrics(query)
+            let (items, total) = try await db.metrics(query)
             return Page(items: items.map(MetricDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-        table.on(.get, API.events) { request, _ in
+        routes.on(RouterPath(API.events), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["kind", "subject"])
-            let (items, total) = try db.events(query)
+            let (items, total) = try await db.events(query)
             return Page(items: items.map(EventDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-        table.on(.get, API.auditCheck) { _, _ in
-            AuditCheckDTO(events: try db.eventCount(), brokenAt: try db.verifyAuditTrail())
+        routes.on(RouterPath(API.auditCheck), method: .get) { _, _ in
+            await AuditCheckDTO(events: try db.eventCount(), brokenAt: try db.verifyAuditTrail())
         }
-        table.on(.get, API.eventStream) { request, _ in
+        routes.on(RouterPath(API.eventStream), method: .get) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
             let since = Int64(request.query("since") ?? "") ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
             let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
-            return EventStream.response(bus: c.journal.bus, kinds: kinds, replay: { try since.map { try db.events(after: $0).map(EventDTO.init) } ?? [] })
+            return EventStream.response(bus: c.journal.bus, kinds: kinds, replay: {
+                guard let since else { return [] }
+                return try await db.events(after: since).map(EventDTO.init)
+            })
         }
-        table.on(.get, API.packages) { request, _ in
+        routes.on(RouterPath(API.packages), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["name"])
-            let (items, total) = try db.packages(query)
+            let (items, total) = try await db.packages(query)
             return Page(items: items.map(PackageDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-        table.on(.post, API.packages) { request, _ in
+        routes.on(RouterPath(API.packages), method: .post) { request, _ in
             guard let name = request.query("name"), name.count <= 200, !name.contains("/") else {
                 throw APIError.badRequest("Give the package a name with ?name=NAME (no slashes, at most 200 characters).")
             }
@@ -53,9 +58,10 @@ struct MeasurementRoutes {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
             guard size > 0 else { throw APIError.badRequest("The package is empty; send the archive's bytes as the request body.") }
             let id = try c.blobs.put(fileAt: path)
-            let record = try db.insertPackage(PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size))
+            let record = try await db.insertPackage(PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size))
             await c.journal.record(kind: "package.uploaded", actor: "operator", subject: id.hex, message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded")
             return EditedResponse(status: .created, response: PackageDTO(record))
         }
+        return routes
     }
 }
