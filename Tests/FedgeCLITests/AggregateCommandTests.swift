@@ -3,6 +3,7 @@ import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
+import FedgeEdge
 
 /// `fedge aggregate`, run as a real process, reproduces each formula on random models.
 @Suite("fedge aggregate, end to end")

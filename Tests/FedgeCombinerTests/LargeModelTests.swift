@@ -1,6 +1,7 @@
 import FedgeTestSupport
 import Foundation
 import Testing
+import FedgeEdge
 
 /// A 3 GiB model through a whole round (download, train, upload, fold, commit) as separate release processes,
 /// checking that the combiner's peak memory stays within 3 × model + 64 MiB. Slow (a release build and ~15 GB of

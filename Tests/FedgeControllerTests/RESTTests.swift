@@ -9,6 +9,11 @@ import Foundation
 import Testing
 #if canImport(Glibc)
 import Glibc
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 #endif
 
 @Suite("REST API over the control socket and TCP")

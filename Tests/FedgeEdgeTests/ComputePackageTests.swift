@@ -85,6 +85,18 @@ struct ComputePackageTests {
         #expect(clock.now - start < .seconds(10))
     }
 
+    @Test("A child ended by a signal reads the same through the package runner and the plain runner: 128 + signal")
+    func signalledChildReportsTheShellStatus() async throws {
+        let outcome = try await ChildProcess.run(
+            entryPoint: "test", command: "kill -TERM $$", arguments: [], directory: URL(fileURLWithPath: "/tmp"), timeout: .seconds(10)
+        ) { _, _ in }
+        #expect(outcome.status == 128 + SIGTERM)
+        let output = try await SpawnedProcess.run("/bin/sh", ["-c", "echo out; echo err >&2; kill -TERM $$"])
+        #expect(output.termination == .signalled(SIGTERM))
+        #expect(output.status == outcome.status)
+        #expect(output.stdout == "out\n" && output.stderr == "err\n")
+    }
+
     @Test func argumentsAreQuotedForTheShell() {
         #expect(ChildProcess.quote("a b") == "'a b'")
         #expect(ChildProcess.quote("it's") == "'it'\\''s'")

@@ -2,6 +2,7 @@ import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
+import FedgeEdge
 
 /// Files made by Python's `safetensors` load in Fedge, and files Fedge writes load in Python.
 @Suite("Interoperability with Python's safetensors")

@@ -1,4 +1,5 @@
 import Foundation
+import FedgeEdge
 
 /// A throwaway certificate authority and a server certificate for 127.0.0.1/localhost, made with openssl.
 package struct TestCertificates: Sendable {
