@@ -39,12 +39,14 @@ package actor ClientRegistry {
     }
 
     private let policy: LivenessPolicy
+    private let clock: any WallClock
     private let logger: Logger
     private var entries: [String: Entry] = [:]
     private var idByName: [String: String] = [:]
 
-    package init(policy: LivenessPolicy, logger: Logger) {
+    package init(policy: LivenessPolicy, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.policy = policy
+        self.clock = clock
         self.logger = logger
     }
 
@@ -59,7 +61,7 @@ package actor ClientRegistry {
             entry.outbox = continuation
             entry.token = token
             entry.snapshot.connected = true
-            entry.snapshot.lastSeen = Date()
+            entry.snapshot.lastSeen = self.clock.date
             entry.snapshot.runningTask = nil
             entry.snapshot.trainers = trainers
             self.entries[id] = entry
@@ -67,7 +69,7 @@ package actor ClientRegistry {
         } else {
             self.entries[id] = Entry(
                 snapshot: Snapshot(
-                    id: id, name: name, liveness: .online, connected: true, lastSeen: Date(), runningTask: nil,
+                    id: id, name: name, liveness: .online, connected: true, lastSeen: self.clock.date, runningTask: nil,
                     tasksDone: 0, tasksFailed: 0, telemetry: Telemetry(), trainers: trainers
                 ),
                 token: token,
@@ -81,13 +83,13 @@ package actor ClientRegistry {
     /// Notes that the client was heard from.
     package func heard(_ connection: Connection) {
         guard self.entries[connection.clientID]?.token == connection.token else { return }
-        self.entries[connection.clientID]?.snapshot.lastSeen = Date()
+        self.entries[connection.clientID]?.snapshot.lastSeen = self.clock.date
     }
 
     /// Records a heartbeat. (The task a client runs is the one this combiner assigned it, not what it reports.)
     package func heartbeat(_ connection: Connection, telemetry: Telemetry) {
         guard self.entries[connection.clientID]?.token == connection.token else { return }
-        self.entries[connection.clientID]?.snapshot.lastSeen = Date()
+        self.entries[connection.clientID]?.snapshot.lastSeen = self.clock.date
         self.entries[connection.clientID]?.snapshot.telemetry = telemetry
     }
 
@@ -121,9 +123,10 @@ package actor ClientRegistry {
         return if case .enqueued = outbox.yield(command) { true } else { false }
     }
 
-    /// Every client, with its liveness judged now.
-    package func snapshots(now: Date = Date()) -> [Snapshot] {
-        self.entries.values.map { entry in
+    /// Every client, with its liveness judged at `now` (the clock's now by default).
+    package func snapshots(now: Date? = nil) -> [Snapshot] {
+        let now = now ?? self.clock.date
+        return self.entries.values.map { entry in
             var snapshot = entry.snapshot
             snapshot.liveness = self.liveness(of: snapshot, now: now)
             return snapshot
@@ -131,7 +134,7 @@ package actor ClientRegistry {
     }
 
     /// Clients that may take a task now: online and not running one.
-    package func eligible(now: Date = Date()) -> [Snapshot] {
+    package func eligible(now: Date? = nil) -> [Snapshot] {
         self.snapshots(now: now).filter { $0.liveness == .online && $0.runningTask == nil }
     }
 

@@ -1,3 +1,4 @@
+package import FedgeCore
 package import FedgeRPC
 package import GRPCCore
 package import GRPCNIOTransportHTTP2
@@ -17,13 +18,18 @@ package struct Combiner: Sendable {
     package let service: CombinerService
     private let logger: Logger
 
-    package init(configuration: CombinerConfiguration, logger: Logger) throws {
+    /// The clock deadlines and liveness are judged by.
+    package let clock: any WallClock
+
+    package init(configuration: CombinerConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) throws {
         self.configuration = configuration
+        self.clock = clock
         self.logger = logger
-        self.registry = ClientRegistry(policy: configuration.liveness, logger: logger)
+        self.registry = ClientRegistry(policy: configuration.liveness, clock: clock, logger: logger)
         self.runner = RoundRunner(
             configuration: configuration,
             registry: self.registry,
+            clock: clock,
             models: try ModelStore(directory: configuration.modelsDirectory),
             logger: logger
         )

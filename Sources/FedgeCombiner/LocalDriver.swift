@@ -42,7 +42,7 @@ package struct LocalDriver: Sendable {
                 model: model,
                 modelSize: store.size(of: model),
                 quota: self.plan.requestedClients,
-                deadline: Date().addingTimeInterval(self.plan.roundTimeout),
+                deadline: self.combiner.clock.date.addingTimeInterval(self.plan.roundTimeout),
                 bufferSize: self.plan.bufferSize,
                 minUpdates: self.plan.clientsRequired,
                 clientSettingsJSON: self.plan.clientSettingsJSON,

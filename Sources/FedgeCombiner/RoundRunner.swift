@@ -28,6 +28,7 @@ package actor RoundRunner {
 
     private let configuration: CombinerConfiguration
     private let registry: ClientRegistry
+    private let clock: any WallClock
     package nonisolated let models: ModelStore
     private let logger: Logger
     private var open: OpenRound?
@@ -36,9 +37,10 @@ package actor RoundRunner {
     /// Updates accepted since the combiner started.
     package private(set) var acceptedUpdates = 0
 
-    package init(configuration: CombinerConfiguration, registry: ClientRegistry, models: ModelStore, logger: Logger) {
+    package init(configuration: CombinerConfiguration, registry: ClientRegistry, clock: any WallClock, models: ModelStore, logger: Logger) {
         self.configuration = configuration
         self.registry = registry
+        self.clock = clock
         self.models = models
         self.logger = logger
     }
@@ -110,8 +112,7 @@ package actor RoundRunner {
             // closed, the cancellation below is a no-op).
             group.addTask {
                 do {
-                    let wait = deadline.timeIntervalSinceNow
-                    if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                    try await self.clock.sleep(until: deadline)
                     try Task.checkCancellation()
                     await self.deadlinePassed()
                 } catch {

@@ -133,12 +133,14 @@ package actor CombinerHub {
 
     private var attached: [String: Attachment] = [:]
     private var collectors: [RoundKey: Collector] = [:]
+    private let clock: any WallClock
     private let logger: Logger
     /// Told of every change of a combiner's clients or status, to persist and publish.
     private let observer: any CombinerHubObserver
 
-    package init(observer: any CombinerHubObserver, logger: Logger) {
+    package init(observer: any CombinerHubObserver, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.observer = observer
+        self.clock = clock
         self.logger = logger
     }
 
@@ -151,7 +153,7 @@ package actor CombinerHub {
         let connection = UUID()
         if let previous = self.attached[name] { previous.outbox.finish() }
         self.attached[name] = Attachment(
-            name: name, address: address, connection: connection, clients: [:], lastSeen: Date(), recentAssignments: 0,
+            name: name, address: address, connection: connection, clients: [:], lastSeen: self.clock.date, recentAssignments: 0,
             outbox: continuation
         )
         self.logger.notice("Combiner attached", metadata: ["fedge.combiner": "\(name)", "fedge.address": "\(address)"])
@@ -179,7 +181,7 @@ package actor CombinerHub {
     package func heartbeat(name: String, connection: UUID, clients: [CombinerClient]) async {
         guard var attachment = self.attached[name], attachment.connection == connection else { return }
         attachment.clients = Dictionary(clients.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
-        attachment.lastSeen = Date()
+        attachment.lastSeen = self.clock.date
         attachment.recentAssignments = 0
         self.attached[name] = attachment
         await self.observer.clientsReported(combiner: name, clients: clients)
@@ -229,8 +231,7 @@ package actor CombinerHub {
         }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                let wait = until.timeIntervalSinceNow
-                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                try? await self.clock.sleep(until: until)
                 await self.expire(key, cancelled: Task.isCancelled)
             }
             await self.waitForOutcomes(key)

@@ -1,5 +1,5 @@
 import FedgeAPIModels
-import FedgeCore
+package import FedgeCore
 package import FedgeRPC
 package import FedgeServerKit
 package import FedgeStore
@@ -57,7 +57,10 @@ package struct Controller: Sendable {
     }
 
     /// A controller over a given database (tests pass an in-memory one).
-    package init(configuration: ControllerConfiguration, database: FedgeDatabase, blobs: BlobStore, logger: Logger) throws {
+    package init(
+        configuration: ControllerConfiguration, database: FedgeDatabase, blobs: BlobStore, clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) throws {
         try FileManager.default.createDirectory(at: configuration.orchestration.partialsDirectory, withIntermediateDirectories: true)
         self.configuration = configuration
         self.database = database
@@ -65,10 +68,10 @@ package struct Controller: Sendable {
         self.logger = logger
         self.metrics = ControllerMetrics()
         self.journal = Journal(database: database, bus: EventBus(), logger: logger)
-        self.hub = CombinerHub(observer: HubRecorder(database: database, journal: self.journal, logger: logger), logger: logger)
+        self.hub = CombinerHub(observer: HubRecorder(database: database, journal: self.journal, logger: logger), clock: clock, logger: logger)
         self.orchestrator = Orchestrator(
             database: database, blobs: blobs, hub: self.hub, journal: self.journal, metrics: self.metrics,
-            settings: configuration.orchestration, logger: logger
+            settings: configuration.orchestration, clock: clock, logger: logger
         )
     }
 

@@ -18,6 +18,7 @@ package actor Orchestrator {
     private let journal: Journal
     private let metrics: ControllerMetrics
     private let settings: Settings
+    private let clock: any WallClock
     private let logger: Logger
     /// The scheduling loop waiting for work, and a wake-up that came while it was not waiting.
     private var waiter: CheckedContinuation<Void, Never>?
@@ -37,13 +38,14 @@ package actor Orchestrator {
     }
 
     package init(database: FedgeDatabase, blobs: BlobStore, hub: CombinerHub, journal: Journal, metrics: ControllerMetrics,
-                 settings: Settings, logger: Logger) {
+                 settings: Settings, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.database = database
         self.blobs = blobs
         self.hub = hub
         self.journal = journal
         self.metrics = metrics
         self.settings = settings
+        self.clock = clock
         self.logger = logger
     }
 
@@ -65,7 +67,7 @@ package actor Orchestrator {
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
         let record = SessionRecord(
             id: id, config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: SessionStatus.queued.rawValue,
-            createdAt: Date(), seedModel: model.hex
+            createdAt: self.clock.date, seedModel: model.hex
         )
         try await self.database.insertSession(record)
         await self.journal.record(kind: "session.created", actor: actor, subject: id,
@@ -142,7 +144,7 @@ package actor Orchestrator {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Woken by the timeout, or (when the loop is cancelled, or a wake-up came first) by the cancellation.
-                try? await Task.sleep(for: timeout)
+                try? await self.clock.sleep(for: timeout)
                 await self.wake()
             }
             await withCheckedContinuation { self.waiter = $0 }
@@ -235,8 +237,8 @@ package actor Orchestrator {
         model: ModelID,
         state: consuming ServerOptimizerState?
     ) async throws -> (model: ModelID, state: ServerOptimizerState?, stateBlob: ModelID?)? {
-        let started = ContinuousClock.now
-        let startedAt = Date()
+        let started = self.clock.now
+        let startedAt = started.date
         let deadline = startedAt.addingTimeInterval(config.roundTimeout)
         let participants = try await self.waitForParticipants(until: deadline)
         let plans = self.plans(for: participants, session: session.id, round: number, kind: .train, model: model, config: config, deadline: deadline)
@@ -275,9 +277,9 @@ package actor Orchestrator {
                 : "\(updates) update(s) arrived; the round needs \(config.clientsRequired)" + (reasons.isEmpty ? "" : " (\(reasons))")
             record.status = RoundStatus.failed.rawValue
             record.reason = reason
-            record.endedAt = Date()
+            record.endedAt = self.clock.date
             try await self.database.updateRound(record)
-            self.metrics.roundEnded(committed: false, duration: ContinuousClock.now - started, updates: 0)
+            self.metrics.roundEnded(committed: false, duration: started.duration(to: self.clock.now), updates: 0)
             await self.journal.record(kind: "round.failed", actor: "controller", subject: "\(session.id)/\(number)", message: "Round \(number) of \(session.id) failed: \(reason)")
             return nil
         }
@@ -290,7 +292,7 @@ package actor Orchestrator {
         record.status = RoundStatus.committed.rawValue
         record.model = nextID.hex
         record.optimizerState = stateID?.hex
-        record.endedAt = Date()
+        record.endedAt = self.clock.date
         record.reason = "\(updates) update(s) from \(partials.count) combiner(s)"
         let size = Int64(self.blobs.size(of: nextID))
         try await self.database.commitRound(
@@ -300,7 +302,7 @@ package actor Orchestrator {
             contributions: reduced.contributions
         )
         try await self.database.setActiveModel(nextID)
-        let duration = ContinuousClock.now - started
+        let duration = started.duration(to: self.clock.now)
         self.metrics.roundEnded(committed: true, duration: duration, updates: updates)
         try await self.database.recordMetrics([
             MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
@@ -318,7 +320,7 @@ package actor Orchestrator {
 
     /// Asks clients to validate `model` and records their metrics, and their weighted mean for the round.
     private func validate(_ model: ModelID, session: String, round: Int, config: SessionConfig) async throws {
-        let deadline = Date().addingTimeInterval(config.roundTimeout)
+        let deadline = self.clock.date.addingTimeInterval(config.roundTimeout)
         let participants = self.withClients(await self.hub.attachments())
         guard !participants.isEmpty else { return }
         let plans = self.plans(for: participants, session: session, round: round, kind: .validate, model: model, config: config, deadline: deadline)
@@ -372,8 +374,8 @@ package actor Orchestrator {
     private func waitForParticipants(until deadline: Date) async throws -> [Participant] {
         while true {
             let participants = self.withClients(await self.hub.attachments())
-            if !participants.isEmpty || Date() >= deadline { return participants }
-            try await Task.sleep(for: self.settings.idlePoll)
+            if !participants.isEmpty || self.clock.date >= deadline { return participants }
+            try await self.clock.sleep(for: self.settings.idlePoll)
         }
     }
 

@@ -28,6 +28,7 @@ struct Federation: Sendable {
     static func with<R: Sendable>(
         trainers: [any Trainer],
         liveness: LivenessPolicy = LivenessPolicy(activeWindow: .seconds(30), offlineWindow: .seconds(60)),
+        clock: any WallClock = SystemWallClock(),
         _ body: @Sendable (Federation) async throws -> R
     ) async throws -> R {
         try await withTemporaryDirectory { dir in
@@ -36,7 +37,7 @@ struct Federation: Sendable {
                 name: "test-combiner", listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure,
                 home: home.appendingPathComponent("combiner")
             ) { $0.liveness = liveness }
-            let combiner = try Combiner(configuration: configuration, logger: Self.logger)
+            let combiner = try Combiner(configuration: configuration, clock: clock, logger: Self.logger)
             let transport = InProcessTransport()
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await combiner.serve(transport: transport.server) }
@@ -100,7 +101,7 @@ struct Federation: Sendable {
     ) -> RoundPlan {
         RoundPlan(
             session: "s1", round: round, model: model, modelSize: self.combiner.runner.models.size(of: model),
-            quota: quota, deadline: Date().addingTimeInterval(timeout), bufferSize: bufferSize, minUpdates: minUpdates,
+            quota: quota, deadline: self.combiner.clock.date.addingTimeInterval(timeout), bufferSize: bufferSize, minUpdates: minUpdates,
             aggregator: aggregator
         )
     }

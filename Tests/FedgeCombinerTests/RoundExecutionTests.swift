@@ -62,13 +62,20 @@ struct RoundExecutionTests {
             let record = URL(fileURLWithPath: dir)
             let trainers: [any Trainer] = (1...3).map { RecordingTrainer(delta: Float($0), weight: 1, record: record) }
                 + [HangingTrainer(cancelled: cancelled)]
-            try await Federation.with(trainers: trainers) { federation in
+            let clock = ManualClock()
+            try await Federation.with(trainers: trainers, clock: clock) { federation in
                 try await federation.waitForClients(4)
                 let model = try federation.importModel(seedModel())
-                let clock = ContinuousClock()
-                let start = clock.now
-                let result = try await federation.combiner.runner.execute(federation.plan(model, timeout: 2, minUpdates: 2))
-                #expect(clock.now - start >= .seconds(1.5))
+                let runner = federation.combiner.runner
+                let round = Task { try await runner.execute(federation.plan(model, timeout: 2, minUpdates: 2)) }
+                // Three updates arrive; the fourth client never answers, and the round waits for its deadline.
+                while await runner.progress()?.received ?? 0 < 3 { try await Task.sleep(for: .milliseconds(5)) }
+                try await clock.waitForSleepers()
+                clock.advance(by: .milliseconds(1999))
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(await runner.progress() != nil, "the round is still open just before its deadline")
+                clock.advance(by: .milliseconds(1))
+                let result = try await round.value
                 #expect(result.succeeded, "\(result.reason)")
                 #expect(result.selected == 4)
                 #expect(result.received == 3)
@@ -83,10 +90,16 @@ struct RoundExecutionTests {
 
     @Test func aRoundWithoutItsMinimumFails() async throws {
         let cancelled = Atomic<Int>.Box()
-        try await Federation.with(trainers: [HangingTrainer(cancelled: cancelled), HangingTrainer(cancelled: cancelled)]) { federation in
+        let clock = ManualClock()
+        let trainers = [HangingTrainer(cancelled: cancelled), HangingTrainer(cancelled: cancelled)]
+        try await Federation.with(trainers: trainers, clock: clock) { federation in
             try await federation.waitForClients(2)
             let model = try federation.importModel(seedModel())
-            let result = try await federation.combiner.runner.execute(federation.plan(model, timeout: 1, minUpdates: 1))
+            let runner = federation.combiner.runner
+            let round = Task { try await runner.execute(federation.plan(model, timeout: 1, minUpdates: 1)) }
+            try await clock.waitForSleepers()
+            clock.advance(by: .seconds(1))
+            let result = try await round.value
             #expect(!result.succeeded)
             #expect(result.partial == nil)
             #expect(result.reason.contains("needs 1"))
@@ -121,7 +134,8 @@ struct RoundExecutionTests {
 
     @Test func staleDuplicateAndMalformedUpdatesAreRefusedAndCounted() async throws {
         let cancelled = Atomic<Int>.Box()
-        try await Federation.with(trainers: [HangingTrainer(cancelled: cancelled)]) { federation in
+        let clock = ManualClock()
+        try await Federation.with(trainers: [HangingTrainer(cancelled: cancelled)], clock: clock) { federation in
             let model = try federation.importModel(seedModel())
             try await RawClient.with("r1", over: federation.client) { r1 in
                 try await RawClient.with("r2", over: federation.client) { r2 in
@@ -145,6 +159,9 @@ struct RoundExecutionTests {
                     #expect(await r2.upload(good, for: t2) { $0.size = 1 << 40 }.refusal == .tooLarge)
                     #expect(await r1.upload(good, for: t1).refusal == nil)
                     #expect(await r1.upload(good, for: t1).refusal == .duplicate)
+                    // The deadline passes (on the test clock): the round closes with the one update.
+                    try await clock.waitForSleepers()
+                    clock.advance(by: .seconds(4))
                     let result = try await closing
                     #expect(result.succeeded)
                     #expect(result.received == 1)

@@ -7,14 +7,6 @@ import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
-#if canImport(Glibc)
-import Glibc
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-#endif
 
 @Suite("REST API over the control socket and TCP")
 struct RESTTests {
@@ -24,10 +16,11 @@ struct RESTTests {
             let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
             try await LiveController.with(directory: dir, logger: testLogger) { live in
                 // The socket is the operator's door on this host: mode 0600 in a 0700 directory.
-                var info = stat()
-                #expect(stat(live.socket, &info) == 0)
-                #expect(info.st_mode & 0o777 == 0o600)
-                #expect(stat(dir + "/run", &info) == 0 && info.st_mode & 0o777 == 0o700)
+                func mode(_ path: String) throws -> Int {
+                    try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+                }
+                #expect(try mode(live.socket) == 0o600)
+                #expect(try mode(dir + "/run") == 0o700)
 
                 try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { socket in
                     try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token)) { tcp in

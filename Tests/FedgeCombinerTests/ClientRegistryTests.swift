@@ -1,0 +1,64 @@
+import FedgeCombiner
+import FedgeCore
+import FedgeTestSupport
+import Foundation
+import Testing
+
+@Suite("Client registry, on a test clock")
+struct ClientRegistryTests {
+    static func registry(_ clock: ManualClock) -> ClientRegistry {
+        ClientRegistry(policy: LivenessPolicy(activeWindow: .seconds(10), offlineWindow: .seconds(60)), clock: clock, logger: Federation.logger)
+    }
+
+    @Test("Online, stale after the active window, offline after the offline window; a heartbeat brings it back")
+    func livenessFollowsTheClock() async {
+        let clock = ManualClock()
+        let registry = Self.registry(clock)
+        let connection = await registry.connect(name: "a", trainers: ["noop"])
+        #expect(await registry.snapshots().map(\.liveness) == [.online])
+        clock.advance(by: .seconds(11))
+        #expect(await registry.snapshots().map(\.liveness) == [.stale])
+        #expect(await registry.eligible().isEmpty)
+        clock.advance(by: .seconds(50))
+        #expect(await registry.snapshots().map(\.liveness) == [.offline])
+        await registry.heartbeat(connection, telemetry: Telemetry())
+        #expect(await registry.snapshots().map(\.liveness) == [.online])
+        #expect(await registry.snapshots()[0].lastSeen == clock.date)
+    }
+
+    @Test("A client that reconnects keeps its id and counters; the old connection can no longer touch it")
+    func reconnectKeepsIdentity() async {
+        let clock = ManualClock()
+        let registry = Self.registry(clock)
+        let first = await registry.connect(name: "a", trainers: [])
+        await registry.taskFinished(clientID: first.clientID, succeeded: true)
+        await registry.taskFinished(clientID: first.clientID, succeeded: false)
+        let second = await registry.connect(name: "a", trainers: [])
+        #expect(second.clientID == first.clientID)
+        await registry.disconnect(first)
+        let snapshot = await registry.snapshots()[0]
+        #expect(snapshot.connected && snapshot.tasksDone == 1 && snapshot.tasksFailed == 1)
+        clock.advance(by: .seconds(30))
+        await registry.heartbeat(first, telemetry: Telemetry())
+        #expect(await registry.snapshots()[0].liveness == .stale, "a heartbeat on the replaced connection is ignored")
+        await registry.disconnect(second)
+        #expect(await registry.snapshots()[0].liveness == .offline)
+        #expect(await !registry.send(.cancel(taskID: "t", reason: "x"), to: second.clientID))
+    }
+
+    @Test("A client running a task is not eligible until the task is cleared")
+    func runningClientsAreBusy() async {
+        let registry = Self.registry(ManualClock())
+        let connection = await registry.connect(name: "a", trainers: [])
+        let task = TrainingTask(
+            id: "t1", session: "s", round: 1, kind: .train, model: ModelID(digestBytes: [UInt8](repeating: 1, count: 32)), modelSize: 1,
+            clientSettingsJSON: "{}", deadline: Date()
+        )
+        #expect(await registry.send(.run(task), to: connection.clientID))
+        #expect(await registry.eligible().isEmpty)
+        await registry.clearRunningTask(clientID: connection.clientID, taskID: "other")
+        #expect(await registry.eligible().isEmpty)
+        await registry.clearRunningTask(clientID: connection.clientID, taskID: "t1")
+        #expect(await registry.eligible().map(\.name) == ["a"])
+    }
+}
