@@ -11,12 +11,12 @@ package import Logging
 package actor ClientRegistry {
     /// What the registry knows of one client.
     package struct Snapshot: Sendable, Hashable {
-        package var id: String
+        package var id: ClientID
         package var name: String
         package var liveness: ClientLiveness
         package var connected: Bool
         package var lastSeen: Date
-        package var runningTask: String?
+        package var runningTask: TaskID?
         package var tasksDone: Int
         package var tasksFailed: Int
         package var telemetry: Telemetry
@@ -25,24 +25,24 @@ package actor ClientRegistry {
 
     /// A registered connection: the client's id and the events to send it.
     package struct Connection: Sendable {
-        package var clientID: String
+        package var clientID: ClientID
         package var name: String
         /// Distinguishes this connection from a later one of the same client.
         package var token: UUID
-        package var outbox: AsyncStream<ClientCommand>
+        package var outbox: AsyncStream<ClientInstruction>
     }
 
     private struct Entry {
         var snapshot: Snapshot
         var token: UUID?
-        var outbox: AsyncStream<ClientCommand>.Continuation?
+        var outbox: AsyncStream<ClientInstruction>.Continuation?
     }
 
     private let policy: LivenessPolicy
     private let clock: any WallClock
     private let logger: Logger
-    private var entries: [String: Entry] = [:]
-    private var idByName: [String: String] = [:]
+    private var entries: [ClientID: Entry] = [:]
+    private var idByName: [String: ClientID] = [:]
 
     package init(policy: LivenessPolicy, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.policy = policy
@@ -52,9 +52,9 @@ package actor ClientRegistry {
 
     /// Registers a client that said hello, replacing an earlier connection under the same name.
     package func connect(name: String, trainers: [String]) -> Connection {
-        let (outbox, continuation) = AsyncStream.makeStream(of: ClientCommand.self)
+        let (outbox, continuation) = AsyncStream.makeStream(of: ClientInstruction.self)
         let token = UUID()
-        let id = self.idByName[name] ?? "client-\(UUID().uuidString.prefix(8).lowercased())"
+        let id = self.idByName[name] ?? ClientID("client-\(UUID().uuidString.prefix(8).lowercased())")
         self.idByName[name] = id
         if var entry = self.entries[id] {
             entry.outbox?.finish()
@@ -94,7 +94,7 @@ package actor ClientRegistry {
     }
 
     /// Counts a finished task.
-    package func taskFinished(clientID: String, succeeded: Bool) {
+    package func taskFinished(clientID: ClientID, succeeded: Bool) {
         if succeeded {
             self.entries[clientID]?.snapshot.tasksDone += 1
         } else {
@@ -115,7 +115,7 @@ package actor ClientRegistry {
 
     /// Sends `command` to the client; `false` when it is not connected.
     @discardableResult
-    package func send(_ command: ClientCommand, to clientID: String) -> Bool {
+    package func send(_ command: ClientInstruction, to clientID: ClientID) -> Bool {
         guard let outbox = self.entries[clientID]?.outbox else { return false }
         if case .run(let task) = command {
             self.entries[clientID]?.snapshot.runningTask = task.id
@@ -139,10 +139,10 @@ package actor ClientRegistry {
     }
 
     /// The client's name, for logs.
-    package func name(of clientID: String) -> String? { self.entries[clientID]?.snapshot.name }
+    package func name(of clientID: ClientID) -> String? { self.entries[clientID]?.snapshot.name }
 
     /// Marks the client's task done, so it counts as idle before its next heartbeat says so.
-    package func clearRunningTask(clientID: String, taskID: String) {
+    package func clearRunningTask(clientID: ClientID, taskID: TaskID) {
         if self.entries[clientID]?.snapshot.runningTask == taskID {
             self.entries[clientID]?.snapshot.runningTask = nil
         }

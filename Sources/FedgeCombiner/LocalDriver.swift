@@ -37,7 +37,7 @@ package struct LocalDriver: Sendable {
         var outcome = Outcome(models: [], results: [])
         for round in 1...self.plan.rounds {
             let plan = RoundPlan(
-                session: self.plan.session,
+                session: SessionID(self.plan.session),
                 round: round,
                 model: model,
                 modelSize: store.size(of: model),

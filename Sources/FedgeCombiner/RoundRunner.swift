@@ -17,7 +17,7 @@ package actor RoundRunner {
         var machine: RoundStateMachine
         var reducer: UpdateReducer?
         var layout: ModelLayout?
-        var taskClients: [String: String]
+        var taskClients: [TaskID: ClientID]
         var refused: [Refusal: Int] = [:]
         var validations: [String: [String: Double]] = [:]
         var trainingMetrics: [String: RoundResult.TrainingMetrics] = [:]
@@ -69,11 +69,11 @@ package actor RoundRunner {
             return RoundResult(plan: plan, succeeded: false, reason: reason, partial: nil, selected: chosen.count,
                                received: 0, failed: 0, refused: [:], validations: [:])
         }
-        var taskClients: [String: String] = [:]
+        var taskClients: [TaskID: ClientID] = [:]
         var tasks: [TrainingTask] = []
         for client in chosen {
             let task = TrainingTask(
-                id: "\(plan.session)-r\(plan.round)-\(UUID().uuidString.prefix(8).lowercased())",
+                id: TaskID("\(plan.session)-r\(plan.round)-\(UUID().uuidString.prefix(8).lowercased())"),
                 session: plan.session,
                 round: plan.round,
                 kind: plan.kind,
@@ -142,7 +142,7 @@ package actor RoundRunner {
             throw RefusalError(.staleRound, "no round is open; task \(header.taskID) is for \(header.session)/\(header.round)")
         }
         // The state machine knows clients by id; the header names the sender.
-        let sender = assignedName == header.client ? round.taskClients[header.taskID] ?? "" : "name:\(header.client)"
+        let sender = assignedName == header.client ? round.taskClients[header.taskID] ?? ClientID("") : ClientID("name:\(header.client)")
         try round.machine.admit(taskID: header.taskID, session: header.session, round: header.round, client: sender)
         defer { self.open = round }
         guard header.size <= round.maxUpdateBytes else {
@@ -156,7 +156,7 @@ package actor RoundRunner {
     }
 
     /// The name of the client task `taskID` was assigned to.
-    private func assignedName(taskID: String) async -> String? {
+    private func assignedName(taskID: TaskID) async -> String? {
         guard let clientID = self.open?.taskClients[taskID] else { return nil }
         return await self.registry.name(of: clientID)
     }
@@ -224,7 +224,7 @@ package actor RoundRunner {
     }
 
     /// An admitted upload broke off before it was accepted (the client disconnected, or its bytes were bad).
-    package func abandon(taskID: String, because refusal: Refusal?) {
+    package func abandon(taskID: TaskID, because refusal: Refusal?) {
         guard var round = self.open else { return }
         if round.machine.tasks[taskID]?.phase == .uploading {
             round.machine.uploadAbandoned(taskID: taskID)
@@ -238,7 +238,7 @@ package actor RoundRunner {
     ///
     /// The open round is read and written only between suspension points: another status may be handled while
     /// this one waits on the registry, so no copy of the round is held across an `await`.
-    package func taskStatus(_ status: TaskReport, clientID: String) async {
+    package func taskStatus(_ status: TaskReport, clientID: ClientID) async {
         guard self.open?.taskClients[status.taskID] == clientID else { return }
         switch status.state {
         case .failed, .cancelled:
@@ -250,7 +250,7 @@ package actor RoundRunner {
             await self.registry.taskFinished(clientID: clientID, succeeded: true)
             await self.registry.clearRunningTask(clientID: clientID, taskID: status.taskID)
             guard self.open?.plan.kind == .validate else { return }
-            let name = await self.registry.name(of: clientID) ?? clientID
+            let name = await self.registry.name(of: clientID) ?? clientID.rawValue
             guard self.open?.taskClients[status.taskID] == clientID else { return }
             self.open?.validations[name] = status.validation
             let decision = self.open?.machine.accepted(taskID: status.taskID) ?? .keepWaiting
@@ -261,14 +261,14 @@ package actor RoundRunner {
     }
 
     /// A client's control stream closed: its outstanding task counts as failed (an upload may still come in).
-    package func clientDisconnected(clientID: String) {
+    package func clientDisconnected(clientID: ClientID) {
         guard let round = self.open else { return }
         for (taskID, client) in round.taskClients where client == clientID && round.machine.tasks[taskID]?.phase == .assigned {
             self.taskEnded(taskID: taskID, succeeded: false)
         }
     }
 
-    private func taskEnded(taskID: String, succeeded: Bool) {
+    private func taskEnded(taskID: TaskID, succeeded: Bool) {
         guard var round = self.open else { return }
         let decision = round.machine.taskFailed(taskID: taskID)
         self.open = round
@@ -276,7 +276,7 @@ package actor RoundRunner {
     }
 
     /// Closes the open round, if it is `session`/`round` (any round when `nil`), as failed; `execute` then returns.
-    package func cancel(session: String? = nil, round: Int? = nil, reason: String) {
+    package func cancel(session: SessionID? = nil, round: Int? = nil, reason: String) {
         guard var open = self.open, open.machine.closed == nil else { return }
         if let session, open.plan.session != session { return }
         if let round, open.plan.round != round { return }

@@ -18,19 +18,19 @@ package struct RoundStateMachine: Sendable {
         case close(succeeded: Bool, reason: String)
     }
 
-    package let session: String
+    package let session: SessionID
     package let round: Int
     /// Close once this many updates arrived.
     package let bufferSize: Int
     /// The fewest updates for the round to count.
     package let minUpdates: Int
-    package private(set) var tasks: [String: (client: String, phase: Phase)] = [:]
+    package private(set) var tasks: [TaskID: (client: ClientID, phase: Phase)] = [:]
     package private(set) var received = 0
     package private(set) var failed = 0
     package private(set) var closed: Decision? = nil
 
     /// A round over `tasks` (task id → client id). `bufferSize` 0 means every task.
-    package init(session: String, round: Int, tasks: [String: String], bufferSize: Int, minUpdates: Int) {
+    package init(session: SessionID, round: Int, tasks: [TaskID: ClientID], bufferSize: Int, minUpdates: Int) {
         self.session = session
         self.round = round
         self.tasks = tasks.mapValues { ($0, .assigned) }
@@ -45,7 +45,7 @@ package struct RoundStateMachine: Sendable {
     ///
     /// - Throws: `.staleRound` when the round is closed or the task belongs to another round, `.unknownTask`,
     ///   `.notAssigned`, `.duplicate`.
-    package mutating func admit(taskID: String, session: String, round: Int, client: String) throws(RefusalError) {
+    package mutating func admit(taskID: TaskID, session: SessionID, round: Int, client: ClientID) throws(RefusalError) {
         guard session == self.session, round == self.round else {
             throw RefusalError(.staleRound, "task \(taskID) is for round \(session)/\(round); round \(self.session)/\(self.round) is open")
         }
@@ -70,12 +70,12 @@ package struct RoundStateMachine: Sendable {
     }
 
     /// An admitted upload broke off or was refused: the task may try again.
-    package mutating func uploadAbandoned(taskID: String) {
+    package mutating func uploadAbandoned(taskID: TaskID) {
         if self.tasks[taskID]?.phase == .uploading { self.tasks[taskID]?.phase = .assigned }
     }
 
     /// The update for `taskID` was accepted (or, for validation, its report arrived).
-    package mutating func accepted(taskID: String) -> Decision {
+    package mutating func accepted(taskID: TaskID) -> Decision {
         guard let phase = self.tasks[taskID]?.phase, phase != .received else { return self.closed ?? .keepWaiting }
         if phase == .failed { self.failed -= 1 }
         self.tasks[taskID]?.phase = .received
@@ -84,7 +84,7 @@ package struct RoundStateMachine: Sendable {
     }
 
     /// The task failed, was cancelled, or its client went away.
-    package mutating func taskFailed(taskID: String) -> Decision {
+    package mutating func taskFailed(taskID: TaskID) -> Decision {
         guard self.tasks[taskID]?.phase == .assigned else { return self.closed ?? .keepWaiting }
         self.tasks[taskID]?.phase = .failed
         self.failed += 1
@@ -111,7 +111,7 @@ package struct RoundStateMachine: Sendable {
     }
 
     /// Tasks still expected (assigned or uploading).
-    package var outstanding: [String] {
+    package var outstanding: [TaskID] {
         self.tasks.filter { $0.value.phase == .assigned || $0.value.phase == .uploading }.map(\.key)
     }
 

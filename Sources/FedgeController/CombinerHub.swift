@@ -220,7 +220,7 @@ package actor CombinerHub {
     /// combiner.
     package func run(plans: [String: RoundPlan], until: Date) async -> [String: CombinerOutcome] {
         guard let first = plans.values.first else { return [:] }
-        let key = RoundKey(session: first.session, round: first.round, kind: first.kind)
+        let key = RoundKey(session: first.session.rawValue, round: first.round, kind: first.kind)
         self.collectors[key] = Collector(expected: Set(plans.keys))
         for (name, plan) in plans {
             if let attachment = self.attached[name] {

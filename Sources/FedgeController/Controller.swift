@@ -108,12 +108,12 @@ struct HubRecorder: CombinerHubObserver {
     let logger: Logger
 
     func combinerAttached(name: String, address: String) async {
-        do { try await self.database.combinerOnline(name: name, address: address) } catch { self.failed(error) }
+        do { try await self.database.combinerOnline(name: CombinerID(name), address: address) } catch { self.failed(error) }
         await self.journal.record(kind: "combiner.attached", actor: "combiner:\(name)", subject: name, message: "Combiner \(name) attached (clients reach it at \(address))")
     }
 
     func combinerDetached(name: String) async {
-        do { try await self.database.combinerOffline(name: name) } catch { self.failed(error) }
+        do { try await self.database.combinerOffline(name: CombinerID(name)) } catch { self.failed(error) }
         await self.journal.record(kind: "combiner.detached", actor: "controller", subject: name, message: "Combiner \(name) went away; it and its clients are offline")
     }
 
@@ -121,14 +121,14 @@ struct HubRecorder: CombinerHubObserver {
         let encoder = JSONEncoder()
         let records = clients.map { client in
             ClientRecord(
-                name: client.name, combiner: combiner, status: client.liveness.rawValue, firstSeen: client.lastSeen, lastSeen: client.lastSeen,
+                name: client.name, combiner: CombinerID(combiner), status: client.liveness, firstSeen: client.lastSeen, lastSeen: client.lastSeen,
                 tasksDone: client.tasksDone, tasksFailed: client.tasksFailed,
                 telemetry: client.telemetry.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
             )
         }
         do {
             try await self.database.recordClients(records)
-            try await self.database.combinerSeen(name: combiner)
+            try await self.database.combinerSeen(name: CombinerID(combiner))
         } catch {
             self.failed(error)
         }

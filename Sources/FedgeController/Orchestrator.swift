@@ -24,7 +24,7 @@ package actor Orchestrator {
     private var waiter: CheckedContinuation<Void, Never>?
     private var pendingWake = false
     /// Set while a session trains: its id and how to stop it.
-    private var running: (id: String, stop: AsyncStream<String>.Continuation)?
+    private var running: (id: SessionID, stop: AsyncStream<SessionID>.Continuation)?
 
     /// Timing knobs, shortened by tests.
     package struct Settings: Sendable {
@@ -66,7 +66,7 @@ package actor Orchestrator {
         }
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
         let record = SessionRecord(
-            id: id, config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: SessionStatus.queued.rawValue,
+            id: SessionID(id), config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: .queued,
             createdAt: self.clock.date, seedModel: model.hex
         )
         try await self.database.insertSession(record)
@@ -77,36 +77,36 @@ package actor Orchestrator {
     }
 
     /// Stops a queued or running session; the round in flight is cancelled on every combiner.
-    package func stopSession(_ id: String, actor: String) async throws -> SessionRecord {
+    package func stopSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
-        guard let status = SessionStatus(rawValue: session.status), status.isLive else {
+        guard session.status.isLive else {
             throw SessionError.wrongState(id: id, status: session.status, wanted: "only a queued or running session can be stopped")
         }
         try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
         try await self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
         if let running = self.running, running.id == id { running.stop.yield(id) }
-        await self.journal.record(kind: "session.stopped", actor: actor, subject: id, message: "Session \(id) stopped by \(actor)")
+        await self.journal.record(kind: "session.stopped", actor: actor, subject: id.rawValue, message: "Session \(id) stopped by \(actor)")
         return try await self.database.session(id) ?? session
     }
 
     /// Queues a stopped or failed session again; it resumes at the round after its last one.
-    package func resumeSession(_ id: String, actor: String) async throws -> SessionRecord {
+    package func resumeSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
-        guard let status = SessionStatus(rawValue: session.status), status == .stopped || status == .failed else {
+        guard session.status == .stopped || session.status == .failed else {
             throw SessionError.wrongState(id: id, status: session.status, wanted: "only a stopped or failed session can be started again")
         }
         let config = try Self.decodeConfig(session)
-        let done = try await self.database.rounds(ofSession: id).filter { $0.status != RoundStatus.running.rawValue }.count
+        let done = try await self.database.rounds(ofSession: id).filter { $0.status != .running }.count
         guard done < config.rounds else {
             throw SessionError.finished(id: id, rounds: config.rounds)
         }
         try await self.database.setSessionStatus(id, .queued, reason: nil)
-        await self.journal.record(kind: "session.resumed", actor: actor, subject: id, message: "Session \(id) queued again by \(actor)")
+        await self.journal.record(kind: "session.resumed", actor: actor, subject: id.rawValue, message: "Session \(id) queued again by \(actor)")
         self.wake()
         return try await self.database.session(id) ?? session
     }
 
-    static func noSuchSession(_ id: String) -> SessionError { .noSuchSession(id) }
+    static func noSuchSession(_ id: SessionID) -> SessionError { .noSuchSession(id) }
 
     static func decodeConfig(_ session: SessionRecord) throws -> SessionConfig {
         try JSONDecoder().decode(SessionConfig.self, from: Data(session.config.utf8))
@@ -155,18 +155,18 @@ package actor Orchestrator {
 
     /// Trains one session until its last round, a stop, or cancellation of the controller.
     private func train(_ session: SessionRecord) async {
-        let (stops, stop) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+        let (stops, stop) = AsyncStream.makeStream(of: SessionID.self, bufferingPolicy: .bufferingNewest(1))
         self.running = (session.id, stop)
         defer { self.running = nil }
-        let resumed = session.status == SessionStatus.running.rawValue
+        let resumed = session.status == .running
         do {
-            try await self.database.setSessionStatus(session.id, .running)
+            try await self.database.setSessionStatus(SessionID(session.id.rawValue), .running)
             if resumed {
-                await self.journal.record(kind: "session.resumed", actor: "controller", subject: session.id,
+                await self.journal.record(kind: "session.resumed", actor: "controller", subject: session.id.rawValue,
                                           message: "Session \(session.id) resumes after a restart")
             } else {
                 self.metrics.sessionStarted()
-                await self.journal.record(kind: "session.started", actor: "controller", subject: session.id, message: "Session \(session.id) started")
+                await self.journal.record(kind: "session.started", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) started")
             }
             let finished: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { try await self.rounds(of: session) ; return true }
@@ -179,16 +179,16 @@ package actor Orchestrator {
                 return first
             }
             if finished {
-                try await self.database.setSessionStatus(session.id, .finished)
-                await self.journal.record(kind: "session.finished", actor: "controller", subject: session.id, message: "Session \(session.id) finished")
+                try await self.database.setSessionStatus(SessionID(session.id.rawValue), .finished)
+                await self.journal.record(kind: "session.finished", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) finished")
             }
         } catch is CancellationError {
             // The controller is shutting down: the session stays `running` and resumes on the next start.
         } catch {
             self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
-            try? await self.database.setSessionStatus(session.id, .failed, reason: "\(error)")
-            try? await self.database.closeRunningRounds(session: session.id, status: .failed, reason: "the session failed: \(error)")
-            await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id, message: "Session \(session.id) failed: \(error)")
+            try? await self.database.setSessionStatus(SessionID(session.id.rawValue), .failed, reason: "\(error)")
+            try? await self.database.closeRunningRounds(session: SessionID(session.id.rawValue), status: .failed, reason: "the session failed: \(error)")
+            await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) failed: \(error)")
         }
     }
 
@@ -196,12 +196,12 @@ package actor Orchestrator {
     private func rounds(of session: SessionRecord) async throws {
         let config = try Self.decodeConfig(session)
         let aggregator = try config.aggregatorConfig()
-        let history = try await self.database.rounds(ofSession: session.id)
-        let committed = history.filter { $0.status == RoundStatus.committed.rawValue }.max { $0.number < $1.number }
+        let history = try await self.database.rounds(ofSession: SessionID(session.id.rawValue))
+        let committed = history.filter { $0.status == .committed }.max { $0.number < $1.number }
         var model = committed?.model.flatMap(ModelID.init(hex:)) ?? ModelID(hex: session.seedModel)!
         var stateBlob = committed?.optimizerState.flatMap(ModelID.init(hex:))
         var state = try self.loadState(stateBlob, model: model)
-        let ended = history.filter { $0.status != RoundStatus.running.rawValue }.map(\.number).max() ?? 0
+        let ended = history.filter { $0.status != .running }.map(\.number).max() ?? 0
         guard ended < config.rounds else { return }
         for number in (ended + 1)...config.rounds {
             try Task.checkCancellation()
@@ -241,9 +241,9 @@ package actor Orchestrator {
         let startedAt = started.date
         let deadline = startedAt.addingTimeInterval(config.roundTimeout)
         let participants = try await self.waitForParticipants(until: deadline)
-        let plans = self.plans(for: participants, session: session.id, round: number, kind: .train, model: model, config: config, deadline: deadline)
+        let plans = self.plans(for: participants, session: session.id.rawValue, round: number, kind: .train, model: model, config: config, deadline: deadline)
         var record = RoundRecord(
-            session: session.id, number: number, status: RoundStatus.running.rawValue, startedAt: startedAt, deadline: deadline,
+            session: session.id, number: number, status: .running, startedAt: startedAt, deadline: deadline,
             minimum: config.clientsRequired
         )
         record.expected = plans.reduce(0) { total, entry in
@@ -260,7 +260,7 @@ package actor Orchestrator {
         try Task.checkCancellation()
         for (name, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
             try await self.database.recordParticipation(ParticipationRecord(
-                session: session.id, round: number, combiner: name, selected: outcome.progress.selected,
+                session: session.id, round: number, combiner: CombinerID(name), selected: outcome.progress.selected,
                 received: outcome.updates, failed: outcome.progress.failed, refused: outcome.progress.refused, partial: outcome.partial?.hex
             ))
             for (reason, count) in outcome.progress.refusedByReason { self.metrics.refused(reason, count: count) }
@@ -275,7 +275,7 @@ package actor Orchestrator {
             let reason = plans.isEmpty
                 ? "no combiner had an active client before the deadline"
                 : "\(updates) update(s) arrived; the round needs \(config.clientsRequired)" + (reasons.isEmpty ? "" : " (\(reasons))")
-            record.status = RoundStatus.failed.rawValue
+            record.status = .failed
             record.reason = reason
             record.endedAt = self.clock.date
             try await self.database.updateRound(record)
@@ -289,7 +289,7 @@ package actor Orchestrator {
             partials: partials.map(self.partialPath), base: self.blobs.path(for: model), aggregator: aggregator, state: consume state, blobs: self.blobs
         )
         let (nextID, stateID) = (reduced.model, reduced.stateBlob)
-        record.status = RoundStatus.committed.rawValue
+        record.status = .committed
         record.model = nextID.hex
         record.optimizerState = stateID?.hex
         record.endedAt = self.clock.date
@@ -307,13 +307,13 @@ package actor Orchestrator {
         try await self.database.recordMetrics([
             MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
             MetricRecord(session: session.id, round: number, client: nil, name: "updates", value: Double(updates)),
-        ] + Self.trainingMetrics(outcomes.values.filter { $0.succeeded }.flatMap(\.training), session: session.id, round: number))
+        ] + Self.trainingMetrics(outcomes.values.filter { $0.succeeded }.flatMap(\.training), session: session.id.rawValue, round: number))
         await self.journal.record(
             kind: "round.committed", actor: "controller", subject: "\(session.id)/\(number)",
             message: "Round \(number) of \(session.id) committed model \(nextID.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
         )
         if config.validate {
-            try await self.validate(nextID, session: session.id, round: number, config: config)
+            try await self.validate(nextID, session: session.id.rawValue, round: number, config: config)
         }
         return (nextID, reduced.state, stateID)
     }
@@ -333,7 +333,7 @@ package actor Orchestrator {
             try await self.database.recordValidation(ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples))
             means.add(report.metrics, examples: report.numExamples)
         }
-        let records = means.means.sorted { $0.key < $1.key }.map { MetricRecord(session: session, round: round, client: nil, name: $0.key, value: $0.value) }
+        let records = means.means.sorted { $0.key < $1.key }.map { MetricRecord(session: SessionID(session), round: round, client: nil, name: $0.key, value: $0.value) }
         try await self.database.recordMetrics(records)
         let summary = records.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
         await self.journal.record(
@@ -349,12 +349,12 @@ package actor Orchestrator {
         var means = WeightedMeans()
         for report in reports.sorted(by: { $0.client < $1.client }) {
             for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) where value.isFinite {
-                records.append(MetricRecord(session: session, round: round, client: report.client, name: name, value: value))
+                records.append(MetricRecord(session: SessionID(session), round: round, client: report.client, name: name, value: value))
             }
             means.add(report.metrics, examples: report.numExamples)
         }
         return records + means.means.sorted { $0.key < $1.key }.map {
-            MetricRecord(session: session, round: round, client: nil, name: "train_\($0.key)", value: $0.value)
+            MetricRecord(session: SessionID(session), round: round, client: nil, name: "train_\($0.key)", value: $0.value)
         }
     }
 
@@ -393,7 +393,7 @@ package actor Orchestrator {
             if config.requestedClients > 0 && kind == .train && quotas[index] == 0 { continue }
             if config.bufferSize > 0 && kind == .train && buffers[index] == 0 { continue }
             plans[participant.name] = RoundPlan(
-                session: session, round: round, kind: kind, model: model, modelSize: size, quota: quotas[index], deadline: deadline,
+                session: SessionID(session), round: round, kind: kind, model: model, modelSize: size, quota: quotas[index], deadline: deadline,
                 bufferSize: buffers[index], minUpdates: 1, clientSettingsJSON: config.clientSettingsJSON,
                 aggregator: config.aggregator, aggregatorParameters: config.aggregatorParams
             )

@@ -1,15 +1,16 @@
+package import FedgeCore
 /// Why the controller refused an operator's request about sessions and models.
 package enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No session has this id.
-    case noSuchSession(String)
+    case noSuchSession(SessionID)
     /// A session was asked for without a model, and no model is active.
     case noActiveModel
     /// The model a session names is not in the trail.
     case unknownModel(String)
     /// The session is not in a state that allows the request.
-    case wrongState(id: String, status: String, wanted: String)
+    case wrongState(id: SessionID, status: SessionStatus, wanted: String)
     /// The session ran all its rounds.
-    case finished(id: String, rounds: Int)
+    case finished(id: SessionID, rounds: Int)
     /// An uploaded seed is not a model the aggregators can use.
     case unusableSeed(String)
 

@@ -2,7 +2,7 @@ package import Foundation
 
 /// What a combiner is asked to do for one round: which model, how many clients, until when, and how to reduce.
 package struct RoundPlan: Sendable, Hashable, Codable {
-    package var session: String
+    package var session: SessionID
     package var round: Int
     package var kind: TaskKind
     package var model: ModelID
@@ -19,7 +19,7 @@ package struct RoundPlan: Sendable, Hashable, Codable {
     package var aggregatorParameters: [String: Double]
 
     package init(
-        session: String,
+        session: SessionID,
         round: Int,
         kind: TaskKind = .train,
         model: ModelID,

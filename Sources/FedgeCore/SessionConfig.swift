@@ -88,29 +88,3 @@ package struct SessionConfig: Sendable, Hashable, Codable {
         }
     }
 }
-
-/// A session config field that cannot be used, with what to do about it.
-package struct SessionConfigError: Error, Sendable, Hashable, CustomStringConvertible {
-    package var field: String
-    package var message: String
-
-    package init(field: String, message: String) {
-        self.field = field
-        self.message = message
-    }
-
-    package var description: String { self.message }
-}
-
-/// Where a session is in its life.
-package enum SessionStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    case queued, running, finished, stopped, failed
-
-    /// Whether the session may still train.
-    package var isLive: Bool { self == .queued || self == .running }
-}
-
-/// Where a round is in its life.
-package enum RoundStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    case running, validating, committed, failed, cancelled
-}

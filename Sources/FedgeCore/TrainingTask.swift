@@ -1,24 +1,11 @@
 package import Foundation
 
-/// What a task asks of a client.
-package enum TaskKind: String, Sendable, Hashable, Codable {
-    /// Train on local data from the global model and upload the update.
-    case train
-    /// Compute metrics of the global model on local data.
-    case validate
-}
-
-/// Where a task stands, as the client reports it.
-package enum TaskState: String, Sendable, Hashable, Codable {
-    case accepted, running, succeeded, failed, cancelled
-}
-
 /// One task for one client: train or validate one global model for one round of one session.
 ///
 /// Session, round and task ids travel with every update, so a late or duplicate update can be told apart.
 package struct TrainingTask: Sendable, Hashable, Codable {
-    package var id: String
-    package var session: String
+    package var id: TaskID
+    package var session: SessionID
     package var round: Int
     package var kind: TaskKind
     package var model: ModelID
@@ -29,8 +16,8 @@ package struct TrainingTask: Sendable, Hashable, Codable {
     package var deadline: Date
 
     package init(
-        id: String,
-        session: String,
+        id: TaskID,
+        session: SessionID,
         round: Int,
         kind: TaskKind,
         model: ModelID,

@@ -1,9 +1,10 @@
+import FedgeCore
 import Foundation
 import Synchronization
 
 /// The task a session is running, and the way to cancel it.
 struct RunningTask: Sendable {
-    var id: String
+    var id: TaskID
     var cancel: AsyncStream<Void>.Continuation
 }
 
@@ -23,7 +24,7 @@ final class TaskSlot: Sendable {
     /// Takes the slot for `task`; returns `nil` when it did, else the id of the task in it.
     func claim(_ task: RunningTask) -> String? {
         self.state.withLock { state in
-            if let current = state.current { return current.id }
+            if let current = state.current { return current.id.rawValue }
             state.current = task
             return nil
         }

@@ -91,8 +91,8 @@ extension TrainingTask {
     /// The assignment a combiner sends for this task.
     package var proto: Fedge_V1_TaskAssignment {
         .with {
-            $0.taskID = self.id
-            $0.sessionID = self.session
+            $0.taskID = self.id.rawValue
+            $0.sessionID = self.session.rawValue
             $0.round = UInt32(clamping: self.round)
             $0.kind = self.kind.proto
             $0.modelID = self.model.hex
@@ -111,8 +111,8 @@ extension TrainingTask {
             throw RefusalError(.malformed, "task \(proto.taskID) names an invalid model id '\(proto.modelID)'")
         }
         self.init(
-            id: proto.taskID,
-            session: proto.sessionID,
+            id: TaskID(proto.taskID),
+            session: SessionID(proto.sessionID),
             round: Int(proto.round),
             kind: kind,
             model: model,
@@ -126,7 +126,7 @@ extension TrainingTask {
 extension RoundPlan {
     package var proto: Fedge_V1_RoundPlan {
         .with {
-            $0.sessionID = self.session
+            $0.sessionID = self.session.rawValue
             $0.round = UInt32(clamping: self.round)
             $0.kind = self.kind.proto
             $0.modelID = self.model.hex
@@ -150,7 +150,7 @@ extension RoundPlan {
             throw RefusalError(.malformed, "round plan \(proto.sessionID)/\(proto.round) names unknown aggregator '\(proto.aggregator)'")
         }
         self.init(
-            session: proto.sessionID,
+            session: SessionID(proto.sessionID),
             round: Int(proto.round),
             kind: kind,
             model: model,
@@ -169,7 +169,7 @@ extension RoundPlan {
 extension UpdateAnnouncement {
     package init(_ proto: Fedge_V1_UpdateHeader) {
         self.init(
-            taskID: proto.taskID, session: proto.sessionID, round: Int(proto.round), client: proto.client,
+            taskID: TaskID(proto.taskID), session: SessionID(proto.sessionID), round: Int(proto.round), client: proto.client,
             numExamples: proto.numExamples, size: proto.size, metrics: proto.metrics
         )
     }
@@ -182,17 +182,17 @@ extension TaskReport {
         // The examples a validation used travel with its metrics, so that means can be weighted by them.
         var validation = proto.validation.metrics
         if proto.hasValidation && proto.validation.numExamples > 0 { validation["num_examples"] = proto.validation.numExamples }
-        self.init(taskID: proto.taskID, state: state, message: proto.message, validation: validation)
+        self.init(taskID: TaskID(proto.taskID), state: state, message: proto.message, validation: validation)
     }
 }
 
-extension ClientCommand {
+extension ClientInstruction {
     package var proto: Fedge_V1_CombinerEvent {
         switch self {
         case .run(let task):
             .with { $0.task = task.proto }
         case .cancel(let taskID, let reason):
-            .with { $0.cancel = .with { $0.taskID = taskID; $0.reason = reason } }
+            .with { $0.cancel = .with { $0.taskID = taskID.rawValue; $0.reason = reason } }
         }
     }
 }

@@ -1,11 +1,23 @@
 import Crypto
 package import Foundation
-import GRDB
+package import GRDB
 
 /// One entry of the audit trail: every state change and every refused request. Each entry's hash covers its
 /// fields and the previous entry's hash, so editing or removing any entry breaks the chain.
 package struct EventRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
     package static let databaseTableName = "event"
+
+    /// The table's columns, for queries.
+    package enum Columns {
+        package static let id = Column(CodingKeys.id)
+        package static let kind = Column(CodingKeys.kind)
+        package static let actor = Column(CodingKeys.actor)
+        package static let subject = Column(CodingKeys.subject)
+        package static let message = Column(CodingKeys.message)
+        package static let createdAt = Column(CodingKeys.createdAt)
+        package static let previousHash = Column(CodingKeys.previousHash)
+        package static let hash = Column(CodingKeys.hash)
+    }
 
     package var id: Int64?
     /// What happened, as a dotted name ("session.started", "update.refused").
@@ -58,7 +70,7 @@ extension FedgeDatabase {
     package func verifyAuditTrail() async throws -> Int64? {
         try await self.writer.read { db in
             var previous = Self.genesisHash
-            for event in try EventRecord.order(Column("id")).fetchAll(db) {
+            for event in try EventRecord.order(EventRecord.Columns.id).fetchAll(db) {
                 let expected = EventRecord.chainHash(
                     kind: event.kind, actor: event.actor, subject: event.subject, message: event.message,
                     createdAt: event.createdAt, previousHash: previous

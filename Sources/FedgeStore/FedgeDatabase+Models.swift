@@ -41,7 +41,7 @@ extension FedgeDatabase {
     /// The contributions of a model.
     package func contributions(of id: ModelID) async throws -> [ContributionRecord] {
         try await self.writer.read { db in
-            try ContributionRecord.filter(Column("model") == id.hex).order(Column("client")).fetchAll(db)
+            try ContributionRecord.filter(ContributionRecord.Columns.model == id.hex).order(ContributionRecord.Columns.client).fetchAll(db)
         }
     }
 
@@ -62,7 +62,7 @@ extension FedgeDatabase {
     /// The models aggregated directly from `id`.
     package func children(of id: ModelID) async throws -> [ModelRecord] {
         try await self.writer.read { db in
-            try ModelRecord.filter(Column("parent") == id.hex).order(Column("createdAt"), Column("id")).fetchAll(db)
+            try ModelRecord.filter(ModelRecord.Columns.parent == id.hex).order(ModelRecord.Columns.createdAt, ModelRecord.Columns.id).fetchAll(db)
         }
     }
 

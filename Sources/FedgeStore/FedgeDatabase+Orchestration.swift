@@ -20,7 +20,7 @@ extension FedgeDatabase {
     // MARK: Combiners and clients
 
     /// Records that combiner `name` is attached (creating it the first time).
-    package func combinerOnline(name: String, address: String, at date: Date = Date()) async throws {
+    package func combinerOnline(name: CombinerID, address: String, at date: Date = Date()) async throws {
         try await self.writer.write { db in
             try db.execute(
                 sql: """
@@ -33,7 +33,7 @@ extension FedgeDatabase {
     }
 
     /// Marks combiner `name` offline, and its clients with it.
-    package func combinerOffline(name: String, at date: Date = Date()) async throws {
+    package func combinerOffline(name: CombinerID, at date: Date = Date()) async throws {
         try await self.writer.write { db in
             try db.execute(sql: "UPDATE combiner SET status = 'offline', lastSeen = ? WHERE name = ?", arguments: [date, name])
             try db.execute(sql: "UPDATE client SET status = 'offline' WHERE combiner = ? AND status != 'offline'", arguments: [name])
@@ -76,11 +76,11 @@ extension FedgeDatabase {
     }
 
     package func combiners(_ query: ListQuery = ListQuery()) async throws -> (items: [CombinerRecord], total: Int) {
-        try await self.page(CombinerRecord.all(), query, allowed: ["status"], order: [Column("name")])
+        try await self.page(CombinerRecord.all(), query, allowed: [CombinerRecord.Columns.status], order: [CombinerRecord.Columns.name])
     }
 
     package func clients(_ query: ListQuery = ListQuery()) async throws -> (items: [ClientRecord], total: Int) {
-        try await self.page(ClientRecord.all(), query, allowed: ["status", "combiner"], order: [Column("name")])
+        try await self.page(ClientRecord.all(), query, allowed: [ClientRecord.Columns.status, ClientRecord.Columns.combiner], order: [ClientRecord.Columns.name])
     }
 
     /// Clients per combiner by status.
@@ -106,12 +106,12 @@ extension FedgeDatabase {
         }
     }
 
-    package func session(_ id: String) async throws -> SessionRecord? {
+    package func session(_ id: SessionID) async throws -> SessionRecord? {
         try await self.writer.read { db in try SessionRecord.fetchOne(db, key: id) }
     }
 
     package func sessions(_ query: ListQuery = ListQuery()) async throws -> (items: [SessionRecord], total: Int) {
-        try await self.page(SessionRecord.all(), query, allowed: ["status"], order: [Column("createdAt").desc, Column("id")])
+        try await self.page(SessionRecord.all(), query, allowed: [SessionRecord.Columns.status], order: [SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id])
     }
 
     /// The session to train next: one that was running (interrupted by a restart) before the oldest queued one.
@@ -124,7 +124,7 @@ extension FedgeDatabase {
         }
     }
 
-    package func setSessionStatus(_ id: String, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) async throws {
+    package func setSessionStatus(_ id: SessionID, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) async throws {
         try await self.writer.write { db in
             try db.execute(sql: "UPDATE session SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
                            arguments: [status.rawValue, reason, date, id])
@@ -142,7 +142,7 @@ extension FedgeDatabase {
     }
 
     /// Ends every round of `session` still marked running (the session stopped or failed under it).
-    package func closeRunningRounds(session: String, status: RoundStatus, reason: String, at date: Date = Date()) async throws {
+    package func closeRunningRounds(session: SessionID, status: RoundStatus, reason: String, at date: Date = Date()) async throws {
         try await self.writer.write { db in
             try db.execute(sql: "UPDATE round SET status = ?, reason = ?, endedAt = ? WHERE session = ? AND status = 'running'",
                            arguments: [status.rawValue, reason, date, session])
@@ -150,7 +150,7 @@ extension FedgeDatabase {
     }
 
     /// Notes that combiner `name` was heard from.
-    package func combinerSeen(name: String, at date: Date = Date()) async throws {
+    package func combinerSeen(name: CombinerID, at date: Date = Date()) async throws {
         try await self.writer.write { db in
             try db.execute(sql: "UPDATE combiner SET lastSeen = ? WHERE name = ?", arguments: [date, name])
         }
@@ -160,18 +160,18 @@ extension FedgeDatabase {
         try await self.writer.write { db in try round.update(db) }
     }
 
-    package func round(session: String, number: Int) async throws -> RoundRecord? {
+    package func round(session: SessionID, number: Int) async throws -> RoundRecord? {
         try await self.writer.read { db in try RoundRecord.fetchOne(db, key: ["session": session, "number": number]) }
     }
 
     package func rounds(_ query: ListQuery = ListQuery()) async throws -> (items: [RoundRecord], total: Int) {
-        try await self.page(RoundRecord.all(), query, allowed: ["session", "status"], order: [Column("startedAt").desc, Column("number").desc])
+        try await self.page(RoundRecord.all(), query, allowed: [RoundRecord.Columns.session, RoundRecord.Columns.status], order: [RoundRecord.Columns.startedAt.desc, RoundRecord.Columns.number.desc])
     }
 
     /// The rounds of a session, first to last.
-    package func rounds(ofSession session: String) async throws -> [RoundRecord] {
+    package func rounds(ofSession session: SessionID) async throws -> [RoundRecord] {
         try await self.writer.read { db in
-            try RoundRecord.filter(Column("session") == session).order(Column("number")).fetchAll(db)
+            try RoundRecord.filter(RoundRecord.Columns.session == session).order(RoundRecord.Columns.number).fetchAll(db)
         }
     }
 
@@ -195,9 +195,9 @@ extension FedgeDatabase {
         try await self.writer.write { db in try participation.upsert(db) }
     }
 
-    package func participation(session: String, round: Int) async throws -> [ParticipationRecord] {
+    package func participation(session: SessionID, round: Int) async throws -> [ParticipationRecord] {
         try await self.writer.read { db in
-            try ParticipationRecord.filter(Column("session") == session && Column("round") == round).order(Column("combiner")).fetchAll(db)
+            try ParticipationRecord.filter(ParticipationRecord.Columns.session == session && ParticipationRecord.Columns.round == round).order(ParticipationRecord.Columns.combiner).fetchAll(db)
         }
     }
 
@@ -211,12 +211,12 @@ extension FedgeDatabase {
     }
 
     package func validations(_ query: ListQuery = ListQuery()) async throws -> (items: [ValidationRecord], total: Int) {
-        try await self.page(ValidationRecord.all(), query, allowed: ["model", "client"], order: [Column("id").desc])
+        try await self.page(ValidationRecord.all(), query, allowed: [ValidationRecord.Columns.model, ValidationRecord.Columns.client], order: [ValidationRecord.Columns.id.desc])
     }
 
     /// The validations of model `id`.
     package func validations(of id: String) async throws -> [ValidationRecord] {
-        try await self.writer.read { db in try ValidationRecord.filter(Column("model") == id).order(Column("client")).fetchAll(db) }
+        try await self.writer.read { db in try ValidationRecord.filter(ValidationRecord.Columns.model == id).order(ValidationRecord.Columns.client).fetchAll(db) }
     }
 
     package func recordMetrics(_ metrics: [MetricRecord]) async throws {
@@ -226,7 +226,7 @@ extension FedgeDatabase {
     }
 
     package func metrics(_ query: ListQuery = ListQuery()) async throws -> (items: [MetricRecord], total: Int) {
-        try await self.page(MetricRecord.all(), query, allowed: ["session", "round", "client", "name"], order: [Column("id").desc])
+        try await self.page(MetricRecord.all(), query, allowed: [MetricRecord.Columns.session, MetricRecord.Columns.round, MetricRecord.Columns.client, MetricRecord.Columns.name], order: [MetricRecord.Columns.id.desc])
     }
 
     // MARK: Packages
@@ -241,7 +241,7 @@ extension FedgeDatabase {
     }
 
     package func packages(_ query: ListQuery = ListQuery()) async throws -> (items: [PackageRecord], total: Int) {
-        try await self.page(PackageRecord.all(), query, allowed: ["name"], order: [Column("createdAt").desc])
+        try await self.page(PackageRecord.all(), query, allowed: [PackageRecord.Columns.name], order: [PackageRecord.Columns.createdAt.desc])
     }
 
     // MARK: Pages
@@ -258,12 +258,13 @@ extension FedgeDatabase {
     fileprivate func page<Record: FetchableRecord & TableRecord>(
         _ request: QueryInterfaceRequest<Record>,
         _ query: ListQuery,
-        allowed: Set<String>,
+        allowed: [Column],
         order: [any SQLOrderingTerm]
     ) async throws -> (items: [Record], total: Int) where Record: Sendable {
         var request = request
-        for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) where allowed.contains(column) {
-            request = request.filter(Column(column) == value)
+        // Only the columns the caller allows can be filtered on, by name.
+        for column in allowed {
+            if let value = query.filters[column.name] { request = request.filter(column == value) }
         }
         let filtered = request
         let paged = filtered.order(order).limit(max(0, min(query.limit, 1000)), offset: max(0, query.offset))
@@ -276,13 +277,13 @@ extension FedgeDatabase {
 extension FedgeDatabase {
     /// Events, newest first, optionally of one kind or subject.
     package func events(_ query: ListQuery) async throws -> (items: [EventRecord], total: Int) {
-        try await self.page(EventRecord.all(), query, allowed: ["kind", "subject"], order: [Column("id").desc])
+        try await self.page(EventRecord.all(), query, allowed: [EventRecord.Columns.kind, EventRecord.Columns.subject], order: [EventRecord.Columns.id.desc])
     }
 
     /// Events stored after event `id`, oldest first (for a live stream that resumes where it left off).
     package func events(after id: Int64, limit: Int = 1000) async throws -> [EventRecord] {
         try await self.writer.read { db in
-            try EventRecord.filter(Column("id") > id).order(Column("id")).limit(limit).fetchAll(db)
+            try EventRecord.filter(EventRecord.Columns.id > id).order(EventRecord.Columns.id).limit(limit).fetchAll(db)
         }
     }
 
@@ -291,7 +292,7 @@ extension FedgeDatabase {
         let pattern = prefix.lowercased().filter { $0.isHexDigit }
         guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
         return try await self.writer.read { db in
-            try ModelRecord.filter(Column("id").like("\(pattern)%")).order(Column("id")).limit(limit).fetchAll(db)
+            try ModelRecord.filter(ModelRecord.Columns.id.like("\(pattern)%")).order(ModelRecord.Columns.id).limit(limit).fetchAll(db)
         }
     }
 
@@ -301,17 +302,17 @@ extension FedgeDatabase {
         guard !ids.isEmpty else { return ([:], [:]) }
         return try await self.writer.read { db in
             var contributors: [String: Int] = [:]
-            let counts = try Row.fetchAll(db, ContributionRecord.select(Column("model"), count(Column("client")).forKey("n"))
-                .filter(ids.contains(Column("model"))).group(Column("model")))
+            let counts = try Row.fetchAll(db, ContributionRecord.select(ContributionRecord.Columns.model, count(ContributionRecord.Columns.client).forKey("n"))
+                .filter(ids.contains(ContributionRecord.Columns.model)).group(ContributionRecord.Columns.model))
             for row in counts { contributors[row["model"]] = row["n"] }
-            let validations = try ValidationRecord.filter(ids.contains(Column("model"))).order(Column("client")).fetchAll(db)
+            let validations = try ValidationRecord.filter(ids.contains(ValidationRecord.Columns.model)).order(ValidationRecord.Columns.client).fetchAll(db)
             return (contributors, Dictionary(grouping: validations, by: \.model))
         }
     }
 
     /// Models, newest first, optionally of one session.
     package func models(_ query: ListQuery) async throws -> (items: [ModelRecord], total: Int) {
-        try await self.page(ModelRecord.all(), query, allowed: ["session"], order: [Column("createdAt").desc, Column("id")])
+        try await self.page(ModelRecord.all(), query, allowed: [ModelRecord.Columns.session], order: [ModelRecord.Columns.createdAt.desc, ModelRecord.Columns.id])
     }
 
 }

@@ -6,7 +6,7 @@ import Testing
 struct RoundStateMachineTests {
     static func machine(tasks: Int = 3, buffer: Int = 0, minimum: Int = 1) -> RoundStateMachine {
         RoundStateMachine(
-            session: "s", round: 1, tasks: Dictionary(uniqueKeysWithValues: (1...tasks).map { ("t\($0)", "c\($0)") }),
+            session: "s", round: 1, tasks: Dictionary(uniqueKeysWithValues: (1...tasks).map { (TaskID("t\($0)"), ClientID("c\($0)")) }),
             bufferSize: buffer, minUpdates: minimum
         )
     }
@@ -15,8 +15,8 @@ struct RoundStateMachineTests {
     func closesWhenAllArrive() throws {
         var machine = Self.machine()
         for i in 1...3 {
-            try machine.admit(taskID: "t\(i)", session: "s", round: 1, client: "c\(i)")
-            let decision = machine.accepted(taskID: "t\(i)")
+            try machine.admit(taskID: TaskID("t\(i)"), session: "s", round: 1, client: ClientID("c\(i)"))
+            let decision = machine.accepted(taskID: TaskID("t\(i)"))
             #expect(decision == (i == 3 ? .close(succeeded: true, reason: "3 of 3 updates arrived") : .keepWaiting))
         }
         #expect(machine.received == 3 && machine.outstanding.isEmpty)

@@ -46,7 +46,7 @@ struct CrashTests {
 
                 // What the dead controller left: committed rounds, each with its model in the trail.
                 let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
-                let before = try await database.rounds(ofSession: sessionID).filter { $0.status == "committed" }
+                let before = try await database.rounds(ofSession: SessionID(sessionID)).filter { $0.status.rawValue == "committed" }
                 #expect(before.count >= 2 && before.count < 6)
                 for round in before { #expect(try await database.model(ModelID(hex: round.model ?? "")!) != nil) }
 

@@ -79,7 +79,7 @@ package struct CombinerAPI: Sendable {
     private func currentRound() async -> CombinerRoundDTO? {
         guard let progress = await self.combiner.runner.progress() else { return nil }
         return CombinerRoundDTO(
-            session: progress.plan.session, round: progress.plan.round, kind: progress.plan.kind.rawValue, selected: progress.selected,
+            session: progress.plan.session.rawValue, round: progress.plan.round, kind: progress.plan.kind.rawValue, selected: progress.selected,
             received: progress.received, failed: progress.failed, minimum: progress.plan.minUpdates, bufferSize: progress.plan.bufferSize,
             deadline: progress.plan.deadline
         )

@@ -21,7 +21,7 @@ extension Fedge_V1_CombinerReport {
             $0.heartbeat = .with {
                 $0.clients = clients.map { client in
                     .with {
-                        $0.clientID = client.id
+                        $0.clientID = client.id.rawValue
                         $0.name = client.name
                         $0.liveness = client.liveness.proto
                         $0.lastSeenUnixMillis = client.lastSeen.unixMillis
@@ -36,7 +36,7 @@ extension Fedge_V1_CombinerReport {
 
     static func progress(_ progress: RoundRunner.Progress) -> Self {
         .counts(
-            session: progress.plan.session, round: progress.plan.round, selected: progress.selected, received: progress.received,
+            session: progress.plan.session.rawValue, round: progress.plan.round, selected: progress.selected, received: progress.received,
             failed: progress.failed, refused: progress.refusedByReason
         )
     }
@@ -44,7 +44,7 @@ extension Fedge_V1_CombinerReport {
     /// The counts of a round that ended: the controller records them with the outcome that follows.
     static func finalCounts(_ result: RoundResult) -> Self {
         .counts(
-            session: result.plan.session, round: result.plan.round, selected: result.selected, received: result.received,
+            session: result.plan.session.rawValue, round: result.plan.round, selected: result.selected, received: result.received,
             failed: result.failed, refused: result.refused
         )
     }
@@ -66,7 +66,7 @@ extension Fedge_V1_CombinerReport {
     static func validation(plan: RoundPlan, client: String, metrics: [String: Double]) -> Self {
         .with {
             $0.validation = .with {
-                $0.sessionID = plan.session
+                $0.sessionID = plan.session.rawValue
                 $0.round = UInt32(clamping: plan.round)
                 $0.client = client
                 $0.modelID = plan.model.hex
@@ -81,7 +81,7 @@ extension Fedge_V1_CombinerReport {
     static func trainingMetrics(plan: RoundPlan, client: String, report: RoundResult.TrainingMetrics) -> Self {
         .with {
             $0.trainingMetrics = .with {
-                $0.sessionID = plan.session
+                $0.sessionID = plan.session.rawValue
                 $0.round = UInt32(clamping: plan.round)
                 $0.client = client
                 $0.metrics = report.metrics

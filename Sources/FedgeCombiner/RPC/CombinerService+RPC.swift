@@ -27,7 +27,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                     connection = registered
                     try await response.write(.with {
                         $0.welcome = .with {
-                            $0.clientID = registered.clientID
+                            $0.clientID = registered.clientID.rawValue
                             $0.combiner = self.configuration.name
                             $0.heartbeatMillis = UInt32(clamping: self.configuration.heartbeatInterval.components.seconds * 1000)
                         }
@@ -114,7 +114,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             return .with { $0.updateID = id.hex }
         } catch {
             if let admitted {
-                await self.runner.abandon(taskID: admitted, because: RefusalError(error)?.refusal)
+                await self.runner.abandon(taskID: TaskID(admitted), because: RefusalError(error)?.refusal)
                 self.logger.warning("Upload broke off", metadata: ["fedge.task.id": "\(admitted)", "fedge.error": "\(error)"])
             }
             throw error

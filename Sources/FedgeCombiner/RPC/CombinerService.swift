@@ -38,7 +38,7 @@ package struct CombinerService: Sendable {
             await self.registry.heartbeat(connection, telemetry: Telemetry(heartbeat.telemetry))
         case .status(let status):
             if let report = TaskReport(status) {
-                await self.runner.taskStatus(report, clientID: connection.clientID)
+                await self.runner.taskStatus(report, clientID: ClientID(connection.clientID.rawValue))
             }
         case .log(let record):
             self.logger.info(

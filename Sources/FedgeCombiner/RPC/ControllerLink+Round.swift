@@ -26,7 +26,7 @@ extension ControllerLink {
                     self.report(.validation(plan: plan, client: client, metrics: metrics), to: outbox)
                 }
                 self.report(
-                    .outcome(session: plan.session, round: plan.round, succeeded: result.succeeded, reason: result.reason, updates: result.validations.count),
+                    .outcome(session: plan.session.rawValue, round: plan.round, succeeded: result.succeeded, reason: result.reason, updates: result.validations.count),
                     to: outbox
                 )
             case .train:
@@ -35,21 +35,21 @@ extension ControllerLink {
                 }
                 guard result.succeeded, let partial = result.partial.take() else {
                     self.report(
-                        .outcome(session: plan.session, round: plan.round, succeeded: false, reason: result.reason, updates: result.received),
+                        .outcome(session: plan.session.rawValue, round: plan.round, succeeded: false, reason: result.reason, updates: result.received),
                         to: outbox
                     )
                     return
                 }
                 let partialID = try await self.upload(partial, plan: plan, to: controller)
                 self.report(
-                    .outcome(session: plan.session, round: plan.round, succeeded: true, reason: result.reason, partial: partialID, updates: result.received),
+                    .outcome(session: plan.session.rawValue, round: plan.round, succeeded: true, reason: result.reason, partial: partialID, updates: result.received),
                     to: outbox
                 )
                 self.logger.info("Partial aggregate delivered", metadata: metadata.merging(["fedge.partial": "\(partialID.shortPrefix)"]) { $1 })
             }
         } catch {
             self.logger.warning("Round failed at this combiner", metadata: metadata.merging(["fedge.error": "\(error)"]) { $1 })
-            self.report(.outcome(session: plan.session, round: plan.round, succeeded: false, reason: "\(error)"), to: outbox)
+            self.report(.outcome(session: plan.session.rawValue, round: plan.round, succeeded: false, reason: "\(error)"), to: outbox)
         }
     }
 
@@ -105,7 +105,7 @@ extension ControllerLink {
         _ = consume partial
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
         let header = Fedge_V1_PartialHeader.with {
-            $0.sessionID = plan.session
+            $0.sessionID = plan.session.rawValue
             $0.round = UInt32(clamping: plan.round)
             $0.combiner = self.combiner.configuration.name
             $0.size = size

@@ -104,7 +104,7 @@ package struct ControllerLink: Service {
                         await self.received(proto, queue: planQueue, outbox: outbox)
                     case .cancel(let cancel):
                         self.events.record("round.cancelled", subject: "\(cancel.sessionID)/\(cancel.round)", "The controller cancelled the round: \(cancel.reason)")
-                        await self.combiner.runner.cancel(session: cancel.sessionID, round: Int(cancel.round), reason: cancel.reason)
+                        await self.combiner.runner.cancel(session: SessionID(cancel.sessionID), round: Int(cancel.round), reason: cancel.reason)
                     case nil:
                         break
                     }

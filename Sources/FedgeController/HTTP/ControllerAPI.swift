@@ -55,18 +55,18 @@ package struct ControllerAPI: Sendable {
 
     func sessionRecord(_ context: FedgeRequestContext) async throws -> SessionRecord {
         let id = context.parameters.get("id") ?? ""
-        guard let record = try await self.controller.database.session(id) else { throw Orchestrator.noSuchSession(id) }
+        guard let record = try await self.controller.database.session(SessionID(id)) else { throw Orchestrator.noSuchSession(SessionID(id)) }
         return record
     }
 
     func session(_ record: SessionRecord) async throws -> SessionDTO {
         var config = (try? Orchestrator.decodeConfig(record)) ?? SessionConfig()
         if config.model == nil { config.model = ModelID(hex: record.seedModel) }
-        let rounds = try await self.controller.database.rounds(ofSession: record.id)
+        let rounds = try await self.controller.database.rounds(ofSession: SessionID(record.id.rawValue))
         return SessionDTO(
-            id: record.id, status: record.status, config: config.dto, createdAt: record.createdAt, seedModel: record.seedModel,
-            roundsDone: rounds.filter { $0.status != RoundStatus.running.rawValue }.count,
-            latestModel: rounds.filter { $0.status == RoundStatus.committed.rawValue }.max { $0.number < $1.number }?.model,
+            id: record.id.rawValue, status: record.status.rawValue, config: config.dto, createdAt: record.createdAt, seedModel: record.seedModel,
+            roundsDone: rounds.filter { $0.status != .running }.count,
+            latestModel: rounds.filter { $0.status == .committed }.max { $0.number < $1.number }?.model,
             reason: record.reason
         )
     }
@@ -74,11 +74,11 @@ package struct ControllerAPI: Sendable {
     func rounds(_ records: [RoundRecord]) async throws -> [RoundDTO] {
         var out: [RoundDTO] = []
         for record in records {
-            var participation = try await self.controller.database.participation(session: record.session, round: record.number).map(ParticipationDTO.init)
+            var participation = try await self.controller.database.participation(session: SessionID(record.session.rawValue), round: record.number).map(ParticipationDTO.init)
             var received = record.received
-            if record.status == RoundStatus.running.rawValue {
+            if record.status == .running {
                 // Live counts from the combiners while the round runs.
-                let live = await self.controller.hub.progress(session: record.session, round: record.number)
+                let live = await self.controller.hub.progress(session: record.session.rawValue, round: record.number)
                 participation = live.sorted { $0.key < $1.key }.map {
                     ParticipationDTO(combiner: $0.key, selected: $0.value.selected, received: $0.value.received, failed: $0.value.failed,
                                      refused: $0.value.refused, partial: nil)
@@ -86,7 +86,7 @@ package struct ControllerAPI: Sendable {
                 received = live.values.reduce(0) { $0 + $1.received }
             }
             out.append(RoundDTO(
-                session: record.session, number: record.number, status: record.status, startedAt: record.startedAt, endedAt: record.endedAt,
+                session: record.session.rawValue, number: record.number, status: record.status.rawValue, startedAt: record.startedAt, endedAt: record.endedAt,
                 deadline: record.deadline, minimum: record.minimum, expected: record.expected, received: received, model: record.model,
                 reason: record.reason, participation: participation
             ))
@@ -113,7 +113,7 @@ package struct ControllerAPI: Sendable {
             }
             let contributions = detailed ? try await db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
             models.append(ModelDTO(
-                id: record.id, parent: record.parent, session: record.session, round: record.round, aggregator: record.aggregator,
+                id: record.id, parent: record.parent, session: record.session?.rawValue, round: record.round, aggregator: record.aggregator,
                 size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
                 metrics: means.means, contributors: contributors[record.id] ?? 0, contributions: contributions
             ))

@@ -7,7 +7,7 @@ import Foundation
 extension CombinerDTO {
     init(_ record: CombinerRecord, counts: [String: Int]) {
         self.init(
-            name: record.name, address: record.address, status: record.status, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
+            name: record.name.rawValue, address: record.address, status: record.status.rawValue, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
             clientsOnline: counts["online"] ?? 0, clientsStale: counts["stale"] ?? 0, clientsOffline: counts["offline"] ?? 0
         )
     }
@@ -17,7 +17,7 @@ extension ClientDTO {
     init(_ record: ClientRecord) {
         let telemetry = record.telemetry.flatMap { try? JSONDecoder().decode(Telemetry.self, from: Data($0.utf8)) }
         self.init(
-            name: record.name, combiner: record.combiner, status: record.status, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
+            name: record.name, combiner: record.combiner?.rawValue, status: record.status.rawValue, firstSeen: record.firstSeen, lastSeen: record.lastSeen,
             tasksDone: record.tasksDone, tasksFailed: record.tasksFailed,
             telemetry: telemetry.map(TelemetryDTO.init)
         )
@@ -61,14 +61,14 @@ extension SessionConfig {
 
 extension ParticipationDTO {
     init(_ record: ParticipationRecord) {
-        self.init(combiner: record.combiner, selected: record.selected, received: record.received, failed: record.failed,
+        self.init(combiner: record.combiner.rawValue, selected: record.selected, received: record.received, failed: record.failed,
                   refused: record.refused, partial: record.partial)
     }
 }
 
 extension ContributionDTO {
     init(_ record: ContributionRecord) {
-        self.init(client: record.client, combiner: record.combiner, weight: record.weight, update: record.update)
+        self.init(client: record.client, combiner: record.combiner?.rawValue, weight: record.weight, update: record.update)
     }
 }
 
@@ -82,7 +82,7 @@ extension ValidationDTO {
 
 extension MetricDTO {
     init(_ record: MetricRecord) {
-        self.init(session: record.session, round: record.round, client: record.client, name: record.name, value: record.value,
+        self.init(session: record.session?.rawValue, round: record.round, client: record.client, name: record.name, value: record.value,
                   createdAt: record.createdAt)
     }
 }

@@ -28,7 +28,7 @@ struct FederationRoutes {
         routes.on(RouterPath(API.combiners), method: .get) { request, _ in
             let (items, total) = try await db.combiners(try ControllerAPI.listQuery(request, filters: ["status"]))
             let counts = try await db.clientCounts()
-            return Page(items: items.map { CombinerDTO($0, counts: counts[$0.name] ?? [:]) }, total: total,
+            return Page(items: items.map { CombinerDTO($0, counts: counts[$0.name.rawValue] ?? [:]) }, total: total,
                         offset: try request.intQuery("offset", default: 0), limit: try request.intQuery("limit", default: 50))
         }
         routes.on(RouterPath(API.clients), method: .get) { request, _ in

@@ -45,14 +45,14 @@ struct SessionRoutes {
         }
         routes.on(RouterPath(API.sessions + "/:id/rounds"), method: .get) { request, context in
             let session = try await self.api.sessionRecord(context)
-            let query = try ControllerAPI.listQuery(request, filters: [], extra: ["session": session.id])
+            let query = try ControllerAPI.listQuery(request, filters: [], extra: ["session": session.id.rawValue])
             let (items, total) = try await db.rounds(query)
             return Page(items: try await self.api.rounds(items), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.sessions + "/:id/rounds/:number"), method: .get) { _, context in
             let session = try await self.api.sessionRecord(context)
             let text = context.parameters.get("number") ?? ""
-            guard let number = Int(text), let round = try await db.round(session: session.id, number: number) else {
+            guard let number = Int(text), let round = try await db.round(session: SessionID(session.id.rawValue), number: number) else {
                 throw APIError.notFound("Session \(session.id) has no round '\(text)'; `fedge round list --session \(session.id)` shows its rounds.")
             }
             return try await self.api.rounds([round])[0]

@@ -54,7 +54,7 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
                     case .task(let assignment):
                         self.start(assignment, running: running, outbox: outbox, group: &group)
                     case .cancel(let cancel):
-                        if let target = running.current, target.id == cancel.taskID {
+                        if let target = running.current, target.id.rawValue == cancel.taskID {
                             self.logger.info("Task cancelled by the combiner", metadata: ["fedge.task.id": "\(cancel.taskID)", "fedge.reason": "\(cancel.reason)"])
                             target.cancel.yield()
                         }
@@ -76,7 +76,7 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
             outbox.coalesce(.with {
                 $0.heartbeat = .with {
                     $0.telemetry = telemetry.proto
-                    $0.runningTaskID = task
+                    $0.runningTaskID = task.rawValue
                 }
             }, key: "heartbeat")
             try await Task.sleep(for: self.configuration.heartbeatInterval)

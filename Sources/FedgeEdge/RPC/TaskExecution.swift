@@ -16,7 +16,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
 
     /// Runs `task` and reports how it ended; never throws. A failed task leaves the client connected.
     func execute(_ task: TrainingTask) async {
-        let directory = self.configuration.workDirectory.appendingPathComponent("tasks/\(Self.safe(task.id))")
+        let directory = self.configuration.workDirectory.appendingPathComponent("tasks/\(Self.safe(task.id.rawValue))")
         defer { try? FileManager.default.removeItem(at: directory) }
         let metadata: Logger.Metadata = ["fedge.task.id": "\(task.id)", "fedge.round": "\(task.round)", "fedge.task.kind": "\(task.kind)"]
         self.logger.info("Task received", metadata: metadata)
@@ -94,8 +94,8 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     private func upload(_ file: URL, task: TrainingTask, result: TrainingResult, timings: Fedge_V1_Timings) async throws -> ModelID {
         let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.uint64Value ?? 0
         let header = Fedge_V1_UpdateHeader.with {
-            $0.taskID = task.id
-            $0.sessionID = task.session
+            $0.taskID = task.id.rawValue
+            $0.sessionID = task.session.rawValue
             $0.round = UInt32(clamping: task.round)
             $0.client = self.configuration.name
             $0.numExamples = result.numExamples
