@@ -262,7 +262,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FedgeRPCTests",
-            dependencies: ["FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport"] + grpc,
+            dependencies: [
+                "FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport",
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

@@ -43,6 +43,15 @@ package struct Combiner: Sendable {
         )
     }
 
+    /// The models this combiner serves its clients, at most `maxConcurrentDownloads` at once.
+    package var modelTransfer: ModelTransferService {
+        let downloads = self.service.downloads
+        return ModelTransferService(
+            source: self.runner.models, origin: "combiner \(self.configuration.name)",
+            admission: { body in try await downloads.withPermit(body) }, logger: self.logger
+        )
+    }
+
     /// The HTTP/2 listener for the configured address and security.
     package func makeTransport() throws -> HTTP2ServerTransport.Posix {
         var config = HTTP2ServerTransport.Posix.Config.defaults
@@ -62,7 +71,7 @@ package struct Combiner: Sendable {
     ) -> GRPCServer<Transport> {
         GRPCServer(
             transport: transport,
-            services: [self.service],
+            services: [self.service, self.modelTransfer],
             interceptors: [AuthorizingInterceptor(authorizer: authorizer)]
         )
     }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 package import FedgeCore
 package import FedgeTensor
+package import FedgeRPC
 package import Foundation
 
 /// Global models by id, as files named `<sha256>.safetensors` in one directory.
@@ -53,5 +54,11 @@ package struct ModelStore: Sendable {
             try FileManager.default.moveItem(atPath: temporary, toPath: destination)
         }
         return id
+    }
+}
+
+extension ModelStore: ModelSource {
+    package func file(for id: ModelID) async -> (path: String, size: UInt64)? {
+        self.contains(id) ? (self.path(for: id), self.size(of: id)) : nil
     }
 }

@@ -75,6 +75,12 @@ package struct Controller: Sendable {
         )
     }
 
+    /// The global models, served to combiners by the shared model-transfer service.
+    package var modelTransfer: ModelTransferService {
+        let metrics = self.metrics
+        return ModelTransferService(source: self.blobs, origin: "the controller", sent: { metrics.sent(bytes: $0) }, logger: self.logger)
+    }
+
     /// The gRPC service combiners and clients call.
     package var service: ControllerService { ControllerService(controller: self) }
 

@@ -23,7 +23,7 @@ package enum ControllerServices {
                 transportSecurity: try configuration.grpcSecurity.server(),
                 config: grpcConfig
             ),
-            services: [controller.service],
+            services: [controller.service, controller.modelTransfer],
             interceptors: [AuthorizingInterceptor(authorizer: AllowAll())]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

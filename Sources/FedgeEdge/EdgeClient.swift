@@ -87,6 +87,7 @@ package struct EdgeClient: Service {
             configuration: self.configuration,
             trainer: self.trainer,
             combiner: Fedge_V1_Combiner.Client(wrapping: client),
+            models: Fedge_V1_ModelTransfer.Client(wrapping: client),
             logger: self.logger
         )
         try await session.run(onWelcome: onWelcome)

@@ -2,7 +2,7 @@
 ///
 /// Clients only ever dial out. Each client holds one long-lived `Connect` stream (one HTTP/2 stream) that carries
 /// its hello, heartbeats, task status, logs and metrics up, and task assignments and cancellations down. Models
-/// and updates move on their own RPCs, chunked.
+/// and updates move on their own RPCs, chunked: models through the ModelTransfer service (common.proto).
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -39,19 +39,6 @@ package enum Fedge_V1_Combiner: Sendable {
                 type: .bidirectionalStreaming
             )
         }
-        /// Namespace for "DownloadModel" metadata.
-        package enum DownloadModel: Sendable {
-            /// Request type for "DownloadModel".
-            package typealias Input = Fedge_V1_ModelRequest
-            /// Response type for "DownloadModel".
-            package typealias Output = Fedge_V1_ModelChunk
-            /// Descriptor for "DownloadModel".
-            package static let descriptor = GRPCCore.MethodDescriptor(
-                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.Combiner"),
-                method: "DownloadModel",
-                type: .serverStreaming
-            )
-        }
         /// Namespace for "UploadUpdate" metadata.
         package enum UploadUpdate: Sendable {
             /// Request type for "UploadUpdate".
@@ -68,7 +55,6 @@ package enum Fedge_V1_Combiner: Sendable {
         /// Descriptors for all methods in the "fedge.v1.Combiner" service.
         package static let descriptors: [GRPCCore.MethodDescriptor] = [
             Connect.descriptor,
-            DownloadModel.descriptor,
             UploadUpdate.descriptor
         ]
     }
@@ -113,24 +99,6 @@ extension Fedge_V1_Combiner {
             request: GRPCCore.StreamingServerRequest<Fedge_V1_ClientEvent>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_CombinerEvent>
-
-        /// Handle the "DownloadModel" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-        ///
-        /// - Parameters:
-        ///   - request: A streaming request of `Fedge_V1_ModelRequest` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
-        func downloadModel(
-            request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
 
         /// Handle the "UploadUpdate" method.
         ///
@@ -180,24 +148,6 @@ extension Fedge_V1_Combiner {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_CombinerEvent>
 
-        /// Handle the "DownloadModel" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
-        func downloadModel(
-            request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
-
         /// Handle the "UploadUpdate" method.
         ///
         /// > Source IDL Documentation:
@@ -245,25 +195,6 @@ extension Fedge_V1_Combiner {
             context: GRPCCore.ServerContext
         ) async throws
 
-        /// Handle the "DownloadModel" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-        ///
-        /// - Parameters:
-        ///   - request: A `Fedge_V1_ModelRequest` message.
-        ///   - response: A response stream of `Fedge_V1_ModelChunk` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        func downloadModel(
-            request: Fedge_V1_ModelRequest,
-            response: GRPCCore.RPCWriter<Fedge_V1_ModelChunk>,
-            context: GRPCCore.ServerContext
-        ) async throws
-
         /// Handle the "UploadUpdate" method.
         ///
         /// > Source IDL Documentation:
@@ -304,17 +235,6 @@ extension Fedge_V1_Combiner.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: Fedge_V1_Combiner.Method.DownloadModel.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelChunk>(),
-            handler: { request, context in
-                try await self.downloadModel(
-                    request: request,
-                    context: context
-                )
-            }
-        )
-        router.registerHandler(
             forMethod: Fedge_V1_Combiner.Method.UploadUpdate.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_UpdateChunk>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_UploadEvent>(),
@@ -331,16 +251,6 @@ extension Fedge_V1_Combiner.StreamingServiceProtocol {
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fedge_V1_Combiner.ServiceProtocol {
-    package func downloadModel(
-        request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
-        let response = try await self.downloadModel(
-            request: GRPCCore.ServerRequest(stream: request),
-            context: context
-        )
-        return response
-    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -355,23 +265,6 @@ extension Fedge_V1_Combiner.SimpleServiceProtocol {
             producer: { writer in
                 try await self.connect(
                     request: request.messages,
-                    response: writer,
-                    context: context
-                )
-                return [:]
-            }
-        )
-    }
-
-    package func downloadModel(
-        request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
-        return GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>(
-            metadata: [:],
-            producer: { writer in
-                try await self.downloadModel(
-                    request: request.message,
                     response: writer,
                     context: context
                 )
@@ -428,29 +321,6 @@ extension Fedge_V1_Combiner {
             deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_CombinerEvent>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_CombinerEvent>) async throws -> Result
-        ) async throws -> Result where Result: Sendable
-
-        /// Call the "DownloadModel" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        func downloadModel<Result>(
-            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
-            options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "UploadUpdate" method.
@@ -528,38 +398,6 @@ extension Fedge_V1_Combiner {
             )
         }
 
-        /// Call the "DownloadModel" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        package func downloadModel<Result>(
-            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
-            options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-        ) async throws -> Result where Result: Sendable {
-            try await self.client.serverStreaming(
-                request: request,
-                descriptor: Fedge_V1_Combiner.Method.DownloadModel.descriptor,
-                serializer: serializer,
-                deserializer: deserializer,
-                options: options,
-                onResponse: handleResponse
-            )
-        }
-
         /// Call the "UploadUpdate" method.
         ///
         /// > Source IDL Documentation:
@@ -627,33 +465,6 @@ extension Fedge_V1_Combiner.ClientProtocol {
         )
     }
 
-    /// Call the "DownloadModel" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-    ///
-    /// - Parameters:
-    ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-    ///   - options: Options to apply to this RPC.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    package func downloadModel<Result>(
-        request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-    ) async throws -> Result where Result: Sendable {
-        try await self.downloadModel(
-            request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelChunk>(),
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
     /// Call the "UploadUpdate" method.
     ///
     /// > Source IDL Documentation:
@@ -714,37 +525,6 @@ extension Fedge_V1_Combiner.ClientProtocol {
             producer: producer
         )
         return try await self.connect(
-            request: request,
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
-    /// Call the "DownloadModel" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Downloads a model the client was assigned, as header, data chunks and trailer.
-    ///
-    /// - Parameters:
-    ///   - message: request message to send.
-    ///   - metadata: Additional metadata to send, defaults to empty.
-    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    package func downloadModel<Result>(
-        _ message: Fedge_V1_ModelRequest,
-        metadata: GRPCCore.Metadata = [:],
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-    ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<Fedge_V1_ModelRequest>(
-            message: message,
-            metadata: metadata
-        )
-        return try await self.downloadModel(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -12,7 +12,7 @@
 ///
 /// Clients only ever dial out. Each client holds one long-lived `Connect` stream (one HTTP/2 stream) that carries
 /// its hello, heartbeats, task status, logs and metrics up, and task assignments and cancellations down. Models
-/// and updates move on their own RPCs, chunked.
+/// and updates move on their own RPCs, chunked: models through the ModelTransfer service (common.proto).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -14,4 +14,362 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/grpc/grpc-swift
 
-// This file contained no services.
+import GRPCCore
+import GRPCProtobuf
+
+// MARK: - fedge.v1.ModelTransfer
+
+/// Namespace containing generated types for the "fedge.v1.ModelTransfer" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+package enum Fedge_V1_ModelTransfer: Sendable {
+    /// Service descriptor for the "fedge.v1.ModelTransfer" service.
+    package static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.ModelTransfer")
+    /// Namespace for method metadata.
+    package enum Method: Sendable {
+        /// Namespace for "DownloadModel" metadata.
+        package enum DownloadModel: Sendable {
+            /// Request type for "DownloadModel".
+            package typealias Input = Fedge_V1_ModelRequest
+            /// Response type for "DownloadModel".
+            package typealias Output = Fedge_V1_ModelChunk
+            /// Descriptor for "DownloadModel".
+            package static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.ModelTransfer"),
+                method: "DownloadModel",
+                type: .serverStreaming
+            )
+        }
+        /// Descriptors for all methods in the "fedge.v1.ModelTransfer" service.
+        package static let descriptors: [GRPCCore.MethodDescriptor] = [
+            DownloadModel.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "fedge.v1.ModelTransfer" service.
+    package static let fedge_v1_ModelTransfer = GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.ModelTransfer")
+}
+
+// MARK: fedge.v1.ModelTransfer (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer {
+    /// Streaming variant of the service protocol for the "fedge.v1.ModelTransfer" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
+    /// > Serves models by their SHA-256: the controller to its combiners, a combiner to its clients. One service, one
+    /// > implementation (FedgeRPC's ModelTransferService), on both servers.
+    package protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "DownloadModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Downloads a model the caller may have, as header, data chunks and trailer.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fedge_V1_ModelRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
+        func downloadModel(
+            request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
+    }
+
+    /// Service protocol for the "fedge.v1.ModelTransfer" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
+    /// > Serves models by their SHA-256: the controller to its combiners, a combiner to its clients. One service, one
+    /// > implementation (FedgeRPC's ModelTransferService), on both servers.
+    package protocol ServiceProtocol: Fedge_V1_ModelTransfer.StreamingServiceProtocol {
+        /// Handle the "DownloadModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Downloads a model the caller may have, as header, data chunks and trailer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
+        func downloadModel(
+            request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
+    }
+
+    /// Simple service protocol for the "fedge.v1.ModelTransfer" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
+    /// > Serves models by their SHA-256: the controller to its combiners, a combiner to its clients. One service, one
+    /// > implementation (FedgeRPC's ModelTransferService), on both servers.
+    package protocol SimpleServiceProtocol: Fedge_V1_ModelTransfer.ServiceProtocol {
+        /// Handle the "DownloadModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Downloads a model the caller may have, as header, data chunks and trailer.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fedge_V1_ModelRequest` message.
+        ///   - response: A response stream of `Fedge_V1_ModelChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func downloadModel(
+            request: Fedge_V1_ModelRequest,
+            response: GRPCCore.RPCWriter<Fedge_V1_ModelChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer.StreamingServiceProtocol {
+    package func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Fedge_V1_ModelTransfer.Method.DownloadModel.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelChunk>(),
+            handler: { request, context in
+                try await self.downloadModel(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer.ServiceProtocol {
+    package func downloadModel(
+        request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
+        let response = try await self.downloadModel(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer.SimpleServiceProtocol {
+    package func downloadModel(
+        request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
+        return GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>(
+            metadata: [:],
+            producer: { writer in
+                try await self.downloadModel(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+}
+
+// MARK: fedge.v1.ModelTransfer (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer {
+    /// Generated client protocol for the "fedge.v1.ModelTransfer" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
+    /// > Serves models by their SHA-256: the controller to its combiners, a combiner to its clients. One service, one
+    /// > implementation (FedgeRPC's ModelTransferService), on both servers.
+    package protocol ClientProtocol: Sendable {
+        /// Call the "DownloadModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Downloads a model the caller may have, as header, data chunks and trailer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
+        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
+        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func downloadModel<Result>(
+            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "fedge.v1.ModelTransfer" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
+    /// > Serves models by their SHA-256: the controller to its combiners, a combiner to its clients. One service, one
+    /// > implementation (FedgeRPC's ModelTransferService), on both servers.
+    package struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        package init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "DownloadModel" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Downloads a model the caller may have, as header, data chunks and trailer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
+        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
+        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        package func downloadModel<Result>(
+            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Fedge_V1_ModelTransfer.Method.DownloadModel.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer.ClientProtocol {
+    /// Call the "DownloadModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Downloads a model the caller may have, as header, data chunks and trailer.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    package func downloadModel<Result>(
+        request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.downloadModel(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelChunk>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Fedge_V1_ModelTransfer.ClientProtocol {
+    /// Call the "DownloadModel" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Downloads a model the caller may have, as header, data chunks and trailer.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    package func downloadModel<Result>(
+        _ message: Fedge_V1_ModelRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fedge_V1_ModelRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.downloadModel(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

@@ -186,7 +186,6 @@ package nonisolated enum Fedge_V1_TaskKind: SwiftProtobuf.Enum, Swift.CaseIterab
 
 }
 
-/// Asks for a model by id, optionally from a byte offset (to resume an interrupted download).
 package nonisolated struct Fedge_V1_ModelRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

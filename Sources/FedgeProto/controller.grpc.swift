@@ -39,19 +39,6 @@ package enum Fedge_V1_Controller: Sendable {
                 type: .bidirectionalStreaming
             )
         }
-        /// Namespace for "DownloadModel" metadata.
-        package enum DownloadModel: Sendable {
-            /// Request type for "DownloadModel".
-            package typealias Input = Fedge_V1_ModelRequest
-            /// Response type for "DownloadModel".
-            package typealias Output = Fedge_V1_ModelChunk
-            /// Descriptor for "DownloadModel".
-            package static let descriptor = GRPCCore.MethodDescriptor(
-                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fedge.v1.Controller"),
-                method: "DownloadModel",
-                type: .serverStreaming
-            )
-        }
         /// Namespace for "UploadPartial" metadata.
         package enum UploadPartial: Sendable {
             /// Request type for "UploadPartial".
@@ -81,7 +68,6 @@ package enum Fedge_V1_Controller: Sendable {
         /// Descriptors for all methods in the "fedge.v1.Controller" service.
         package static let descriptors: [GRPCCore.MethodDescriptor] = [
             Attach.descriptor,
-            DownloadModel.descriptor,
             UploadPartial.descriptor,
             AssignCombiner.descriptor
         ]
@@ -124,24 +110,11 @@ extension Fedge_V1_Controller {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ControllerCommand>
 
-        /// Handle the "DownloadModel" method.
-        ///
-        /// - Parameters:
-        ///   - request: A streaming request of `Fedge_V1_ModelRequest` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
-        func downloadModel(
-            request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
-
         /// Handle the "UploadPartial" method.
         ///
         /// > Source IDL Documentation:
         /// >
+        /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
         /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
         /// > contributions in the metadata).
         ///
@@ -198,24 +171,11 @@ extension Fedge_V1_Controller {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ControllerCommand>
 
-        /// Handle the "DownloadModel" method.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Fedge_V1_ModelChunk` messages.
-        func downloadModel(
-            request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>
-
         /// Handle the "UploadPartial" method.
         ///
         /// > Source IDL Documentation:
         /// >
+        /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
         /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
         /// > contributions in the metadata).
         ///
@@ -271,25 +231,11 @@ extension Fedge_V1_Controller {
             context: GRPCCore.ServerContext
         ) async throws
 
-        /// Handle the "DownloadModel" method.
-        ///
-        /// - Parameters:
-        ///   - request: A `Fedge_V1_ModelRequest` message.
-        ///   - response: A response stream of `Fedge_V1_ModelChunk` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        func downloadModel(
-            request: Fedge_V1_ModelRequest,
-            response: GRPCCore.RPCWriter<Fedge_V1_ModelChunk>,
-            context: GRPCCore.ServerContext
-        ) async throws
-
         /// Handle the "UploadPartial" method.
         ///
         /// > Source IDL Documentation:
         /// >
+        /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
         /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
         /// > contributions in the metadata).
         ///
@@ -341,17 +287,6 @@ extension Fedge_V1_Controller.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
-            forMethod: Fedge_V1_Controller.Method.DownloadModel.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelChunk>(),
-            handler: { request, context in
-                try await self.downloadModel(
-                    request: request,
-                    context: context
-                )
-            }
-        )
-        router.registerHandler(
             forMethod: Fedge_V1_Controller.Method.UploadPartial.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_PartialChunk>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_PartialReceipt>(),
@@ -379,17 +314,6 @@ extension Fedge_V1_Controller.StreamingServiceProtocol {
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Fedge_V1_Controller.ServiceProtocol {
-    package func downloadModel(
-        request: GRPCCore.StreamingServerRequest<Fedge_V1_ModelRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
-        let response = try await self.downloadModel(
-            request: GRPCCore.ServerRequest(stream: request),
-            context: context
-        )
-        return response
-    }
-
     package func uploadPartial(
         request: GRPCCore.StreamingServerRequest<Fedge_V1_PartialChunk>,
         context: GRPCCore.ServerContext
@@ -425,23 +349,6 @@ extension Fedge_V1_Controller.SimpleServiceProtocol {
             producer: { writer in
                 try await self.attach(
                     request: request.messages,
-                    response: writer,
-                    context: context
-                )
-                return [:]
-            }
-        )
-    }
-
-    package func downloadModel(
-        request: GRPCCore.ServerRequest<Fedge_V1_ModelRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk> {
-        return GRPCCore.StreamingServerResponse<Fedge_V1_ModelChunk>(
-            metadata: [:],
-            producer: { writer in
-                try await self.downloadModel(
-                    request: request.message,
                     response: writer,
                     context: context
                 )
@@ -505,29 +412,11 @@ extension Fedge_V1_Controller {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ControllerCommand>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
-        /// Call the "DownloadModel" method.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        func downloadModel<Result>(
-            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
-            options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-        ) async throws -> Result where Result: Sendable
-
         /// Call the "UploadPartial" method.
         ///
         /// > Source IDL Documentation:
         /// >
+        /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
         /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
         /// > contributions in the metadata).
         ///
@@ -616,38 +505,11 @@ extension Fedge_V1_Controller {
             )
         }
 
-        /// Call the "DownloadModel" method.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-        ///   - serializer: A serializer for `Fedge_V1_ModelRequest` messages.
-        ///   - deserializer: A deserializer for `Fedge_V1_ModelChunk` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        package func downloadModel<Result>(
-            request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-            serializer: some GRPCCore.MessageSerializer<Fedge_V1_ModelRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Fedge_V1_ModelChunk>,
-            options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-        ) async throws -> Result where Result: Sendable {
-            try await self.client.serverStreaming(
-                request: request,
-                descriptor: Fedge_V1_Controller.Method.DownloadModel.descriptor,
-                serializer: serializer,
-                deserializer: deserializer,
-                options: options,
-                onResponse: handleResponse
-            )
-        }
-
         /// Call the "UploadPartial" method.
         ///
         /// > Source IDL Documentation:
         /// >
+        /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
         /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
         /// > contributions in the metadata).
         ///
@@ -741,33 +603,11 @@ extension Fedge_V1_Controller.ClientProtocol {
         )
     }
 
-    /// Call the "DownloadModel" method.
-    ///
-    /// - Parameters:
-    ///   - request: A request containing a single `Fedge_V1_ModelRequest` message.
-    ///   - options: Options to apply to this RPC.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    package func downloadModel<Result>(
-        request: GRPCCore.ClientRequest<Fedge_V1_ModelRequest>,
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-    ) async throws -> Result where Result: Sendable {
-        try await self.downloadModel(
-            request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Fedge_V1_ModelRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Fedge_V1_ModelChunk>(),
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
     /// Call the "UploadPartial" method.
     ///
     /// > Source IDL Documentation:
     /// >
+    /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
     /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
     /// > contributions in the metadata).
     ///
@@ -855,37 +695,11 @@ extension Fedge_V1_Controller.ClientProtocol {
         )
     }
 
-    /// Call the "DownloadModel" method.
-    ///
-    /// - Parameters:
-    ///   - message: request message to send.
-    ///   - metadata: Additional metadata to send, defaults to empty.
-    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    package func downloadModel<Result>(
-        _ message: Fedge_V1_ModelRequest,
-        metadata: GRPCCore.Metadata = [:],
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fedge_V1_ModelChunk>) async throws -> Result
-    ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<Fedge_V1_ModelRequest>(
-            message: message,
-            metadata: metadata
-        )
-        return try await self.downloadModel(
-            request: request,
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
     /// Call the "UploadPartial" method.
     ///
     /// > Source IDL Documentation:
     /// >
+    /// > (Global models reach combiners through the ModelTransfer service of common.proto.)
     /// > Uploads a combiner's partial aggregate (a safetensors file of weighted sums with its total weight and
     /// > contributions in the metadata).
     ///

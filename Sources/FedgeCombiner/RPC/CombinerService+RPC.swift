@@ -50,26 +50,6 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         await self.runner.clientDisconnected(clientID: connection.clientID)
     }
 
-    package func downloadModel(
-        request: Fedge_V1_ModelRequest,
-        response: RPCWriter<Fedge_V1_ModelChunk>,
-        context: ServerContext
-    ) async throws {
-        guard let id = ModelID(hex: request.modelID), self.runner.models.contains(id) else {
-            throw RefusalError(.unknownModel, "this combiner has no model '\(request.modelID)'")
-        }
-        let header = Fedge_V1_TransferHeader.with {
-            $0.modelID = id.hex
-            $0.size = self.runner.models.size(of: id)
-        }
-        let path = self.runner.models.path(for: id)
-        _ = try await self.downloads.withPermit {
-            try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_ModelChunk.self) {
-                try await response.write($0)
-            }
-        }
-    }
-
     package func uploadUpdate(
         request: RPCAsyncSequence<Fedge_V1_UpdateChunk, any Error>,
         response: RPCWriter<Fedge_V1_UploadEvent>,

@@ -10,7 +10,7 @@ package struct CombinerService: Sendable {
     let configuration: CombinerConfiguration
     let registry: ClientRegistry
     let runner: RoundRunner
-    let downloads: TransferLimiter
+    package let downloads: TransferLimiter
     let uploads: TransferLimiter
     let logger: Logger
 

@@ -13,11 +13,12 @@ extension ControllerLink {
     func execute<Transport: ClientTransport>(
         _ plan: RoundPlan,
         controller: Fedge_V1_Controller.Client<Transport>,
+        models: Fedge_V1_ModelTransfer.Client<Transport>,
         outbox: Outbox<Fedge_V1_CombinerReport>
     ) async {
         let metadata: Logger.Metadata = ["fedge.session": "\(plan.session)", "fedge.round": "\(plan.round)", "fedge.kind": "\(plan.kind)"]
         do {
-            try await self.fetchModel(plan.model, size: plan.modelSize, from: controller)
+            try await self.fetchModel(plan.model, size: plan.modelSize, from: models)
             var result = try await self.runRound(plan, outbox: outbox)
             self.report(.finalCounts(result), to: outbox)
             switch plan.kind {
@@ -77,12 +78,12 @@ extension ControllerLink {
     }
 
     /// Downloads global model `id` from the controller into the model store, unless it is there already.
-    private func fetchModel<Transport: ClientTransport>(_ id: ModelID, size: UInt64, from controller: Fedge_V1_Controller.Client<Transport>) async throws {
+    private func fetchModel<Transport: ClientTransport>(_ id: ModelID, size: UInt64, from models: Fedge_V1_ModelTransfer.Client<Transport>) async throws {
         let store = self.combiner.runner.models
         guard !store.contains(id) else { return }
         let spool = self.combiner.configuration.spoolDirectory.appendingPathComponent("models").path
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        let received = try await controller.downloadModel(.with { $0.modelID = id.hex }, options: Self.callOptions) { response in
+        let received = try await models.downloadModel(.with { $0.modelID = id.hex }, options: Self.callOptions) { response in
             try await ChunkedTransfer.receive(
                 response.messages,
                 spoolDirectory: spool,

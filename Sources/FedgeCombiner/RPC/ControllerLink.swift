@@ -60,7 +60,9 @@ package struct ControllerLink: Service {
             let welcomed = Atomic<Bool>(false)
             do {
                 try await withGRPCClient(transport: try makeTransport()) { client in
-                    try await self.session(Fedge_V1_Controller.Client(wrapping: client)) { welcomed.store(true, ordering: .relaxed) }
+                    try await self.session(
+                        Fedge_V1_Controller.Client(wrapping: client), models: Fedge_V1_ModelTransfer.Client(wrapping: client)
+                    ) { welcomed.store(true, ordering: .relaxed) }
                     client.beginGracefulShutdown()
                 }
                 self.logger.warning("The controller closed the stream", metadata: ["fedge.controller": "\(self.controller)"])
@@ -78,6 +80,7 @@ package struct ControllerLink: Service {
 
     private func session<Transport: ClientTransport>(
         _ controller: Fedge_V1_Controller.Client<Transport>,
+        models: Fedge_V1_ModelTransfer.Client<Transport>,
         onWelcome: @escaping @Sendable () -> Void
     ) async throws {
         let outbox = Outbox<Fedge_V1_CombinerReport>()
@@ -91,7 +94,7 @@ package struct ControllerLink: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 // Rounds run one at a time, in the order planned.
                 group.addTask {
-                    for await plan in plans { await self.execute(plan, controller: controller, outbox: outbox) }
+                    for await plan in plans { await self.execute(plan, controller: controller, models: models, outbox: outbox) }
                 }
                 for try await command in response.messages {
                     switch command.command {

@@ -96,24 +96,6 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
         }
     }
 
-    package func downloadModel(
-        request: Fedge_V1_ModelRequest,
-        response: RPCWriter<Fedge_V1_ModelChunk>,
-        context: ServerContext
-    ) async throws {
-        guard let id = ModelID(hex: request.modelID), self.controller.blobs.contains(id) else {
-            throw RefusalError(.unknownModel, "the controller has no model '\(request.modelID)'")
-        }
-        let path = self.controller.blobs.path(for: id)
-        let size = self.controller.blobs.size(of: id)
-        let header = Fedge_V1_TransferHeader.with {
-            $0.modelID = id.hex
-            $0.size = size
-        }
-        try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_ModelChunk.self) { try await response.write($0) }
-        self.controller.metrics.sent(bytes: size)
-    }
-
     package func uploadPartial(
         request: RPCAsyncSequence<Fedge_V1_PartialChunk, any Error>,
         context: ServerContext

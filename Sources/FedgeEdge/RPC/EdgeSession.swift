@@ -12,6 +12,8 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
     let configuration: EdgeConfiguration
     let trainer: any Trainer
     let combiner: Fedge_V1_Combiner.Client<Transport>
+    /// Where global models come from: the combiner's model-transfer service.
+    let models: Fedge_V1_ModelTransfer.Client<Transport>
     let logger: Logger
 
     /// Calls fail fast when the combiner is unreachable, so the client's own backoff decides when to retry.
@@ -116,6 +118,7 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
                         configuration: self.configuration,
                         trainer: self.trainer,
                         combiner: self.combiner,
+                        models: self.models,
                         logger: self.logger,
                         reporter: reporter
                     ).execute(task)

@@ -11,6 +11,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     let configuration: EdgeConfiguration
     let trainer: any Trainer
     let combiner: Fedge_V1_Combiner.Client<Transport>
+    let models: Fedge_V1_ModelTransfer.Client<Transport>
     let logger: Logger
     let reporter: TaskReporter
 
@@ -72,7 +73,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     private func download(_ task: TrainingTask, into directory: URL) async throws -> URL {
         let path = directory.appendingPathComponent("global.safetensors").path
         let limit = task.modelSize > 0 ? task.modelSize : UInt64.max
-        let received = try await self.combiner.downloadModel(
+        let received = try await self.models.downloadModel(
             .with { $0.modelID = task.model.hex },
             options: EdgeSession<Transport>.callOptions
         ) { response in

@@ -1,0 +1,9 @@
+package import FedgeCore
+package import FedgeRPC
+package import FedgeStore
+
+extension BlobStore: ModelSource {
+    package func file(for id: ModelID) async -> (path: String, size: UInt64)? {
+        self.contains(id) ? (self.path(for: id), self.size(of: id)) : nil
+    }
+}

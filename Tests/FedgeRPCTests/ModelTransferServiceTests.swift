@@ -1,0 +1,76 @@
+import FedgeCore
+import FedgeProto
+import FedgeRPC
+import FedgeTestSupport
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import Logging
+import Synchronization
+import Testing
+import SwiftProtobuf
+import FedgeTensor
+
+/// Models in a directory, by id.
+struct DirectorySource: ModelSource {
+    let files: [ModelID: String]
+
+    func file(for id: ModelID) async -> (path: String, size: UInt64)? {
+        guard let path = self.files[id] else { return nil }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
+        return (path, size)
+    }
+}
+
+@Suite("The model-transfer service, in process")
+struct ModelTransferServiceTests {
+    @Test("Sends a model it has, verified end to end; refuses one it has not; counts what it sent")
+    func downloads() async throws {
+        try await withTemporaryDirectory { dir in
+            let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let path = dir + "/model"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let id = try ModelID.ofFile(atPath: path)
+            let sent = Atomic<UInt64>(0)
+            let admitted = Atomic<Int>(0)
+            let service = ModelTransferService(
+                source: DirectorySource(files: [id: path]), origin: "the test server",
+                admission: { body in
+                    admitted.add(1, ordering: .relaxed)
+                    try await body()
+                },
+                sent: { sent.add($0, ordering: .relaxed) }, logger: Logger(label: "test")
+            )
+            let transport = InProcessTransport()
+            try await withThrowingDiscardingTaskGroup { group in
+                let server = GRPCServer(transport: transport.server, services: [service])
+                group.addTask { try await server.serve() }
+                try await withGRPCClient(transport: transport.client) { client in
+                    let models = Fedge_V1_ModelTransfer.Client(wrapping: client)
+                    let received = try await models.downloadModel(.with { $0.modelID = id.hex }) { response in
+                        try await ChunkedTransfer.receive(
+                            response.messages, spoolDirectory: dir + "/spool", maxBytes: .max,
+                            declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
+                            destination: { _, _ in dir + "/copy" }
+                        )
+                    }
+                    #expect(received.id == id)
+                    #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/copy")) == Data(bytes))
+                    let unknown = ModelID(digestBytes: [UInt8](repeating: 9, count: 32))
+                    do {
+                        try await models.downloadModel(.with { $0.modelID = unknown.hex }) { response in
+                            for try await _ in response.messages {}
+                        }
+                        Issue.record("an unknown model was served")
+                    } catch {
+                        #expect(RefusalError(error)?.refusal == .unknownModel)
+                        #expect("\(error)".contains("the test server has no model"))
+                    }
+                }
+                server.beginGracefulShutdown()
+            }
+            #expect(sent.load(ordering: .relaxed) == UInt64(bytes.count))
+            #expect(admitted.load(ordering: .relaxed) == 1)
+        }
+    }
+}
