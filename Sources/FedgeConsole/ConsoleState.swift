@@ -1,55 +1,5 @@
 package import FedgeAPIModels
 
-/// The console's views, in tab order; number keys 1–8 select them.
-package enum ViewKind: Int, Sendable, Hashable, CaseIterable {
-    case overview = 1, sessions, rounds, clients, combiners, models, metrics, events
-
-    package var title: String {
-        switch self {
-        case .overview: "Overview"
-        case .sessions: "Sessions"
-        case .rounds: "Rounds"
-        case .clients: "Clients"
-        case .combiners: "Combiners"
-        case .models: "Model trail"
-        case .metrics: "Metrics"
-        case .events: "Events"
-        }
-    }
-
-    /// For the tab bar of narrow terminals.
-    package var shortTitle: String {
-        switch self {
-        case .overview: "Home"
-        case .sessions: "Sess"
-        case .rounds: "Rnds"
-        case .clients: "Clnt"
-        case .combiners: "Comb"
-        case .models: "Trail"
-        case .metrics: "Metr"
-        case .events: "Evts"
-        }
-    }
-}
-
-/// A key the console understands, decoded by the terminal driver.
-package enum Key: Sendable, Hashable {
-    case character(Character)
-    case up, down, left, right, pageUp, pageDown, home, end
-    case tab, backTab, enter, escape, backspace
-    case resize
-    case interrupt
-}
-
-/// What the console asks its driver to do after a key.
-package enum ConsoleAction: Sendable, Hashable {
-    case quit
-    case refresh
-    case startSession(SessionConfigDTO)
-    case stopSession(String)
-    case activate(model: String)
-}
-
 /// The console's own state: which view, what is selected, filters, sorting, and any form, question or help open.
 package struct ConsoleState: Sendable {
     package enum Mode: Sendable, Hashable {

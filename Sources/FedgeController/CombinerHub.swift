@@ -2,101 +2,6 @@ package import FedgeCore
 package import Foundation
 package import Logging
 
-/// A client as its combiner reported it.
-package struct CombinerClient: Sendable, Hashable {
-    package var name: String
-    package var liveness: ClientLiveness
-    package var lastSeen: Date
-    package var tasksDone: Int
-    package var tasksFailed: Int
-    package var telemetry: Telemetry?
-
-    package init(name: String, liveness: ClientLiveness, lastSeen: Date, tasksDone: Int, tasksFailed: Int, telemetry: Telemetry?) {
-        self.name = name
-        self.liveness = liveness
-        self.lastSeen = lastSeen
-        self.tasksDone = tasksDone
-        self.tasksFailed = tasksFailed
-        self.telemetry = telemetry
-    }
-}
-
-/// What the controller tells an attached combiner.
-package enum CombinerCommand: Sendable, Hashable {
-    case plan(RoundPlan)
-    case cancel(session: String, round: Int, reason: String)
-}
-
-/// One client's validation of a model, relayed by its combiner.
-package struct ValidationReport: Sendable, Hashable {
-    package var client: String
-    package var model: ModelID
-    package var metrics: [String: Double]
-    package var numExamples: Double
-
-    package init(client: String, model: ModelID, metrics: [String: Double], numExamples: Double) {
-        self.client = client
-        self.model = model
-        self.metrics = metrics
-        self.numExamples = numExamples
-    }
-}
-
-/// What one client's trainer reported with an accepted update, relayed by its combiner.
-package struct TrainingReport: Sendable, Hashable {
-    package var client: String
-    package var metrics: [String: Double]
-    package var numExamples: Double
-
-    package init(client: String, metrics: [String: Double], numExamples: Double) {
-        self.client = client
-        self.metrics = metrics
-        self.numExamples = numExamples
-    }
-}
-
-/// How a round went at one combiner.
-package struct CombinerOutcome: Sendable, Hashable {
-    package var combiner: String
-    package var succeeded: Bool
-    package var reason: String
-    /// The partial aggregate it uploaded (training rounds that succeeded).
-    package var partial: ModelID?
-    package var updates: Int
-    package var progress: RoundCounts
-    package var validations: [ValidationReport]
-    package var training: [TrainingReport] = []
-
-    package init(combiner: String, succeeded: Bool, reason: String, partial: ModelID?, updates: Int,
-                 progress: RoundCounts = RoundCounts(), validations: [ValidationReport] = []) {
-        self.combiner = combiner
-        self.succeeded = succeeded
-        self.reason = reason
-        self.partial = partial
-        self.updates = updates
-        self.progress = progress
-        self.validations = validations
-    }
-}
-
-/// A combiner's counts for the round it runs.
-package struct RoundCounts: Sendable, Hashable {
-    package var selected = 0
-    package var received = 0
-    package var refused = 0
-    package var failed = 0
-    /// Refused uploads by reason (`Refusal` raw values).
-    package var refusedByReason: [String: Int] = [:]
-
-    package init(selected: Int = 0, received: Int = 0, refused: Int = 0, failed: Int = 0, refusedByReason: [String: Int] = [:]) {
-        self.selected = selected
-        self.received = received
-        self.refused = refused
-        self.failed = failed
-        self.refusedByReason = refusedByReason
-    }
-}
-
 /// The combiners attached to the controller: their streams, their clients and their load; the rounds they run
 /// for the controller; and where new clients should go.
 package actor CombinerHub {
@@ -109,7 +14,7 @@ package actor CombinerHub {
         package var lastSeen: Date
         /// Clients sent here since its last heartbeat (so that a burst of clients spreads out).
         package var recentAssignments: Int
-        fileprivate var outbox: AsyncStream<CombinerCommand>.Continuation
+        fileprivate var outbox: AsyncStream<CombinerInstruction>.Continuation
 
         package var onlineClients: Int { self.clients.values.count { $0.liveness == .online } }
     }
@@ -148,8 +53,8 @@ package actor CombinerHub {
 
     /// Registers a combiner's stream. A second stream under the same name replaces the first (the combiner
     /// reconnected before the controller noticed the old one was gone).
-    package func attach(name: String, address: String) async -> (connection: UUID, commands: AsyncStream<CombinerCommand>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: CombinerCommand.self)
+    package func attach(name: String, address: String) async -> (connection: UUID, commands: AsyncStream<CombinerInstruction>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: CombinerInstruction.self)
         let connection = UUID()
         if let previous = self.attached[name] { previous.outbox.finish() }
         self.attached[name] = Attachment(
@@ -319,11 +224,4 @@ package actor CombinerHub {
                                         progress: collector.progress[name] ?? RoundCounts()), for: key)
         }
     }
-}
-
-/// Told of combiner and client changes, to persist them and publish events.
-package protocol CombinerHubObserver: Sendable {
-    func combinerAttached(name: String, address: String) async
-    func combinerDetached(name: String) async
-    func clientsReported(combiner: String, clients: [CombinerClient]) async
 }

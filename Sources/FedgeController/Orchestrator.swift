@@ -15,7 +15,7 @@ package actor Orchestrator {
     private let database: FedgeDatabase
     private let blobs: BlobStore
     private let hub: CombinerHub
-    private let journal: Journal
+    private let auditTrail: AuditTrail
     private let metrics: ControllerMetrics
     private let settings: Settings
     private let clock: any WallClock
@@ -37,12 +37,12 @@ package actor Orchestrator {
         package init(partialsDirectory: URL) { self.partialsDirectory = partialsDirectory }
     }
 
-    package init(database: FedgeDatabase, blobs: BlobStore, hub: CombinerHub, journal: Journal, metrics: ControllerMetrics,
+    package init(database: FedgeDatabase, blobs: BlobStore, hub: CombinerHub, auditTrail: AuditTrail, metrics: ControllerMetrics,
                  settings: Settings, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.database = database
         self.blobs = blobs
         self.hub = hub
-        self.journal = journal
+        self.auditTrail = auditTrail
         self.metrics = metrics
         self.settings = settings
         self.clock = clock
@@ -70,7 +70,7 @@ package actor Orchestrator {
             createdAt: self.clock.date, seedModel: model.hex
         )
         try await self.database.insertSession(record)
-        await self.journal.record(kind: "session.created", actor: actor, subject: id,
+        await self.auditTrail.record(kind: "session.created", actor: actor, subject: id,
                                   message: "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)")
         self.wake()
         return record
@@ -85,7 +85,7 @@ package actor Orchestrator {
         try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
         try await self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
         if let running = self.running, running.id == id { running.stop.yield(id) }
-        await self.journal.record(kind: "session.stopped", actor: actor, subject: id.rawValue, message: "Session \(id) stopped by \(actor)")
+        await self.auditTrail.record(kind: "session.stopped", actor: actor, subject: id.rawValue, message: "Session \(id) stopped by \(actor)")
         return try await self.database.session(id) ?? session
     }
 
@@ -101,7 +101,7 @@ package actor Orchestrator {
             throw SessionError.finished(id: id, rounds: config.rounds)
         }
         try await self.database.setSessionStatus(id, .queued, reason: nil)
-        await self.journal.record(kind: "session.resumed", actor: actor, subject: id.rawValue, message: "Session \(id) queued again by \(actor)")
+        await self.auditTrail.record(kind: "session.resumed", actor: actor, subject: id.rawValue, message: "Session \(id) queued again by \(actor)")
         self.wake()
         return try await self.database.session(id) ?? session
     }
@@ -162,11 +162,11 @@ package actor Orchestrator {
         do {
             try await self.database.setSessionStatus(SessionID(session.id.rawValue), .running)
             if resumed {
-                await self.journal.record(kind: "session.resumed", actor: "controller", subject: session.id.rawValue,
+                await self.auditTrail.record(kind: "session.resumed", actor: "controller", subject: session.id.rawValue,
                                           message: "Session \(session.id) resumes after a restart")
             } else {
                 self.metrics.sessionStarted()
-                await self.journal.record(kind: "session.started", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) started")
+                await self.auditTrail.record(kind: "session.started", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) started")
             }
             let finished: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { try await self.rounds(of: session) ; return true }
@@ -180,7 +180,7 @@ package actor Orchestrator {
             }
             if finished {
                 try await self.database.setSessionStatus(SessionID(session.id.rawValue), .finished)
-                await self.journal.record(kind: "session.finished", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) finished")
+                await self.auditTrail.record(kind: "session.finished", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) finished")
             }
         } catch is CancellationError {
             // The controller is shutting down: the session stays `running` and resumes on the next start.
@@ -188,7 +188,7 @@ package actor Orchestrator {
             self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
             try? await self.database.setSessionStatus(SessionID(session.id.rawValue), .failed, reason: "\(error)")
             try? await self.database.closeRunningRounds(session: SessionID(session.id.rawValue), status: .failed, reason: "the session failed: \(error)")
-            await self.journal.record(kind: "session.failed", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) failed: \(error)")
+            await self.auditTrail.record(kind: "session.failed", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) failed: \(error)")
         }
     }
 
@@ -251,7 +251,7 @@ package actor Orchestrator {
             return total + (entry.value.quota == 0 ? online : min(entry.value.quota, online))
         }
         try await self.database.startRound(record)
-        await self.journal.record(
+        await self.auditTrail.record(
             kind: "round.started", actor: "controller", subject: "\(session.id)/\(number)",
             message: "Round \(number) of \(session.id) started on \(plans.count) combiner(s), \(record.expected) client(s) asked, model \(model.shortPrefix)"
         )
@@ -280,7 +280,7 @@ package actor Orchestrator {
             record.endedAt = self.clock.date
             try await self.database.updateRound(record)
             self.metrics.roundEnded(committed: false, duration: started.duration(to: self.clock.now), updates: 0)
-            await self.journal.record(kind: "round.failed", actor: "controller", subject: "\(session.id)/\(number)", message: "Round \(number) of \(session.id) failed: \(reason)")
+            await self.auditTrail.record(kind: "round.failed", actor: "controller", subject: "\(session.id)/\(number)", message: "Round \(number) of \(session.id) failed: \(reason)")
             return nil
         }
 
@@ -308,7 +308,7 @@ package actor Orchestrator {
             MetricRecord(session: session.id, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
             MetricRecord(session: session.id, round: number, client: nil, name: "updates", value: Double(updates)),
         ] + Self.trainingMetrics(outcomes.values.filter { $0.succeeded }.flatMap(\.training), session: session.id.rawValue, round: number))
-        await self.journal.record(
+        await self.auditTrail.record(
             kind: "round.committed", actor: "controller", subject: "\(session.id)/\(number)",
             message: "Round \(number) of \(session.id) committed model \(nextID.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
         )
@@ -336,7 +336,7 @@ package actor Orchestrator {
         let records = means.means.sorted { $0.key < $1.key }.map { MetricRecord(session: SessionID(session), round: round, client: nil, name: $0.key, value: $0.value) }
         try await self.database.recordMetrics(records)
         let summary = records.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
-        await self.journal.record(
+        await self.auditTrail.record(
             kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",
             message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)" + (summary.isEmpty ? "" : ": \(summary)")
         )

@@ -36,7 +36,7 @@ package enum DemoFederation {
                 .init(service: TaskService(name: "demo") { try await driver(socket) }, successTerminationBehavior: .gracefullyShutdownGroup)
             )
         }
-        let services = try ControllerServices.make(controller: controller, logger: logger) { announce.yield($0) }
+        let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services + [.init(service: launch, successTerminationBehavior: .ignore)],

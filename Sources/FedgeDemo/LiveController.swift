@@ -58,7 +58,7 @@ package struct LiveController: Sendable {
         let configuration = Self.configuration(directory: directory, grpcPort: grpcPort, uploadGrace: uploadGrace, tls: tls, token: token)
         let controller = try Controller(configuration: configuration, logger: logger)
         let (addresses, announce) = AsyncStream.makeStream(of: String.self)
-        let services = try ControllerServices.make(controller: controller, logger: logger) { announce.yield($0) }
+        let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         return try await withThrowingTaskGroup(of: R?.self) { tasks in
             tasks.addTask {

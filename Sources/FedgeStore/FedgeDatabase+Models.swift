@@ -80,4 +80,37 @@ extension FedgeDatabase {
             try String.fetchOne(db, sql: "SELECT model FROM activeModel WHERE slot = 1").flatMap(ModelID.init(hex:))
         }
     }
+
+    /// The models whose id starts with `prefix` (at most `limit`).
+    package func models(withPrefix prefix: String, limit: Int = 2) async throws -> [ModelRecord] {
+        let pattern = prefix.lowercased().filter { $0.isHexDigit }
+        guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
+        return try await self.writer.read { db in
+            try ModelRecord.filter(ModelRecord.Columns.id.like("\(pattern)%")).order(ModelRecord.Columns.id).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The number of contributions and the validations of each model in `ids`, in one read (two queries however
+    /// many models: a page of the trail is described without a query per model).
+    package func contributorsAndValidations(of ids: [String]) async throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
+        guard !ids.isEmpty else { return ([:], [:]) }
+        return try await self.writer.read { db in
+            var contributors: [String: Int] = [:]
+            let counts = try Row.fetchAll(db, ContributionRecord.select(ContributionRecord.Columns.model, count(ContributionRecord.Columns.client).forKey("n"))
+                .filter(ids.contains(ContributionRecord.Columns.model)).group(ContributionRecord.Columns.model))
+            for row in counts { contributors[row["model"]] = row["n"] }
+            let validations = try ValidationRecord.filter(ids.contains(ValidationRecord.Columns.model)).order(ValidationRecord.Columns.client).fetchAll(db)
+            return (contributors, Dictionary(grouping: validations, by: \.model))
+        }
+    }
+
+    /// Models, newest first, optionally of one session.
+    package func models(_ query: ListQuery) async throws -> (items: [ModelRecord], total: Int) {
+        try await self.page(ModelRecord.all(), query, allowed: [ModelRecord.Columns.session], order: [ModelRecord.Columns.createdAt.desc, ModelRecord.Columns.id])
+    }
+
+    /// The number of models in the trail.
+    package func modelCount() async throws -> Int {
+        try await self.writer.read { db in try ModelRecord.fetchCount(db) }
+    }
 }

@@ -37,11 +37,3 @@ struct InitCommand: AsyncParsableCommand {
         print("Next: fedge-controller serve, then fedge model upload SEED.safetensors --activate")
     }
 }
-
-enum APIToken {
-    /// 32 random bytes as hex.
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
-}

@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.orchestration.uploadGrace = .milliseconds(Int64(self.uploadGrace * 1000))
         let controller = try Controller(configuration: configuration, logger: logger)
-        let services = try ControllerServices.make(controller: controller, logger: logger)
+        let services = try ControllerDaemon.make(controller: controller, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )

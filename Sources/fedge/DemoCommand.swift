@@ -135,18 +135,3 @@ struct DemoCommand: AsyncParsableCommand {
         return formatter.string(from: date)
     }
 }
-
-/// A trainer that takes its time before handing over to another: rounds that last long enough to watch.
-struct PausingTrainer: Trainer {
-    let pause: Duration
-    let inner: any Trainer
-
-    var name: String { self.inner.name }
-
-    func train(_ input: TrainerInput) async throws -> TrainingResult {
-        if self.pause > .zero { try await Task.sleep(for: self.pause) }
-        return try await self.inner.train(input)
-    }
-
-    func validate(_ input: TrainerInput) async throws -> ValidationResult { try await self.inner.validate(input) }
-}

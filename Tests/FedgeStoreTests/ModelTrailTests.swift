@@ -107,12 +107,12 @@ struct AuditTrailTests {
     @Test func eventsChainAndTamperingIsFound() async throws {
         let db = try FedgeDatabase.inMemory()
         await #expect(try db.verifyAuditTrail() == nil)
-        let first = try await db.appendEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
+        let first = try await db.appendAuditEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
         #expect(first.previousHash == FedgeDatabase.genesisHash)
-        let second = try await db.appendEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
+        let second = try await db.appendAuditEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
         #expect(second.previousHash == first.hash)
-        try await db.appendEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
-        await #expect(try db.events(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
+        try await db.appendAuditEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
+        await #expect(try db.auditEvents(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
         await #expect(try db.verifyAuditTrail() == nil)
         // The table refuses changes; someone who bypasses the trigger still cannot hide it.
         #expect(throws: DatabaseError.self) {

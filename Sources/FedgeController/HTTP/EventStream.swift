@@ -11,12 +11,12 @@ enum EventStream {
     ///   - kinds: when not empty, only events of these kinds are sent.
     ///   - replay: stored events to send first (those after the client's `since` or `Last-Event-ID`).
     static func response(
-        bus: EventBus,
+        feed: AuditFeed,
         kinds: Set<String> = [],
         keepAlive: Duration = .seconds(15),
         replay: @escaping @Sendable () async throws -> [EventDTO]
     ) -> Response {
-        let subscription = bus.subscribe()
+        let subscription = feed.subscribe()
         let body = ResponseBody { writer in
             let encoder = API.makeEncoder()
             func frame(_ event: EventDTO) -> ByteBuffer {

@@ -28,19 +28,19 @@ struct MeasurementRoutes {
         }
         routes.on(RouterPath(API.events), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["kind", "subject"])
-            let (items, total) = try await db.events(query)
+            let (items, total) = try await db.auditEvents(query)
             return Page(items: items.map(EventDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.auditCheck), method: .get) { _, _ in
-            await AuditCheckDTO(events: try db.eventCount(), brokenAt: try db.verifyAuditTrail())
+            await AuditCheckDTO(events: try db.auditEventCount(), brokenAt: try db.verifyAuditTrail())
         }
         routes.on(RouterPath(API.eventStream), method: .get) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
             let since = Int64(request.query("since") ?? "") ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
             let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
-            return EventStream.response(bus: c.journal.bus, kinds: kinds, replay: {
+            return EventStream.response(feed: c.auditTrail.feed, kinds: kinds, replay: {
                 guard let since else { return [] }
-                return try await db.events(after: since).map(EventDTO.init)
+                return try await db.auditEvents(after: since).map(EventDTO.init)
             })
         }
         routes.on(RouterPath(API.packages), method: .get) { request, _ in
@@ -59,7 +59,7 @@ struct MeasurementRoutes {
             guard size > 0 else { throw APIError.badRequest("The package is empty; send the archive's bytes as the request body.") }
             let id = try c.blobs.put(fileAt: path)
             let record = try await db.insertPackage(PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size))
-            await c.journal.record(kind: "package.uploaded", actor: "operator", subject: id.hex, message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded")
+            await c.auditTrail.record(kind: "package.uploaded", actor: "operator", subject: id.hex, message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded")
             return EditedResponse(status: .created, response: PackageDTO(record))
         }
         return routes

@@ -42,7 +42,7 @@ struct ModelRoutes {
             let body = try await request.decode(as: ActivateModelRequest.self, context: context)
             let id = try await self.api.resolveModel(body.model)
             try await db.setActiveModel(id)
-            await c.journal.record(kind: "model.activated", actor: "operator", subject: id.hex, message: "Model \(id.shortPrefix) is now the active model")
+            await c.auditTrail.record(kind: "model.activated", actor: "operator", subject: id.hex, message: "Model \(id.shortPrefix) is now the active model")
             return try await self.api.model(try db.model(id)!, active: id, detailed: true)
         }
         routes.on(RouterPath(API.trailCheck), method: .get) { _, _ in

@@ -71,7 +71,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                                      refused: Int(progress.refused), failed: Int(progress.failed),
                                      refusedByReason: progress.refusedByReason.mapValues { Int($0) })
             await hub.progress(name: name, session: progress.sessionID, round: Int(progress.round), counts: counts)
-            self.controller.journal.notice(
+            self.controller.auditTrail.notice(
                 kind: "round.progress", subject: "\(progress.sessionID)/\(progress.round)",
                 message: "\(name): \(progress.received)/\(progress.selected) updates, \(progress.failed) failed, \(progress.refused) refused"
             )
@@ -133,7 +133,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
     }
 }
 
-extension CombinerCommand {
+extension CombinerInstruction {
     var proto: Fedge_V1_ControllerCommand {
         switch self {
         case .plan(let plan):

@@ -1,0 +1,8 @@
+package import Foundation
+
+/// `PUT /models/active`.
+package struct ActivateModelRequest: Sendable, Hashable, Codable {
+    package var model: String
+
+    package init(model: String) { self.model = model }
+}

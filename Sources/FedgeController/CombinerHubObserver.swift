@@ -1,0 +1,10 @@
+package import FedgeCore
+package import Foundation
+package import Logging
+
+/// Told of combiner and client changes, to persist them and publish events.
+package protocol CombinerHubObserver: Sendable {
+    func combinerAttached(name: String, address: String) async
+    func combinerDetached(name: String) async
+    func clientsReported(combiner: String, clients: [CombinerClient]) async
+}

@@ -1,0 +1,50 @@
+import FedgeRPC
+import FedgeServerKit
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+package import Logging
+package import ServiceLifecycle
+
+/// The controller's long-running parts as services for one `ServiceGroup`: the gRPC server for combiners, the
+/// REST API on each listener, and the orchestrator's loop.
+package enum ControllerDaemon {
+    package static func make(
+        controller: Controller,
+        logger: Logger,
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
+    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let configuration = controller.configuration
+        var grpcConfig = HTTP2ServerTransport.Posix.Config.defaults
+        grpcConfig.http2.targetWindowSize = 1 << 20
+        let server = GRPCServer(
+            transport: HTTP2ServerTransport.Posix(
+                address: .ipv4(host: configuration.grpcListen.host, port: configuration.grpcListen.port),
+                transportSecurity: try configuration.grpcSecurity.server(),
+                config: grpcConfig
+            ),
+            services: [controller.service, controller.modelTransfer],
+            interceptors: [AuthorizingInterceptor(authorizer: AllowAll())]
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: GRPCServerService(server: server)),
+            .init(service: TaskService(name: "listening") {
+                if let address = try await server.listeningAddress {
+                    logger.notice("Controller listening for combiners", metadata: ["fedge.address": "\(address)"])
+                    await onListening("grpc:\(address)")
+                }
+            }, successTerminationBehavior: .ignore),
+            .init(service: TaskService(name: "orchestrator") { try await controller.orchestrator.run() }),
+        ]
+        let api = ControllerAPI(controller: controller)
+        for listener in configuration.httpListeners {
+            let token: String? = if case .tcp = listener { configuration.apiToken } else { nil }
+            let application = try listener.application(name: "fedge-controller", router: api.router(token: token), logger: logger) { address in
+                logger.notice("REST API listening", metadata: ["fedge.address": "\(address)"])
+                await onListening(address)
+            }
+            services.append(.init(service: application))
+        }
+        return services
+    }
+}

@@ -1,0 +1,9 @@
+package import FedgeAPIModels
+import Foundation
+import Logging
+package import Hummingbird
+
+/// A domain error that knows its API form; the middleware maps it at the edge, so domains need not know HTTP.
+package protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}

@@ -1,0 +1,84 @@
+import Crypto
+package import Foundation
+package import GRDB
+
+/// One entry of the audit trail: every state change and every refused request. Each entry's hash covers its
+/// fields and the previous entry's hash, so editing or removing any entry breaks the chain.
+package struct AuditEventRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "event"
+
+    /// The table's columns, for queries.
+    package enum Columns {
+        package static let id = Column(CodingKeys.id)
+        package static let kind = Column(CodingKeys.kind)
+        package static let actor = Column(CodingKeys.actor)
+        package static let subject = Column(CodingKeys.subject)
+        package static let message = Column(CodingKeys.message)
+        package static let createdAt = Column(CodingKeys.createdAt)
+        package static let previousHash = Column(CodingKeys.previousHash)
+        package static let hash = Column(CodingKeys.hash)
+    }
+
+    package var id: Int64?
+    /// What happened, as a dotted name ("session.started", "update.refused").
+    package var kind: String
+    /// Who did it: a user, a token, a combiner, or "controller".
+    package var actor: String
+    /// What it happened to (a session id, a model id), if anything.
+    package var subject: String?
+    package var message: String
+    package var createdAt: Date
+    package var previousHash: String
+    package var hash: String
+
+    /// The hash of the entry's fields chained to `previousHash`.
+    static func chainHash(kind: String, actor: String, subject: String?, message: String, createdAt: Date, previousHash: String) -> String {
+        var hasher = SHA256()
+        let millis = Int64((createdAt.timeIntervalSince1970 * 1000).rounded())
+        for field in [previousHash, kind, actor, subject ?? "", message, String(millis)] {
+            // Length-prefixed, so no two different field lists hash alike.
+            hasher.update(data: Data("\(field.utf8.count):".utf8))
+            hasher.update(data: Data(field.utf8))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension FedgeDatabase {
+    /// The hash the first entry chains to.
+    package static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Appends an event to the audit trail, chained to the last one, in one transaction.
+    @discardableResult
+    package func appendAuditEvent(kind: String, actor: String, subject: String? = nil, message: String, at date: Date = Date()) async throws -> AuditEventRecord {
+        try await self.writer.write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
+            // Stored at millisecond precision, the precision the hash covers.
+            let createdAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+            var event = AuditEventRecord(
+                id: nil, kind: kind, actor: actor, subject: subject, message: message, createdAt: createdAt,
+                previousHash: previous,
+                hash: AuditEventRecord.chainHash(kind: kind, actor: actor, subject: subject, message: message, createdAt: createdAt, previousHash: previous)
+            )
+            try event.insert(db)
+            event.id = db.lastInsertedRowID
+            return event
+        }
+    }
+
+    /// Recomputes the audit chain; returns the id of the first entry that does not fit, or `nil` when it is sound.
+    package func verifyAuditTrail() async throws -> Int64? {
+        try await self.writer.read { db in
+            var previous = Self.genesisHash
+            for event in try AuditEventRecord.order(AuditEventRecord.Columns.id).fetchAll(db) {
+                let expected = AuditEventRecord.chainHash(
+                    kind: event.kind, actor: event.actor, subject: event.subject, message: event.message,
+                    createdAt: event.createdAt, previousHash: previous
+                )
+                guard event.previousHash == previous, event.hash == expected else { return event.id }
+                previous = event.hash
+            }
+            return nil
+        }
+    }
+}
