@@ -59,53 +59,17 @@ package actor RoundRunner {
         let layout = ModelLayout(base)
         let metadata: Logger.Metadata = ["fedge.session": "\(plan.session)", "fedge.round": "\(plan.round)"]
 
-        var candidates = await self.registry.eligible()
-        candidates.shuffle()
-        let quota = plan.quota > 0 ? min(plan.quota, candidates.count) : candidates.count
-        let chosen = Array(candidates.prefix(quota))
-        if chosen.isEmpty || chosen.count < plan.minUpdates {
-            let reason = "\(chosen.count) clients are online and idle; the round needs at least \(max(1, plan.minUpdates))"
-            self.logger.warning("Round cannot start", metadata: metadata.merging(["fedge.reason": "\(reason)"]) { $1 })
-            return RoundResult(plan: plan, succeeded: false, reason: reason, partial: nil, selected: chosen.count,
+        let selection: ClientSelection
+        do {
+            var generator = SystemRandomNumberGenerator()
+            let eligible = await self.registry.eligible().map(\.id)
+            selection = try ClientSelection(plan: plan, eligible: eligible, modelSize: self.models.size(of: plan.model), using: &generator)
+        } catch {
+            self.logger.warning("Round cannot start", metadata: metadata.merging(["fedge.reason": "\(error)"]) { $1 })
+            return RoundResult(plan: plan, succeeded: false, reason: error.description, partial: nil, selected: error.available,
                                received: 0, failed: 0, refused: [:], validations: [:])
         }
-        var taskClients: [TaskID: ClientID] = [:]
-        var tasks: [TrainingTask] = []
-        for client in chosen {
-            let task = TrainingTask(
-                id: TaskID("\(plan.session)-r\(plan.round)-\(UUID().uuidString.prefix(8).lowercased())"),
-                session: plan.session,
-                round: plan.round,
-                kind: plan.kind,
-                model: plan.model,
-                modelSize: self.models.size(of: plan.model),
-                clientSettingsJSON: plan.clientSettingsJSON,
-                deadline: plan.deadline
-            )
-            taskClients[task.id] = client.id
-            tasks.append(task)
-        }
-        self.open = OpenRound(
-            plan: plan,
-            machine: RoundStateMachine(session: plan.session, round: plan.round, tasks: taskClients,
-                                       bufferSize: plan.bufferSize, minUpdates: plan.minUpdates),
-            reducer: plan.kind == .train ? UpdateReducer(config: config, layout: layout) : nil,
-            layout: layout,
-            taskClients: taskClients,
-            maxUpdateBytes: UInt64(Double(self.models.size(of: plan.model)) * self.configuration.maxUpdateSizeFactor) + (1 << 20)
-        )
-        self.logger.info(
-            "Round started",
-            metadata: metadata.merging([
-                "fedge.selected": "\(chosen.count)", "fedge.eligible": "\(candidates.count)",
-                "fedge.aggregator": "\(config.name)", "fedge.model": "\(plan.model.shortPrefix)",
-            ]) { $1 }
-        )
-        for task in tasks {
-            let sent = await self.registry.send(.run(task), to: taskClients[task.id]!)
-            if !sent { self.taskEnded(taskID: task.id, succeeded: false) }
-        }
-
+        await self.open(plan, selection: selection, config: config, layout: layout, metadata: metadata)
         let deadline = plan.deadline
         await withTaskGroup(of: Void.self) { group in
             // Ends the wait at the deadline, or cancels the round when the caller is cancelled (after the round
@@ -123,6 +87,34 @@ package actor RoundRunner {
             group.cancelAll()
         }
         return await self.finishRound()
+    }
+
+    /// Opens the round over the selected clients and sends each its task.
+    private func open(
+        _ plan: RoundPlan, selection: ClientSelection, config: AggregatorConfig, layout: ModelLayout, metadata: Logger.Metadata
+    ) async {
+        let taskClients = Dictionary(uniqueKeysWithValues: selection.assignments.map { ($0.task.id, $0.client) })
+        self.open = OpenRound(
+            plan: plan,
+            machine: RoundStateMachine(
+                session: plan.session, round: plan.round, tasks: taskClients, bufferSize: plan.bufferSize, minUpdates: plan.minUpdates
+            ),
+            reducer: plan.kind == .train ? UpdateReducer(config: config, layout: layout) : nil,
+            layout: layout,
+            taskClients: taskClients,
+            maxUpdateBytes: UInt64(Double(self.models.size(of: plan.model)) * self.configuration.maxUpdateSizeFactor) + (1 << 20)
+        )
+        self.logger.info(
+            "Round started",
+            metadata: metadata.merging([
+                "fedge.selected": "\(selection.assignments.count)", "fedge.eligible": "\(selection.eligible)",
+                "fedge.aggregator": "\(config.name)", "fedge.model": "\(plan.model.shortPrefix)",
+            ]) { $1 }
+        )
+        for (task, client) in selection.assignments {
+            let sent = await self.registry.send(.run(task), to: client)
+            if !sent { self.taskEnded(taskID: task.id, succeeded: false) }
+        }
     }
 
     /// Checks an upload's header before any byte is stored: an open round, a task of it assigned to the sender, no
