@@ -51,21 +51,9 @@ struct ConsoleSession {
         thread.start()
         let feed = self.feed
         await withTaskGroup(of: Void.self) { group in
-            // Refreshes: after events (at most 5 a second, requests coalesce) and every 3 seconds regardless.
+            group.addTask { await Self.refresh(shared, from: feed, on: refreshes) }
             group.addTask {
-                var data = shared.state.withLock { $0.data }
-                for await _ in refreshes {
-                    let fresh = await feed.refresh(data)
-                    data = fresh
-                    shared.publish { current in
-                        let events = current.events
-                        current = fresh
-                        current.events = events
-                    }
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
-            group.addTask {
+                // Every 3 seconds regardless of events.
                 while !Task.isCancelled {
                     refreshSink.yield()
                     try? await Task.sleep(for: .seconds(3))
@@ -73,57 +61,14 @@ struct ConsoleSession {
             }
             // The event stream (the controller's; a combiner's events come with each refresh).
             if !self.combinerMode {
-                group.addTask {
-                    var since: Int64 = 0
-                    if let recent = try? await feed.api.listEvents(limit: 200) {
-                        shared.publish { $0.append(events: recent.items) }
-                        since = recent.items.map(\.id).max() ?? 0
-                    }
-                    while !Task.isCancelled {
-                        do {
-                            for try await event in feed.events(since: since) {
-                                shared.publish { $0.append(events: [event]) }
-                                if event.id > 0 { since = event.id }
-                                refreshSink.yield()
-                            }
-                        } catch {}
-                        try? await Task.sleep(for: .seconds(1))
-                    }
-                }
+                group.addTask { await Self.follow(feed, into: shared, refresh: refreshSink) }
             }
-            // Actions the keys asked for.
+            // Actions the keys asked for, until quit.
             group.addTask {
                 for await action in actions {
-                    switch action {
-                    case .quit:
-                        return
-                    case .refresh:
-                        refreshSink.yield()
-                    case .startSession(let config):
-                        do {
-                            let session = try await feed.api.createSession(config)
-                            shared.say("Session \(session.id) \(session.status): \(session.config.rounds ?? 0) rounds of \(session.config.aggregator ?? "")")
-                        } catch {
-                            shared.say("\(error)", error: true)
-                        }
-                        refreshSink.yield()
-                    case .stopSession(let id):
-                        do {
-                            let session = try await feed.api.stopSession(id)
-                            shared.say("Session \(session.id) \(session.status).")
-                        } catch {
-                            shared.say("\(error)", error: true)
-                        }
-                        refreshSink.yield()
-                    case .activate(let model):
-                        do {
-                            let active = try await feed.api.activate(model: model)
-                            shared.say("Model \(active.id.prefix(12)) is now the active model.")
-                        } catch {
-                            shared.say("\(error)", error: true)
-                        }
-                        refreshSink.yield()
-                    }
+                    if case .quit = action { return }
+                    await Self.perform(action, on: feed, shared: shared)
+                    refreshSink.yield()
                 }
             }
             // Ends when the terminal thread is done (q, Ctrl-C).
@@ -133,6 +78,63 @@ struct ConsoleSession {
             refreshSink.finish()
             actionSink.finish()
             group.cancelAll()
+        }
+    }
+
+    /// Refreshes the data when asked (after events, and on the ticker), at most 5 times a second: requests made
+    /// while one runs coalesce into the next.
+    private static func refresh(_ shared: Shared, from feed: ConsoleFeed, on requests: AsyncStream<Void>) async {
+        var data = shared.state.withLock { $0.data }
+        for await _ in requests {
+            let fresh = await feed.refresh(data)
+            data = fresh
+            shared.publish { current in
+                let events = current.events
+                current = fresh
+                current.events = events
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Follows the controller's live events from the latest 200 on, reconnecting after a second when the stream
+    /// breaks; each event asks for a refresh.
+    private static func follow(_ feed: ConsoleFeed, into shared: Shared, refresh: AsyncStream<Void>.Continuation) async {
+        var since: Int64 = 0
+        if let recent = try? await feed.api.listEvents(limit: 200) {
+            shared.publish { $0.append(events: recent.items) }
+            since = recent.items.map(\.id).max() ?? 0
+        }
+        while !Task.isCancelled {
+            do {
+                for try await event in feed.events(since: since) {
+                    shared.publish { $0.append(events: [event]) }
+                    if event.id > 0 { since = event.id }
+                    refresh.yield()
+                }
+            } catch {}
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Carries out an action through the API and says how it went on the status line.
+    private static func perform(_ action: ConsoleAction, on feed: ConsoleFeed, shared: Shared) async {
+        do {
+            switch action {
+            case .quit, .refresh:
+                break
+            case .startSession(let config):
+                let session = try await feed.api.createSession(config)
+                shared.say("Session \(session.id) \(session.status): \(session.config.rounds ?? 0) rounds of \(session.config.aggregator ?? "")")
+            case .stopSession(let id):
+                let session = try await feed.api.stopSession(id)
+                shared.say("Session \(session.id) \(session.status).")
+            case .activate(let model):
+                let active = try await feed.api.activate(model: model)
+                shared.say("Model \(active.id.prefix(12)) is now the active model.")
+            }
+        } catch {
+            shared.say("\(error)", error: true)
         }
     }
 
