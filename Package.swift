@@ -93,7 +93,8 @@ let package = Package(
         .target(
             name: "FedgeCombiner",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeServerKit", "FedgeAPIModels",
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeServerKit",
+                "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +116,8 @@ let package = Package(
         .executableTarget(
             name: "FedgeCombinerCLI",
             dependencies: [
-                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit", "FedgeDaemonOptions",
+                "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit",
+                "FedgeDaemonOptions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,7 +181,8 @@ let package = Package(
         .target(
             name: "FedgeController",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeStore", "FedgeServerKit",
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeStore",
+                "FedgeServerKit",
                 "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -248,7 +251,11 @@ let package = Package(
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings
         ),
-        .testTarget(name: "FedgeCoreTests", dependencies: ["FedgeCore", "FedgeTestSupport"], swiftSettings: fedgeSwiftSettings),
+        .testTarget(
+            name: "FedgeCoreTests",
+            dependencies: ["FedgeCore", "FedgeTestSupport"],
+            swiftSettings: fedgeSwiftSettings
+        ),
         .testTarget(
             name: "FedgeTensorTests",
             dependencies: ["FedgeTensor", "FedgeTestSupport"],
@@ -290,13 +297,16 @@ let package = Package(
         ),
         .testTarget(
             name: "FedgeStoreTests",
-            dependencies: ["FedgeStore", "FedgeCore", "FedgeTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "FedgeStore", "FedgeCore", "FedgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(
             name: "FedgeControllerTests",
             dependencies: [
-                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels", "FedgeAPIClient", "FedgeDemo",
+                "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels",
+                "FedgeAPIClient", "FedgeDemo",
                 "FedgeServerKit", "FedgeAggregation", "FedgeTensor", "FedgeCore", "FedgeTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

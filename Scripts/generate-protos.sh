@@ -21,4 +21,9 @@ protoc \
     --grpc-swift_opt=Visibility=Package \
     --grpc-swift_opt=FileNaming=DropPath \
     Protos/fedge/v1/*.proto
+# Generated code is not ours to format: swift-format skips these files.
+for file in "$out"/*.swift; do
+    grep -q 'swift-format-ignore-file' "$file" && continue
+    printf '// swift-format-ignore-file\n%s\n' "$(cat "$file")" > "$file"
+done
 echo "generated: $(ls "$out" | tr '\n' ' ')"

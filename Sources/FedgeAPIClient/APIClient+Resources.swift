@@ -20,7 +20,11 @@ extension APIClient {
     // MARK: Federation
 
     /// `GET /api/v1/combiners`.
-    package func listCombiners(status: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws
+    package func listCombiners(
+        status: String? = nil,
+        limit: Int? = nil,
+        offset: Int? = nil
+    ) async throws
         -> Page<CombinerDTO>
     {
         try await self.get(API.combiners, query: Self.query(["status": status], limit: limit, offset: offset))
@@ -42,7 +46,11 @@ extension APIClient {
     // MARK: Sessions and rounds
 
     /// `GET /api/v1/sessions`.
-    package func listSessions(status: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws
+    package func listSessions(
+        status: String? = nil,
+        limit: Int? = nil,
+        offset: Int? = nil
+    ) async throws
         -> Page<SessionDTO>
     {
         try await self.get(API.sessions, query: Self.query(["status": status], limit: limit, offset: offset))
@@ -94,7 +102,11 @@ extension APIClient {
     // MARK: Models
 
     /// `GET /api/v1/models`.
-    package func listModels(session: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws
+    package func listModels(
+        session: String? = nil,
+        limit: Int? = nil,
+        offset: Int? = nil
+    ) async throws
         -> Page<ModelDTO>
     {
         try await self.get(API.models, query: Self.query(["session": session], limit: limit, offset: offset))
@@ -173,7 +185,11 @@ extension APIClient {
     }
 
     /// `GET /api/v1/events`: the audit trail, newest first.
-    package func listEvents(kind: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws
+    package func listEvents(
+        kind: String? = nil,
+        limit: Int? = nil,
+        offset: Int? = nil
+    ) async throws
         -> Page<EventDTO>
     {
         try await self.get(API.events, query: Self.query(["kind": kind], limit: limit, offset: offset))

@@ -16,7 +16,9 @@ extension APIClient {
     ) throws -> HTTPClientRequest {
         var uri = path
         if !query.isEmpty {
-            uri += "?" + query.sorted { $0.key < $1.key }
+            uri +=
+                "?"
+                + query.sorted { $0.key < $1.key }
                 .map { "\(Self.escapeQuery($0.key))=\(Self.escapeQuery($0.value))" }
                 .joined(separator: "&")
         }

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import NIOSSL
 import FedgeAPIModels
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A typed async client for the REST API of the controller (or of a combiner's control socket).
 ///

@@ -42,7 +42,12 @@ package struct APIEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// A base URL such as `http://127.0.0.1:8080`.
     ///
     /// - Throws: ``APIClientError/invalidRequest(_:)`` when `text` is not an `http` or `https` URL with a host.
-    package static func url(_ text: String, token: String? = nil, daemon: Daemon = .controller, trustRoots: String? = nil)
+    package static func url(
+        _ text: String,
+        token: String? = nil,
+        daemon: Daemon = .controller,
+        trustRoots: String? = nil
+    )
         throws(APIClientError) -> APIEndpoint
     {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",

@@ -26,13 +26,17 @@ package enum API {
     package static func sessionStart(_ id: String) -> String { "\(sessions)/\(escape(id))/start" }
     package static func sessionStop(_ id: String) -> String { "\(sessions)/\(escape(id))/stop" }
     package static func sessionRounds(_ id: String) -> String { "\(sessions)/\(escape(id))/rounds" }
-    package static func round(session: String, number: Int) -> String { "\(sessions)/\(escape(session))/rounds/\(number)" }
+    package static func round(session: String, number: Int) -> String {
+        "\(sessions)/\(escape(session))/rounds/\(number)"
+    }
     package static func model(_ id: String) -> String { "\(models)/\(escape(id))" }
     package static func modelFile(_ id: String) -> String { "\(models)/\(escape(id))/file" }
     package static func modelLineage(_ id: String) -> String { "\(models)/\(escape(id))/lineage" }
 
     private static func escape(_ component: String) -> String {
-        component.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? component
+        component.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+        ) ?? component
     }
 
     /// The encoder both sides use.
@@ -55,7 +59,10 @@ package enum API {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = Self.parseDate(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 date")
+                throw DecodingError.dataCorruptedError(
+                    in: container,
+                    debugDescription: "'\(text)' is not an ISO 8601 date"
+                )
             }
             return date
         }

@@ -43,7 +43,8 @@ package enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         case .number(let value): value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)"
         case .string(let value): value
         case .array(let value): "[" + value.map(\.description).joined(separator: ", ") + "]"
-        case .object(let value): "{" + value.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        case .object(let value):
+            "{" + value.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
         }
     }
 }

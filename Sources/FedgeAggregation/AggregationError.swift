@@ -26,7 +26,8 @@ package enum AggregationError: Error, Hashable, Sendable, CustomStringConvertibl
         case .missingTensor(let update, let tensor):
             return "update \(update) lacks tensor '\(tensor)' of the global model; train from the current global model"
         case .unexpectedTensor(let update, let tensor):
-            return "update \(update) has tensor '\(tensor)', which the global model lacks; train from the current global model"
+            return
+                "update \(update) has tensor '\(tensor)', which the global model lacks; train from the current global model"
         case .shapeMismatch(let update, let tensor, let expected, let actual):
             return "tensor '\(tensor)' of update \(update) has shape \(actual) but the global model's has \(expected)"
         case .dtypeMismatch(let update, let tensor, let expected, let actual):

@@ -54,7 +54,10 @@ package enum Kernels {
     }
 
     /// `values[i] *= factor` for every element.
-    package static func scale<T: BinaryFloatingPoint & SIMDScalar>(_ values: UnsafeMutableBufferPointer<T>, by factor: T) {
+    package static func scale<T: BinaryFloatingPoint & SIMDScalar>(
+        _ values: UnsafeMutableBufferPointer<T>,
+        by factor: T
+    ) {
         guard let out = values.baseAddress else { return }
         Parallel.forEachChunk(count: values.count) { range in
             let f = SIMD16<T>(repeating: factor)
@@ -79,7 +82,8 @@ package enum Kernels {
             var ok = true
             while i &+ 64 <= range.upperBound {
                 // Four vectors per step keeps the loop bound by memory, not by the branch.
-                ok = L.finite16(base, i) && L.finite16(base, i &+ 16) && L.finite16(base, i &+ 32)
+                ok =
+                    L.finite16(base, i) && L.finite16(base, i &+ 16) && L.finite16(base, i &+ 32)
                     && L.finite16(base, i &+ 48)
                 if !ok { break }
                 i &+= 64
@@ -94,12 +98,20 @@ package enum Kernels {
     }
 
     /// Reads `count` stored elements into working precision: `out[i] = update[i]`.
-    package static func decode<L: Lanes>(_ lanes: L.Type, from base: UnsafeRawPointer, into out: UnsafeMutableBufferPointer<L.Scalar>) {
+    package static func decode<L: Lanes>(
+        _ lanes: L.Type,
+        from base: UnsafeRawPointer,
+        into out: UnsafeMutableBufferPointer<L.Scalar>
+    ) {
         guard let raw = UnsafeMutableRawPointer(out.baseAddress) else { return }
         Parallel.forEachChunk(count: out.count) { range in
             var i = range.lowerBound
             while i &+ 16 <= range.upperBound {
-                raw.storeBytes(of: L.load16(base, i), toByteOffset: i &* MemoryLayout<L.Scalar>.stride, as: SIMD16<L.Scalar>.self)
+                raw.storeBytes(
+                    of: L.load16(base, i),
+                    toByteOffset: i &* MemoryLayout<L.Scalar>.stride,
+                    as: SIMD16<L.Scalar>.self
+                )
                 i &+= 16
             }
             let typed = raw.assumingMemoryBound(to: L.Scalar.self)

@@ -1,4 +1,3 @@
-
 /// How to read elements of one stored dtype as a working scalar (Float or Double), sixteen lanes at a time.
 ///
 /// Loads are unaligned: tensors inside a safetensors file sit wherever the writer put them.

@@ -60,10 +60,20 @@ package struct ModelLayout: Sendable, Hashable {
             }
             let actual = update.tensors[i].descriptor
             guard actual.dtype == expected.dtype else {
-                throw .dtypeMismatch(update: label, tensor: expected.name, expected: expected.dtype, actual: actual.dtype)
+                throw .dtypeMismatch(
+                    update: label,
+                    tensor: expected.name,
+                    expected: expected.dtype,
+                    actual: actual.dtype
+                )
             }
             guard actual.shape == expected.shape else {
-                throw .shapeMismatch(update: label, tensor: expected.name, expected: expected.shape, actual: actual.shape)
+                throw .shapeMismatch(
+                    update: label,
+                    tensor: expected.name,
+                    expected: expected.shape,
+                    actual: actual.shape
+                )
             }
         }
         var mapping: [Int] = []
@@ -73,7 +83,9 @@ package struct ModelLayout: Sendable, Hashable {
             var finite = true
             let width = slot.descriptor.dtype.byteWidth
             update.forEachBlock(ofTensor: i) { _, bytes in
-                if finite { finite = TensorBuffer.allFinite(bytes, dtype: slot.descriptor.dtype, count: bytes.count / width) }
+                if finite {
+                    finite = TensorBuffer.allFinite(bytes, dtype: slot.descriptor.dtype, count: bytes.count / width)
+                }
             }
             guard finite else { throw .nonFinite(update: label, tensor: slot.descriptor.name) }
             mapping.append(i)

@@ -1,6 +1,6 @@
-import Foundation
 import FedgeCore
 package import FedgeTensor
+import Foundation
 
 /// Partials travel and rest as safetensors files: the sums as F32/F64 tensors named after the model's tensors,
 /// the total weight and the contributions in the metadata.
@@ -47,7 +47,11 @@ extension PartialAggregate: SafetensorsEncodable {
         for (slot, i) in zip(layout.slots, indices) {
             sums.append(
                 file.withTensorBytes(at: i) { bytes in
-                    TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
+                    TensorBuffer(
+                        decoding: bytes,
+                        dtype: slot.precision.storedDType,
+                        count: slot.descriptor.elementCount
+                    )
                 }
             )
         }
@@ -71,11 +75,15 @@ extension PartialAggregate: SafetensorsEncodable {
     }
 
     /// The metadata and tensor indices of a partial for `layout`.
-    private static func read(_ file: SafetensorsFile, layout: ModelLayout) throws(AggregationError) -> (Double, [Contribution], [Int]) {
+    private static func read(
+        _ file: SafetensorsFile,
+        layout: ModelLayout
+    ) throws(AggregationError) -> (Double, [Contribution], [Int]) {
         guard file.metadata[MetadataKey.kind] == Self.kindValue else {
             throw .partialMismatch("\(file.path) is not a partial aggregate (its metadata lacks fedge.kind)")
         }
-        guard let weight = file.metadata[MetadataKey.totalWeight].flatMap(Double.init), weight >= 0, weight.isFinite else {
+        guard let weight = file.metadata[MetadataKey.totalWeight].flatMap(Double.init), weight >= 0, weight.isFinite
+        else {
             throw .partialMismatch("\(file.path) has no readable fedge.total_weight")
         }
         let contributions: [Contribution]
@@ -88,7 +96,9 @@ extension PartialAggregate: SafetensorsEncodable {
             throw .partialMismatch("\(file.path) has unreadable fedge.contributions: \(error)")
         }
         guard file.tensors.count == layout.slots.count else {
-            throw .partialMismatch("\(file.path) has \(file.tensors.count) tensors; the model aggregates \(layout.slots.count)")
+            throw .partialMismatch(
+                "\(file.path) has \(file.tensors.count) tensors; the model aggregates \(layout.slots.count)"
+            )
         }
         var indices: [Int] = []
         for slot in layout.slots {
@@ -96,7 +106,9 @@ extension PartialAggregate: SafetensorsEncodable {
                 file.tensors[i].dtype == slot.precision.storedDType,
                 file.tensors[i].shape == slot.descriptor.shape
             else {
-                throw .partialMismatch("tensor '\(slot.descriptor.name)' of \(file.path) does not match the global model")
+                throw .partialMismatch(
+                    "tensor '\(slot.descriptor.name)' of \(file.path) does not match the global model"
+                )
             }
             indices.append(i)
         }

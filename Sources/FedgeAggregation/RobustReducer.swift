@@ -39,7 +39,12 @@ package enum RobustReducer {
                 let mid = values.count / 2
                 return values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
             }
-            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: updates.map(\.contribution))
+            return try Self.partial(
+                layout: layout,
+                result: consume result,
+                weight: Double(n),
+                contributions: updates.map(\.contribution)
+            )
         case .fedtrimmedavg(let beta):
             let cut = Int((beta * Double(n)).rounded(.down))
             let result = Self.coordinateWise(layout: layout, updates: updates) { values in
@@ -47,16 +52,31 @@ package enum RobustReducer {
                 let kept = values[cut..<(values.count - cut)]
                 return kept.reduce(0, +) / Double(kept.count)
             }
-            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: updates.map(\.contribution))
+            return try Self.partial(
+                layout: layout,
+                result: consume result,
+                weight: Double(n),
+                contributions: updates.map(\.contribution)
+            )
         case .krum(let f):
             let chosen = Self.krumOrder(layout: layout, updates: updates, f: f)[0]
             let result = Self.weightedMean(layout: layout, updates: [updates[chosen]], useWeights: false)
-            return try Self.partial(layout: layout, result: consume result, weight: Double(n), contributions: [updates[chosen].contribution])
+            return try Self.partial(
+                layout: layout,
+                result: consume result,
+                weight: Double(n),
+                contributions: [updates[chosen].contribution]
+            )
         case .multikrum(let f, let m):
             let chosen = Array(Self.krumOrder(layout: layout, updates: updates, f: f).prefix(m)).map { updates[$0] }
             let result = Self.weightedMean(layout: layout, updates: chosen, useWeights: true)
             let weight = chosen.reduce(0) { $0 + $1.weight }
-            return try Self.partial(layout: layout, result: consume result, weight: weight, contributions: chosen.map(\.contribution))
+            return try Self.partial(
+                layout: layout,
+                result: consume result,
+                weight: weight,
+                contributions: chosen.map(\.contribution)
+            )
         case .fedavg, .fedavgm, .fedopt:
             preconditionFailure("\(config.name) is not a robust aggregator")
         }

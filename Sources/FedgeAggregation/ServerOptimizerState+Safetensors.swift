@@ -51,7 +51,9 @@ extension ServerOptimizerState {
             at index: Int,
             into sink: (UnsafeRawBufferPointer) throws(SafetensorsError) -> Void
         ) throws(SafetensorsError) {
-            let buffer = index < self.state.first.count ? self.state.first[index] : self.state.second[index - self.state.first.count]
+            let buffer =
+                index < self.state.first.count
+                ? self.state.first[index] : self.state.second[index - self.state.first.count]
             try buffer.withRawBytes(sink)
         }
     }
@@ -79,7 +81,11 @@ extension ServerOptimizerState {
                 }
                 out.append(
                     file.withTensorBytes(at: i) { bytes in
-                        TensorBuffer(decoding: bytes, dtype: slot.precision.storedDType, count: slot.descriptor.elementCount)
+                        TensorBuffer(
+                            decoding: bytes,
+                            dtype: slot.precision.storedDType,
+                            count: slot.descriptor.elementCount
+                        )
                     }
                 )
             }

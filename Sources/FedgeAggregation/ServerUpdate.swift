@@ -1,10 +1,11 @@
+package import FedgeCore
+package import FedgeTensor
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import FedgeCore
-package import FedgeTensor
 
 /// The second stage of aggregation, run at the controller: reduce the partials, then take the server step.
 package enum ServerUpdate {
@@ -62,8 +63,14 @@ package enum ServerUpdate {
             var x = Self.decode(base, layout: layout)
             for i in x.indices {
                 x[i].fedOptStep(
-                    rule: rule, m: &s.first[i], v: &s.second[i], average: average[i],
-                    eta: etaT, beta1: p.beta1, beta2: p.beta2, tau: p.tau
+                    rule: rule,
+                    m: &s.first[i],
+                    v: &s.second[i],
+                    average: average[i],
+                    eta: etaT,
+                    beta1: p.beta1,
+                    beta2: p.beta2,
+                    tau: p.tau
                 )
             }
             newState = s

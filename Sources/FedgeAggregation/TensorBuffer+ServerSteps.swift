@@ -1,3 +1,5 @@
+package import FedgeTensor
+
 extension TensorBuffer {
     /// One adaptive server step on the model values in `self` (x): see `Kernels.fedOptStep`.
     package mutating func fedOptStep(
@@ -10,15 +12,24 @@ extension TensorBuffer {
         beta2: Double,
         tau: Double
     ) {
-        precondition(self.precision == m.precision && self.precision == v.precision && self.precision == average.precision)
+        precondition(
+            self.precision == m.precision && self.precision == v.precision && self.precision == average.precision
+        )
         if self.precision == .float32 {
             self.floats.withUnsafeMutableBufferPointer { x in
                 m.floats.withUnsafeMutableBufferPointer { m in
                     v.floats.withUnsafeMutableBufferPointer { v in
                         average.floats.withUnsafeBufferPointer { a in
                             Kernels.fedOptStep(
-                                rule: rule, x: x, m: m, v: v, average: a,
-                                eta: Float(eta), beta1: Float(beta1), beta2: Float(beta2), tau: Float(tau)
+                                rule: rule,
+                                x: x,
+                                m: m,
+                                v: v,
+                                average: a,
+                                eta: Float(eta),
+                                beta1: Float(beta1),
+                                beta2: Float(beta2),
+                                tau: Float(tau)
                             )
                         }
                     }
@@ -30,8 +41,15 @@ extension TensorBuffer {
                     v.doubles.withUnsafeMutableBufferPointer { v in
                         average.doubles.withUnsafeBufferPointer { a in
                             Kernels.fedOptStep(
-                                rule: rule, x: x, m: m, v: v, average: a,
-                                eta: eta, beta1: beta1, beta2: beta2, tau: tau
+                                rule: rule,
+                                x: x,
+                                m: m,
+                                v: v,
+                                average: a,
+                                eta: eta,
+                                beta1: beta1,
+                                beta2: beta2,
+                                tau: tau
                             )
                         }
                     }
@@ -74,5 +92,3 @@ extension TensorBuffer {
         }
     }
 }
-
-package import FedgeTensor

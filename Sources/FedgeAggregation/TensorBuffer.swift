@@ -84,26 +84,51 @@ package struct TensorBuffer: Sendable, Hashable {
     }
 
     /// `self[start...] += weight · stored`, where `stored` holds elements of `dtype` (all of `self` by default).
-    package mutating func accumulate(_ stored: UnsafeRawBufferPointer, dtype: DType, weight: Double, startingAt start: Int = 0) {
+    package mutating func accumulate(
+        _ stored: UnsafeRawBufferPointer,
+        dtype: DType,
+        weight: Double,
+        startingAt start: Int = 0
+    ) {
         let count = stored.count / dtype.byteWidth
         guard let base = stored.baseAddress, count > 0 else { return }
         precondition(start >= 0 && start + count <= self.count, "block outside the tensor")
         switch dtype {
         case .f32:
             self.floats.withUnsafeMutableBufferPointer {
-                Kernels.accumulate(F32Lanes.self, into: .init(rebasing: $0[start..<(start + count)]), from: base, weight: Float(weight))
+                Kernels.accumulate(
+                    F32Lanes.self,
+                    into: .init(rebasing: $0[start..<(start + count)]),
+                    from: base,
+                    weight: Float(weight)
+                )
             }
         case .f16:
             self.floats.withUnsafeMutableBufferPointer {
-                Kernels.accumulate(F16Lanes.self, into: .init(rebasing: $0[start..<(start + count)]), from: base, weight: Float(weight))
+                Kernels.accumulate(
+                    F16Lanes.self,
+                    into: .init(rebasing: $0[start..<(start + count)]),
+                    from: base,
+                    weight: Float(weight)
+                )
             }
         case .bf16:
             self.floats.withUnsafeMutableBufferPointer {
-                Kernels.accumulate(BF16Lanes.self, into: .init(rebasing: $0[start..<(start + count)]), from: base, weight: Float(weight))
+                Kernels.accumulate(
+                    BF16Lanes.self,
+                    into: .init(rebasing: $0[start..<(start + count)]),
+                    from: base,
+                    weight: Float(weight)
+                )
             }
         case .f64:
             self.doubles.withUnsafeMutableBufferPointer {
-                Kernels.accumulate(F64Lanes.self, into: .init(rebasing: $0[start..<(start + count)]), from: base, weight: weight)
+                Kernels.accumulate(
+                    F64Lanes.self,
+                    into: .init(rebasing: $0[start..<(start + count)]),
+                    from: base,
+                    weight: weight
+                )
             }
         case .i32, .i64, .u8, .bool: preconditionFailure("integer tensors are carried over, never accumulated")
         }

@@ -69,8 +69,16 @@ package actor ClientRegistry {
         } else {
             self.entries[id] = Entry(
                 snapshot: Snapshot(
-                    id: id, name: name, liveness: .online, connected: true, lastSeen: self.clock.date, runningTask: nil,
-                    tasksDone: 0, tasksFailed: 0, telemetry: Telemetry(), trainers: trainers
+                    id: id,
+                    name: name,
+                    liveness: .online,
+                    connected: true,
+                    lastSeen: self.clock.date,
+                    runningTask: nil,
+                    tasksDone: 0,
+                    tasksFailed: 0,
+                    telemetry: Telemetry(),
+                    trainers: trainers
                 ),
                 token: token,
                 outbox: continuation
@@ -110,7 +118,10 @@ package actor ClientRegistry {
         entry.token = nil
         entry.snapshot.connected = false
         self.entries[connection.clientID] = entry
-        self.logger.info("Client disconnected", metadata: ["fedge.client": "\(connection.name)", "fedge.client.id": "\(connection.clientID)"])
+        self.logger.info(
+            "Client disconnected",
+            metadata: ["fedge.client": "\(connection.name)", "fedge.client.id": "\(connection.clientID)"]
+        )
     }
 
     /// Sends `command` to the client; `false` when it is not connected.

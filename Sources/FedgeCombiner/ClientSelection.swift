@@ -1,5 +1,5 @@
 package import FedgeCore
-package import Foundation
+import Foundation
 
 /// Which clients a round asks, and the tasks it gives them — a value with no I/O, tested alone.
 ///
@@ -47,8 +47,14 @@ package struct ClientSelection: Sendable, Hashable {
         self.assignments = chosen.map { client in
             let suffix = (0..<8).map { _ in String(UInt8.random(in: 0...15, using: &generator), radix: 16) }.joined()
             let task = TrainingTask(
-                id: TaskID("\(plan.session)-r\(plan.round)-\(suffix)"), session: plan.session, round: plan.round, kind: plan.kind,
-                model: plan.model, modelSize: modelSize, clientSettingsJSON: plan.clientSettingsJSON, deadline: plan.deadline
+                id: TaskID("\(plan.session)-r\(plan.round)-\(suffix)"),
+                session: plan.session,
+                round: plan.round,
+                kind: plan.kind,
+                model: plan.model,
+                modelSize: modelSize,
+                clientSettingsJSON: plan.clientSettingsJSON,
+                deadline: plan.deadline
             )
             return (task, client)
         }

@@ -21,7 +21,8 @@ package struct Combiner: Sendable {
     /// The clock deadlines and liveness are judged by.
     package let clock: any WallClock
 
-    package init(configuration: CombinerConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) throws {
+    package init(configuration: CombinerConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger) throws
+    {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -47,8 +48,10 @@ package struct Combiner: Sendable {
     package var modelTransfer: ModelTransferService {
         let downloads = self.service.downloads
         return ModelTransferService(
-            source: self.runner.models, origin: "combiner \(self.configuration.name)",
-            admission: { body in try await downloads.withPermit(body) }, logger: self.logger
+            source: self.runner.models,
+            origin: "combiner \(self.configuration.name)",
+            admission: { body in try await downloads.withPermit(body) },
+            logger: self.logger
         )
     }
 
@@ -101,6 +104,9 @@ package struct Combiner: Sendable {
 
     /// Logs where the combiner listens.
     package func announce(_ address: some CustomStringConvertible) {
-        self.logger.notice("Combiner listening", metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"])
+        self.logger.notice(
+            "Combiner listening",
+            metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"]
+        )
     }
 }

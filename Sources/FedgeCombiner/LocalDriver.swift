@@ -28,10 +28,14 @@ package struct LocalDriver: Sendable {
         let config = try AggregatorConfig(name: self.plan.aggregator, parameters: self.plan.aggregatorParams)
         let store = self.combiner.runner.models
         var model = try store.importModel(at: self.plan.model)
-        self.logger.notice("Session loaded", metadata: [
-            "fedge.session": "\(self.plan.session)", "fedge.model": "\(model.shortPrefix)", "fedge.rounds": "\(self.plan.rounds)",
-            "fedge.aggregator": "\(config)",
-        ])
+        self.logger.notice(
+            "Session loaded",
+            metadata: [
+                "fedge.session": "\(self.plan.session)", "fedge.model": "\(model.shortPrefix)",
+                "fedge.rounds": "\(self.plan.rounds)",
+                "fedge.aggregator": "\(config)",
+            ]
+        )
         try await self.waitForClients()
         var state: ServerOptimizerState? = nil
         var outcome = Outcome(models: [], results: [])
@@ -54,11 +58,19 @@ package struct LocalDriver: Sendable {
             let partial = result.partial.take()
             outcome.results.append(result)
             guard result.succeeded, partial != nil else {
-                self.logger.error("Round failed; the model stays as it was", metadata: ["fedge.round": "\(round)", "fedge.reason": "\(result.reason)"])
+                self.logger.error(
+                    "Round failed; the model stays as it was",
+                    metadata: ["fedge.round": "\(round)", "fedge.reason": "\(result.reason)"]
+                )
                 continue
             }
             let base = try SafetensorsFile(path: store.path(for: model))
-            let (next, newState) = try ServerUpdate.apply(config, base: base, partials: [(consume partial)!], state: state)
+            let (next, newState) = try ServerUpdate.apply(
+                config,
+                base: base,
+                partials: [(consume partial)!],
+                state: state
+            )
             state = newState
             model = try store.store(next)
             outcome.models.append(model)
@@ -68,12 +80,19 @@ package struct LocalDriver: Sendable {
                 try? FileManager.default.removeItem(atPath: path)
                 try FileManager.default.copyItem(atPath: store.path(for: model), toPath: path)
             }
-            self.logger.notice("Round committed", metadata: [
-                "fedge.round": "\(round)", "fedge.model": "\(model.shortPrefix)", "fedge.updates": "\(next.contributions.count)",
-                "fedge.total_weight": "\(next.totalWeight)",
-            ])
+            self.logger.notice(
+                "Round committed",
+                metadata: [
+                    "fedge.round": "\(round)", "fedge.model": "\(model.shortPrefix)",
+                    "fedge.updates": "\(next.contributions.count)",
+                    "fedge.total_weight": "\(next.totalWeight)",
+                ]
+            )
         }
-        self.logger.notice("Session finished", metadata: ["fedge.session": "\(self.plan.session)", "fedge.model": "\(model.hex)"])
+        self.logger.notice(
+            "Session finished",
+            metadata: ["fedge.session": "\(self.plan.session)", "fedge.model": "\(model.hex)"]
+        )
         return outcome
     }
 
@@ -83,7 +102,10 @@ package struct LocalDriver: Sendable {
             let online = await self.combiner.registry.eligible().count
             if online >= self.plan.waitForClients { return }
             if online != last {
-                self.logger.notice("Waiting for clients", metadata: ["fedge.online": "\(online)", "fedge.needed": "\(self.plan.waitForClients)"])
+                self.logger.notice(
+                    "Waiting for clients",
+                    metadata: ["fedge.online": "\(online)", "fedge.needed": "\(self.plan.waitForClients)"]
+                )
                 last = online
             }
             try await Task.sleep(for: .milliseconds(200))

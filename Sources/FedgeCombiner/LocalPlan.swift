@@ -73,7 +73,10 @@ package struct LocalPlan: Sendable, Hashable {
             guard settings is [String: Any] else {
                 throw PlanError(description: "\"client_settings\" in \(url.path) must be a JSON object")
             }
-            self.clientSettingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]), as: UTF8.self)
+            self.clientSettingsJSON = String(
+                decoding: try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys]),
+                as: UTF8.self
+            )
         }
         if let output = object["output"] as? String {
             self.output = output.hasPrefix("/") ? output : base.appendingPathComponent(output).path

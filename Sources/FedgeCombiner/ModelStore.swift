@@ -1,12 +1,13 @@
+package import FedgeCore
+import FedgeRPC
+package import FedgeTensor
+package import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import FedgeCore
-package import FedgeTensor
-package import FedgeRPC
-package import Foundation
 
 /// Global models by id, as files named `<sha256>.safetensors` in one directory.
 package struct ModelStore: Sendable {

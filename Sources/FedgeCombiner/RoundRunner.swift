@@ -37,7 +37,13 @@ package actor RoundRunner {
     /// Updates accepted since the combiner started.
     package private(set) var acceptedUpdates = 0
 
-    package init(configuration: CombinerConfiguration, registry: ClientRegistry, clock: any WallClock, models: ModelStore, logger: Logger) {
+    package init(
+        configuration: CombinerConfiguration,
+        registry: ClientRegistry,
+        clock: any WallClock,
+        models: ModelStore,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.registry = registry
         self.clock = clock
@@ -53,7 +59,10 @@ package actor RoundRunner {
         precondition(self.open == nil, "one round at a time")
         let config = try plan.aggregatorConfig()
         guard self.models.contains(plan.model) else {
-            throw RefusalError(.unknownModel, "model \(plan.model.shortPrefix) of round \(plan.session)/\(plan.round) is not in this combiner's store")
+            throw RefusalError(
+                .unknownModel,
+                "model \(plan.model.shortPrefix) of round \(plan.session)/\(plan.round) is not in this combiner's store"
+            )
         }
         let base = try SafetensorsFile(path: self.models.path(for: plan.model))
         let layout = ModelLayout(base)
@@ -63,11 +72,25 @@ package actor RoundRunner {
         do {
             var generator = SystemRandomNumberGenerator()
             let eligible = await self.registry.eligible().map(\.id)
-            selection = try ClientSelection(plan: plan, eligible: eligible, modelSize: self.models.size(of: plan.model), using: &generator)
+            selection = try ClientSelection(
+                plan: plan,
+                eligible: eligible,
+                modelSize: self.models.size(of: plan.model),
+                using: &generator
+            )
         } catch {
             self.logger.warning("Round cannot start", metadata: metadata.merging(["fedge.reason": "\(error)"]) { $1 })
-            return RoundResult(plan: plan, succeeded: false, reason: error.description, partial: nil, selected: error.available,
-                               received: 0, failed: 0, refused: [:], validations: [:])
+            return RoundResult(
+                plan: plan,
+                succeeded: false,
+                reason: error.description,
+                partial: nil,
+                selected: error.available,
+                received: 0,
+                failed: 0,
+                refused: [:],
+                validations: [:]
+            )
         }
         await self.open(plan, selection: selection, config: config, layout: layout, metadata: metadata)
         let deadline = plan.deadline
@@ -80,7 +103,11 @@ package actor RoundRunner {
                     try Task.checkCancellation()
                     await self.deadlinePassed()
                 } catch {
-                    await self.cancel(session: plan.session, round: plan.round, reason: "the combiner stopped the round")
+                    await self.cancel(
+                        session: plan.session,
+                        round: plan.round,
+                        reason: "the combiner stopped the round"
+                    )
                 }
             }
             await self.waitForClose()
@@ -91,18 +118,27 @@ package actor RoundRunner {
 
     /// Opens the round over the selected clients and sends each its task.
     private func open(
-        _ plan: RoundPlan, selection: ClientSelection, config: AggregatorConfig, layout: ModelLayout, metadata: Logger.Metadata
+        _ plan: RoundPlan,
+        selection: ClientSelection,
+        config: AggregatorConfig,
+        layout: ModelLayout,
+        metadata: Logger.Metadata
     ) async {
         let taskClients = Dictionary(uniqueKeysWithValues: selection.assignments.map { ($0.task.id, $0.client) })
         self.open = OpenRound(
             plan: plan,
             machine: RoundStateMachine(
-                session: plan.session, round: plan.round, tasks: taskClients, bufferSize: plan.bufferSize, minUpdates: plan.minUpdates
+                session: plan.session,
+                round: plan.round,
+                tasks: taskClients,
+                bufferSize: plan.bufferSize,
+                minUpdates: plan.minUpdates
             ),
             reducer: plan.kind == .train ? UpdateReducer(config: config, layout: layout) : nil,
             layout: layout,
             taskClients: taskClients,
-            maxUpdateBytes: UInt64(Double(self.models.size(of: plan.model)) * self.configuration.maxUpdateSizeFactor) + (1 << 20)
+            maxUpdateBytes: UInt64(Double(self.models.size(of: plan.model)) * self.configuration.maxUpdateSizeFactor)
+                + (1 << 20)
         )
         self.logger.info(
             "Round started",
@@ -131,19 +167,30 @@ package actor RoundRunner {
 
     private func admit(_ header: UpdateAnnouncement, assignedName: String?) throws(RefusalError) {
         guard var round = self.open else {
-            throw RefusalError(.staleRound, "no round is open; task \(header.taskID) is for \(header.session)/\(header.round)")
+            throw RefusalError(
+                .staleRound,
+                "no round is open; task \(header.taskID) is for \(header.session)/\(header.round)"
+            )
         }
         // The state machine knows clients by id; the header names the sender.
-        let sender = assignedName == header.client ? round.taskClients[header.taskID] ?? ClientID("") : ClientID("name:\(header.client)")
+        let sender =
+            assignedName == header.client
+            ? round.taskClients[header.taskID] ?? ClientID("") : ClientID("name:\(header.client)")
         try round.machine.admit(taskID: header.taskID, session: header.session, round: header.round, client: sender)
         defer { self.open = round }
         guard header.size <= round.maxUpdateBytes else {
             round.machine.uploadAbandoned(taskID: header.taskID)
-            throw RefusalError(.tooLarge, "the update announces \(header.size) bytes; updates of this model may have at most \(round.maxUpdateBytes)")
+            throw RefusalError(
+                .tooLarge,
+                "the update announces \(header.size) bytes; updates of this model may have at most \(round.maxUpdateBytes)"
+            )
         }
         guard header.numExamples > 0, header.numExamples.isFinite else {
             round.machine.uploadAbandoned(taskID: header.taskID)
-            throw RefusalError(.badWeight, "the update's num_examples is \(header.numExamples); it must be a positive number")
+            throw RefusalError(
+                .badWeight,
+                "the update's num_examples is \(header.numExamples); it must be a positive number"
+            )
         }
     }
 
@@ -164,15 +211,27 @@ package actor RoundRunner {
         guard self.open?.machine.tasks[header.taskID]?.phase == .uploading else {
             try? FileManager.default.removeItem(atPath: path)
             self.count(.staleRound)
-            throw RefusalError(.staleRound, "round \(header.session)/\(header.round) closed while the update was uploading")
+            throw RefusalError(
+                .staleRound,
+                "round \(header.session)/\(header.round) closed while the update was uploading"
+            )
         }
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(path: path)
         } catch {
-            return try self.refuse(header, path: path, RefusalError(.malformed, "the update is not a valid safetensors file: \(error)"))
+            return try self.refuse(
+                header,
+                path: path,
+                RefusalError(.malformed, "the update is not a valid safetensors file: \(error)")
+            )
         }
-        let contribution = Contribution(client: header.client, combiner: self.configuration.name, weight: header.numExamples, update: id)
+        let contribution = Contribution(
+            client: header.client,
+            combiner: self.configuration.name,
+            weight: header.numExamples,
+            update: id
+        )
         do {
             try self.open?.reducer?.add(file, weight: header.numExamples, contribution: contribution)
         } catch {
@@ -191,14 +250,18 @@ package actor RoundRunner {
         }
         self.acceptedUpdates += 1
         if !header.metrics.isEmpty {
-            self.open?.trainingMetrics[header.client] = RoundResult.TrainingMetrics(metrics: header.metrics, numExamples: header.numExamples)
+            self.open?.trainingMetrics[header.client] = RoundResult.TrainingMetrics(
+                metrics: header.metrics,
+                numExamples: header.numExamples
+            )
         }
         let decision = self.open?.machine.accepted(taskID: header.taskID) ?? .keepWaiting
         let progress = self.open.map { "\($0.machine.received)/\($0.machine.selected)" } ?? ""
         self.logger.info(
             "Update accepted",
             metadata: [
-                "fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)", "fedge.update": "\(id.shortPrefix)",
+                "fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)",
+                "fedge.update": "\(id.shortPrefix)",
                 "fedge.num_examples": "\(header.numExamples)", "fedge.received": "\(progress)",
             ]
         )
@@ -206,12 +269,21 @@ package actor RoundRunner {
         return id
     }
 
-    private func refuse(_ header: UpdateAnnouncement, path: String, _ refusal: RefusalError) throws(RefusalError) -> ModelID {
+    private func refuse(
+        _ header: UpdateAnnouncement,
+        path: String,
+        _ refusal: RefusalError
+    ) throws(RefusalError) -> ModelID {
         try? FileManager.default.removeItem(atPath: path)
         self.open?.machine.uploadAbandoned(taskID: header.taskID)
         self.open?.refused[refusal.refusal, default: 0] += 1
         self.count(refusal.refusal)
-        self.logger.warning("Update refused", metadata: ["fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)", "fedge.reason": "\(refusal)"])
+        self.logger.warning(
+            "Update refused",
+            metadata: [
+                "fedge.client": "\(header.client)", "fedge.task.id": "\(header.taskID)", "fedge.reason": "\(refusal)",
+            ]
+        )
         throw refusal
     }
 
@@ -234,7 +306,10 @@ package actor RoundRunner {
         guard self.open?.taskClients[status.taskID] == clientID else { return }
         switch status.state {
         case .failed, .cancelled:
-            self.logger.warning("Task failed", metadata: ["fedge.task.id": "\(status.taskID)", "fedge.error": "\(status.message)"])
+            self.logger.warning(
+                "Task failed",
+                metadata: ["fedge.task.id": "\(status.taskID)", "fedge.error": "\(status.message)"]
+            )
             await self.registry.taskFinished(clientID: clientID, succeeded: false)
             await self.registry.clearRunningTask(clientID: clientID, taskID: status.taskID)
             self.taskEnded(taskID: status.taskID, succeeded: false)
@@ -255,7 +330,8 @@ package actor RoundRunner {
     /// A client's control stream closed: its outstanding task counts as failed (an upload may still come in).
     package func clientDisconnected(clientID: ClientID) {
         guard let round = self.open else { return }
-        for (taskID, client) in round.taskClients where client == clientID && round.machine.tasks[taskID]?.phase == .assigned {
+        for (taskID, client) in round.taskClients
+        where client == clientID && round.machine.tasks[taskID]?.phase == .assigned {
             self.taskEnded(taskID: taskID, succeeded: false)
         }
     }
@@ -274,7 +350,13 @@ package actor RoundRunner {
         if let round, open.plan.round != round { return }
         let decision = open.machine.cancel(reason: reason)
         self.open = open
-        self.logger.notice("Round cancelled", metadata: ["fedge.session": "\(open.plan.session)", "fedge.round": "\(open.plan.round)", "fedge.reason": "\(reason)"])
+        self.logger.notice(
+            "Round cancelled",
+            metadata: [
+                "fedge.session": "\(open.plan.session)", "fedge.round": "\(open.plan.round)",
+                "fedge.reason": "\(reason)",
+            ]
+        )
         self.act(on: decision)
     }
 
@@ -291,8 +373,14 @@ package actor RoundRunner {
     /// The open round's progress, or `nil` between rounds.
     package func progress() -> Progress? {
         guard let open = self.open else { return nil }
-        return Progress(plan: open.plan, selected: open.machine.selected, received: open.machine.received,
-                        failed: open.machine.failed, refused: open.refused.values.reduce(0, +), refusedByReason: open.refused)
+        return Progress(
+            plan: open.plan,
+            selected: open.machine.selected,
+            received: open.machine.received,
+            failed: open.machine.failed,
+            refused: open.refused.values.reduce(0, +),
+            refusedByReason: open.refused
+        )
     }
 
     private func deadlinePassed() {
@@ -324,11 +412,19 @@ package actor RoundRunner {
             }
             await self.registry.clearRunningTask(clientID: clientID, taskID: taskID)
         }
-        guard case .close(let succeeded, let reason)? = round.machine.closed else { preconditionFailure("round not closed") }
+        guard case .close(let succeeded, let reason)? = round.machine.closed else {
+            preconditionFailure("round not closed")
+        }
         var result = RoundResult(
-            plan: round.plan, succeeded: succeeded, reason: reason, partial: nil,
-            selected: round.machine.selected, received: round.machine.received, failed: round.machine.failed,
-            refused: round.refused, validations: round.validations
+            plan: round.plan,
+            succeeded: succeeded,
+            reason: reason,
+            partial: nil,
+            selected: round.machine.selected,
+            received: round.machine.received,
+            failed: round.machine.failed,
+            refused: round.refused,
+            validations: round.validations
         )
         result.trainingMetrics = round.trainingMetrics
         if succeeded, let reducer = round.reducer {
@@ -343,7 +439,8 @@ package actor RoundRunner {
         self.logger.info(
             succeeded ? "Round closed" : "Round failed",
             metadata: [
-                "fedge.session": "\(round.plan.session)", "fedge.round": "\(round.plan.round)", "fedge.reason": "\(reason)",
+                "fedge.session": "\(round.plan.session)", "fedge.round": "\(round.plan.round)",
+                "fedge.reason": "\(reason)",
                 "fedge.received": "\(result.received)", "fedge.failed": "\(result.failed)",
             ]
         )

@@ -47,7 +47,10 @@ package struct RoundStateMachine: Sendable {
     ///   `.notAssigned`, `.duplicate`.
     package mutating func admit(taskID: TaskID, session: SessionID, round: Int, client: ClientID) throws(RefusalError) {
         guard session == self.session, round == self.round else {
-            throw RefusalError(.staleRound, "task \(taskID) is for round \(session)/\(round); round \(self.session)/\(self.round) is open")
+            throw RefusalError(
+                .staleRound,
+                "task \(taskID) is for round \(session)/\(round); round \(self.session)/\(self.round) is open"
+            )
         }
         guard self.closed == nil else {
             throw RefusalError(.staleRound, "round \(self.session)/\(self.round) is already closed")
@@ -97,7 +100,10 @@ package struct RoundStateMachine: Sendable {
         let decision: Decision =
             self.received >= self.minUpdates
             ? .close(succeeded: true, reason: "deadline passed with \(self.received) of \(self.selected) updates")
-            : .close(succeeded: false, reason: "deadline passed with \(self.received) updates; the round needs \(self.minUpdates)")
+            : .close(
+                succeeded: false,
+                reason: "deadline passed with \(self.received) updates; the round needs \(self.minUpdates)"
+            )
         self.closed = decision
         return decision
     }
@@ -118,7 +124,10 @@ package struct RoundStateMachine: Sendable {
     private mutating func decide() -> Decision {
         if let closed { return closed }
         if self.received >= self.bufferSize && self.received >= self.minUpdates {
-            let decision = Decision.close(succeeded: true, reason: "\(self.received) of \(self.selected) updates arrived")
+            let decision = Decision.close(
+                succeeded: true,
+                reason: "\(self.received) of \(self.selected) updates arrived"
+            )
             self.closed = decision
             return decision
         }
@@ -126,7 +135,10 @@ package struct RoundStateMachine: Sendable {
             let decision: Decision =
                 self.received >= self.minUpdates
                 ? .close(succeeded: true, reason: "every task ended: \(self.received) updates, \(self.failed) failed")
-                : .close(succeeded: false, reason: "every task ended with \(self.received) updates; the round needs \(self.minUpdates)")
+                : .close(
+                    succeeded: false,
+                    reason: "every task ended with \(self.received) updates; the round needs \(self.minUpdates)"
+                )
             self.closed = decision
             return decision
         }

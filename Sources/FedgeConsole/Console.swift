@@ -1,4 +1,4 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 package import Foundation
 
 /// The console's logic without a terminal: keys change the state and may ask for actions; `render` draws the
@@ -23,7 +23,9 @@ package struct Console: Sendable {
     package mutating func handle(_ key: Key, data: ConsoleData, now: Date = Date()) -> [ConsoleAction] {
         switch self.state.mode {
         case .help:
-            if key == .character("q") || key == .escape || key == .character("?") || key == .enter { self.state.mode = .normal }
+            if key == .character("q") || key == .escape || key == .character("?") || key == .enter {
+                self.state.mode = .normal
+            }
             if key == .interrupt { return [.quit] }
             return []
         case .confirmStop(let session):
@@ -54,7 +56,10 @@ package struct Console: Sendable {
             switch key {
             case .enter:
                 self.state.mode = .normal
-                self.state.say(filter.isEmpty ? "Filter cleared." : "Filtering \(self.state.view.title.lowercased()) by '\(filter)'.")
+                self.state.say(
+                    filter.isEmpty
+                        ? "Filter cleared." : "Filtering \(self.state.view.title.lowercased()) by '\(filter)'."
+                )
             case .escape:
                 filter = ""
                 self.state.mode = .normal
@@ -94,7 +99,9 @@ package struct Console: Sendable {
         case .tab:
             self.state.view = ViewKind(rawValue: view.rawValue % ViewKind.allCases.count + 1)!
         case .backTab:
-            self.state.view = ViewKind(rawValue: (view.rawValue + ViewKind.allCases.count - 2) % ViewKind.allCases.count + 1)!
+            self.state.view = ViewKind(
+                rawValue: (view.rawValue + ViewKind.allCases.count - 2) % ViewKind.allCases.count + 1
+            )!
         case .down, .character("j"): move(1)
         case .up, .character("k"): move(-1)
         case .pageDown, .character("J"): move(10)
@@ -103,9 +110,19 @@ package struct Console: Sendable {
         case .end, .character("G"):
             self.state.selection[view] = view == .events ? nil : max(0, count - 1)
         case .left, .character("h"):
-            if view == .metrics { self.state.metricIndex = max(0, self.state.metricIndex - 1) } else { self.state.view = ViewKind(rawValue: (view.rawValue + ViewKind.allCases.count - 2) % ViewKind.allCases.count + 1)! }
+            if view == .metrics {
+                self.state.metricIndex = max(0, self.state.metricIndex - 1)
+            } else {
+                self.state.view = ViewKind(
+                    rawValue: (view.rawValue + ViewKind.allCases.count - 2) % ViewKind.allCases.count + 1
+                )!
+            }
         case .right, .character("l"):
-            if view == .metrics { self.state.metricIndex += 1 } else { self.state.view = ViewKind(rawValue: view.rawValue % ViewKind.allCases.count + 1)! }
+            if view == .metrics {
+                self.state.metricIndex += 1
+            } else {
+                self.state.view = ViewKind(rawValue: view.rawValue % ViewKind.allCases.count + 1)!
+            }
         case .character("/"):
             self.state.mode = .filtering
             self.state.say("Type to filter \(view.title.lowercased()); Enter keeps it, Esc clears it.")
@@ -126,9 +143,14 @@ package struct Console: Sendable {
             self.state.mode = .form(SessionForm())
             self.state.say("New session: ↑/↓ move, type to edit, Enter starts it, Esc cancels.")
         case .character("x"):
-            let target = view == .sessions ? Views.selectedSession(data: data, state: self.state) : data.sessions.first { $0.status == "running" }
+            let target =
+                view == .sessions
+                ? Views.selectedSession(data: data, state: self.state) : data.sessions.first { $0.status == "running" }
             guard let session = target, session.status == "running" || session.status == "queued" else {
-                self.state.say("No running or queued session to stop\(view == .sessions ? " is selected" : "").", error: true)
+                self.state.say(
+                    "No running or queued session to stop\(view == .sessions ? " is selected" : "").",
+                    error: true
+                )
                 break
             }
             self.state.mode = .confirmStop(session.id)

@@ -48,6 +48,9 @@ package struct ConsoleData: Sendable {
 
     /// Client counts by status.
     package var clientCounts: (online: Int, stale: Int, offline: Int) {
-        (self.clients.count { $0.status == "online" }, self.clients.count { $0.status == "stale" }, self.clients.count { $0.status == "offline" })
+        (
+            self.clients.count { $0.status == "online" }, self.clients.count { $0.status == "stale" },
+            self.clients.count { $0.status == "offline" }
+        )
     }
 }

@@ -1,6 +1,6 @@
 package import FedgeAPIClient
 package import FedgeAPIModels
-package import Foundation
+import Foundation
 
 /// Fetches what the console shows from a controller's API (or a combiner's, for its local view).
 package struct ConsoleFeed: Sendable {
@@ -48,7 +48,8 @@ package struct ConsoleFeed: Sendable {
         data.rounds = try await rounds.items
         data.models = try await models.items
         if let session = data.focusSession?.id {
-            data.metrics = try await api.listMetrics(session: session, limit: 1000).items.filter { $0.client == nil }.reversed()
+            data.metrics = try await api.listMetrics(session: session, limit: 1000).items.filter { $0.client == nil }
+                .reversed()
         } else {
             data.metrics = []
         }
@@ -63,17 +64,42 @@ package struct ConsoleFeed: Sendable {
         data.health = try await health
         let local = try await status
         data.clients = try await clients.items
-        data.combiners = [CombinerDTO(
-            name: local.name, address: local.address, status: local.attached ? "online" : "offline", firstSeen: Date(), lastSeen: Date(),
-            clientsOnline: local.clientsOnline, clientsStale: local.clientsStale, clientsOffline: local.clientsOffline
-        )]
+        data.combiners = [
+            CombinerDTO(
+                name: local.name,
+                address: local.address,
+                status: local.attached ? "online" : "offline",
+                firstSeen: Date(),
+                lastSeen: Date(),
+                clientsOnline: local.clientsOnline,
+                clientsStale: local.clientsStale,
+                clientsOffline: local.clientsOffline
+            )
+        ]
         data.append(events: try await events.items)
         if let round = local.round {
             let live = RoundDTO(
-                session: round.session, number: round.round, status: "running", startedAt: Date(), endedAt: nil, deadline: round.deadline,
-                minimum: round.minimum, expected: round.selected, received: round.received, model: nil, reason: nil,
-                participation: [ParticipationDTO(combiner: local.name, selected: round.selected, received: round.received, failed: round.failed,
-                                                 refused: local.updatesRefused.values.reduce(0, +), partial: nil)]
+                session: round.session,
+                number: round.round,
+                status: "running",
+                startedAt: Date(),
+                endedAt: nil,
+                deadline: round.deadline,
+                minimum: round.minimum,
+                expected: round.selected,
+                received: round.received,
+                model: nil,
+                reason: nil,
+                participation: [
+                    ParticipationDTO(
+                        combiner: local.name,
+                        selected: round.selected,
+                        received: round.received,
+                        failed: round.failed,
+                        refused: local.updatesRefused.values.reduce(0, +),
+                        partial: nil
+                    )
+                ]
             )
             data.rounds = [live]
         } else {

@@ -1,4 +1,4 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 
 /// The console's own state: which view, what is selected, filters, sorting, and any form, question or help open.
 package struct ConsoleState: Sendable {

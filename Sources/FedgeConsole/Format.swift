@@ -40,11 +40,15 @@ enum Format {
     static func hash(_ id: String?) -> String { id.map { String($0.prefix(12)) } ?? "-" }
 
     static func metric(_ value: Double) -> String {
-        abs(value) >= 1000 || (abs(value) < 0.001 && value != 0) ? String(format: "%.3g", value) : String(format: "%.4f", value)
-            .replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
+        abs(value) >= 1000 || (abs(value) < 0.001 && value != 0)
+            ? String(format: "%.3g", value)
+            : String(format: "%.4f", value)
+                .replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
     }
 
     static func metrics(_ metrics: [String: Double], limit: Int = 3) -> String {
-        metrics.sorted { $0.key < $1.key }.prefix(limit).map { "\($0.key)=\(Self.metric($0.value))" }.joined(separator: " ")
+        metrics.sorted { $0.key < $1.key }.prefix(limit).map { "\($0.key)=\(Self.metric($0.value))" }.joined(
+            separator: " "
+        )
     }
 }

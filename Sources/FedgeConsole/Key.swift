@@ -1,4 +1,4 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 
 /// A key the console understands, decoded by the terminal driver.
 package enum Key: Sendable, Hashable {

@@ -3,7 +3,10 @@ import Foundation
 /// Every key binding, over the current view.
 package enum HelpView {
     package static let bindings: [(String, String)] = [
-        ("1 … 8, Tab, Shift-Tab", "switch view: Overview, Sessions, Rounds, Clients, Combiners, Model trail, Metrics, Events"),
+        (
+            "1 … 8, Tab, Shift-Tab",
+            "switch view: Overview, Sessions, Rounds, Clients, Combiners, Model trail, Metrics, Events"
+        ),
         ("↑ ↓  j k", "move the selection"),
         ("PgUp PgDn  K J", "move by ten"),
         ("Home End  g G", "first, last"),
@@ -29,7 +32,12 @@ package enum HelpView {
             screen.put(" " + key, x: inside.x, y: y, role: .key, limit: 24)
             screen.put(action, x: inside.x + 25, y: y, limit: inside.width - 25)
         }
-        screen.line(" The status line at the bottom says what each action did, and why when it failed.", in: inside, row: inside.height - 1, role: .dim)
+        screen.line(
+            " The status line at the bottom says what each action did, and why when it failed.",
+            in: inside,
+            row: inside.height - 1,
+            role: .dim
+        )
     }
 }
 
@@ -44,14 +52,38 @@ enum FormView {
         for field in SessionForm.Field.allCases where field.rawValue < inside.height - 1 {
             let y = inside.y + field.rawValue
             let focused = field == form.focus
-            screen.put((focused ? "▸ " : "  ") + field.label, x: inside.x, y: y, role: focused ? .key : .normal, limit: 22)
+            screen.put(
+                (focused ? "▸ " : "  ") + field.label,
+                x: inside.x,
+                y: y,
+                role: focused ? .key : .normal,
+                limit: 22
+            )
             let value = form.display(field) + (focused && field != .aggregator && field != .validate ? "▏" : "")
             let shown = field == .aggregator ? "◂ \(value) ▸" : value
-            let used = screen.put(shown, x: inside.x + 22, y: y, role: focused ? .selected : .accent, limit: max(0, inside.width - 24))
+            let used = screen.put(
+                shown,
+                x: inside.x + 22,
+                y: y,
+                role: focused ? .selected : .accent,
+                limit: max(0, inside.width - 24)
+            )
             if let error = form.errors[field] {
-                screen.put("  " + error, x: inside.x + 22 + used, y: y, role: .error, limit: max(0, inside.width - 22 - used))
+                screen.put(
+                    "  " + error,
+                    x: inside.x + 22 + used,
+                    y: y,
+                    role: .error,
+                    limit: max(0, inside.width - 22 - used)
+                )
             } else if focused {
-                screen.put("  " + field.hint, x: inside.x + 22 + used, y: y, role: .dim, limit: max(0, inside.width - 22 - used))
+                screen.put(
+                    "  " + field.hint,
+                    x: inside.x + 22 + used,
+                    y: y,
+                    role: .dim,
+                    limit: max(0, inside.width - 22 - used)
+                )
             }
         }
     }

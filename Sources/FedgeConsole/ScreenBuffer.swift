@@ -20,22 +20,27 @@ package struct Rect: Sendable, Hashable {
     /// The top `rows` rows, and the rest.
     package func splitTop(_ rows: Int) -> (Rect, Rect) {
         let top = min(max(0, rows), self.height)
-        return (Rect(x: self.x, y: self.y, width: self.width, height: top),
-                Rect(x: self.x, y: self.y + top, width: self.width, height: self.height - top))
+        return (
+            Rect(x: self.x, y: self.y, width: self.width, height: top),
+            Rect(x: self.x, y: self.y + top, width: self.width, height: self.height - top)
+        )
     }
 
     /// The left `columns` columns, and the rest.
     package func splitLeft(_ columns: Int) -> (Rect, Rect) {
         let left = min(max(0, columns), self.width)
-        return (Rect(x: self.x, y: self.y, width: left, height: self.height),
-                Rect(x: self.x + left, y: self.y, width: self.width - left, height: self.height))
+        return (
+            Rect(x: self.x, y: self.y, width: left, height: self.height),
+            Rect(x: self.x + left, y: self.y, width: self.width - left, height: self.height)
+        )
     }
 }
 
 /// What a cell is for; the theme gives each role its colours.
 package enum Role: String, Sendable, Hashable, CaseIterable {
-    case normal, dim, title, header, selected, border, accent, ok, warn, error, status, statusError, key, chart, progress,
-         progressEmpty, tab, tabActive
+    case normal, dim, title, header, selected, border, accent, ok, warn, error, status, statusError, key, chart,
+        progress,
+        progressEmpty, tab, tabActive
 }
 
 /// One character cell.
@@ -63,12 +68,32 @@ package struct Glyphs: Sendable, Hashable {
     package var braille: Bool
 
     package static let unicode = Glyphs(
-        horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        barFull: "█", barEmpty: "░", treeBranch: "├─ ", treeLast: "└─ ", treePipe: "│  ", braille: true
+        horizontal: "─",
+        vertical: "│",
+        topLeft: "┌",
+        topRight: "┐",
+        bottomLeft: "└",
+        bottomRight: "┘",
+        barFull: "█",
+        barEmpty: "░",
+        treeBranch: "├─ ",
+        treeLast: "└─ ",
+        treePipe: "│  ",
+        braille: true
     )
     package static let ascii = Glyphs(
-        horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        barFull: "#", barEmpty: ".", treeBranch: "|- ", treeLast: "`- ", treePipe: "|  ", braille: false
+        horizontal: "-",
+        vertical: "|",
+        topLeft: "+",
+        topRight: "+",
+        bottomLeft: "+",
+        bottomRight: "+",
+        barFull: "#",
+        barEmpty: ".",
+        treeBranch: "|- ",
+        treeLast: "`- ",
+        treePipe: "|  ",
+        braille: false
     )
 }
 
@@ -115,7 +140,15 @@ package struct ScreenBuffer: Sendable, Hashable {
     package mutating func line(_ text: String, in rect: Rect, row: Int, role: Role = .normal) {
         guard (0..<rect.height).contains(row) else { return }
         let used = self.put(text, x: rect.x, y: rect.y + row, role: role, limit: rect.width)
-        if used < rect.width { self.put(String(repeating: " ", count: rect.width - used), x: rect.x + used, y: rect.y + row, role: role, limit: rect.width - used) }
+        if used < rect.width {
+            self.put(
+                String(repeating: " ", count: rect.width - used),
+                x: rect.x + used,
+                y: rect.y + row,
+                role: role,
+                limit: rect.width - used
+            )
+        }
     }
 
     /// Fills `rect` with blanks of `role`.
@@ -154,7 +187,10 @@ package struct ScreenBuffer: Sendable, Hashable {
     package mutating func bar(_ fraction: Double, x: Int, y: Int, width: Int) {
         let filled = Int((min(max(fraction.isFinite ? fraction : 0, 0), 1) * Double(width)).rounded())
         for i in 0..<max(0, width) {
-            self[x + i, y] = i < filled ? Cell(character: self.glyphs.barFull, role: .progress) : Cell(character: self.glyphs.barEmpty, role: .progressEmpty)
+            self[x + i, y] =
+                i < filled
+                ? Cell(character: self.glyphs.barFull, role: .progress)
+                : Cell(character: self.glyphs.barEmpty, role: .progressEmpty)
         }
     }
 
@@ -175,9 +211,12 @@ package struct ScreenBuffer: Sendable, Hashable {
 
     /// The rows that differ from `previous` (all of them when the sizes differ): what a terminal must repaint.
     package func changedRows(since previous: ScreenBuffer?) -> [Int] {
-        guard let previous, previous.width == self.width, previous.height == self.height else { return Array(0..<self.height) }
+        guard let previous, previous.width == self.width, previous.height == self.height else {
+            return Array(0..<self.height)
+        }
         return (0..<self.height).filter { y in
-            self.cells[(y * self.width)..<((y + 1) * self.width)] != previous.cells[(y * self.width)..<((y + 1) * self.width)]
+            self.cells[(y * self.width)..<((y + 1) * self.width)]
+                != previous.cells[(y * self.width)..<((y + 1) * self.width)]
         }
     }
 }

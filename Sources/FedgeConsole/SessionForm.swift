@@ -33,12 +33,15 @@ package struct SessionForm: Sendable, Hashable {
         }
     }
 
-    package static let aggregators = ["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedmedian", "fedtrimmedavg", "krum", "multikrum"]
+    package static let aggregators = [
+        "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedmedian", "fedtrimmedavg", "krum", "multikrum",
+    ]
 
     package var focus: Field = .aggregator
     package var aggregator = 0
     package var values: [Field: String] = [
-        .rounds: "5", .roundTimeout: "180", .bufferSize: "0", .clientsRequired: "1", .requestedClients: "0", .clientSettings: "",
+        .rounds: "5", .roundTimeout: "180", .bufferSize: "0", .clientsRequired: "1", .requestedClients: "0",
+        .clientSettings: "",
     ]
     package var validate = true
     /// Problems found on submit, by field.
@@ -66,7 +69,8 @@ package struct SessionForm: Sendable, Hashable {
             self.aggregator = (self.aggregator + Self.aggregators.count - 1) % Self.aggregators.count
         case .right where self.focus == .aggregator:
             self.aggregator = (self.aggregator + 1) % Self.aggregators.count
-        case .character(" ") where self.focus == .validate, .left where self.focus == .validate, .right where self.focus == .validate:
+        case .character(" ") where self.focus == .validate, .left where self.focus == .validate,
+            .right where self.focus == .validate:
             self.validate.toggle()
         case .backspace:
             if self.focus != .aggregator && self.focus != .validate { _ = self.values[self.focus]?.popLast() }
@@ -100,7 +104,9 @@ package struct SessionForm: Sendable, Hashable {
         let required = number(.clientsRequired, minimum: 1)
         let requested = number(.requestedClients, minimum: 0)
         var timeout: Double? = nil
-        if let value = Double((self.values[.roundTimeout] ?? "").trimmingCharacters(in: .whitespaces)), value >= 1, value.isFinite {
+        if let value = Double((self.values[.roundTimeout] ?? "").trimmingCharacters(in: .whitespaces)), value >= 1,
+            value.isFinite
+        {
             timeout = value
         } else {
             self.errors[.roundTimeout] = "give a number of seconds, 1 or more"
@@ -131,8 +137,13 @@ package struct SessionForm: Sendable, Hashable {
             return nil
         }
         return SessionConfigDTO(
-            aggregator: Self.aggregators[self.aggregator], rounds: rounds, roundTimeout: timeout, bufferSize: buffer,
-            clientsRequired: required, requestedClients: requested, validate: self.validate,
+            aggregator: Self.aggregators[self.aggregator],
+            rounds: rounds,
+            roundTimeout: timeout,
+            bufferSize: buffer,
+            clientsRequired: required,
+            requestedClients: requested,
+            validate: self.validate,
             clientSettings: settings.isEmpty ? nil : settings
         )
     }

@@ -9,8 +9,14 @@ package struct Style: Sendable, Hashable {
     package var reverse = false
     package var underline = false
 
-    package init(foreground: ThemeColor = .default, background: ThemeColor = .default, bold: Bool = false, dim: Bool = false,
-                 reverse: Bool = false, underline: Bool = false) {
+    package init(
+        foreground: ThemeColor = .default,
+        background: ThemeColor = .default,
+        bold: Bool = false,
+        dim: Bool = false,
+        reverse: Bool = false,
+        underline: Bool = false
+    ) {
         self.foreground = foreground
         self.background = background
         self.bold = bold

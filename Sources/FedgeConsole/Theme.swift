@@ -29,7 +29,8 @@ package struct Theme: Sendable, Hashable {
     package static func parse(_ text: String, name fallbackName: String) throws(ThemeError) -> Theme {
         var theme = Theme(name: fallbackName, styles: [:])
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+            let line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             if line.isEmpty { continue }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -37,10 +38,23 @@ package struct Theme: Sendable, Hashable {
                 throw ThemeError(description: "line \(index + 1): '\(line)' is not ROLE = STYLE")
             }
             let key = parts[0].lowercased()
-            if key == "name" { theme.name = parts[1]; continue }
-            if key == "monochrome" { theme.monochrome = parts[1].lowercased() == "true"; continue }
-            guard let role = Role.allCases.first(where: { $0.rawValue.lowercased() == key.replacingOccurrences(of: "-", with: "") }) else {
-                throw ThemeError(description: "line \(index + 1): '\(parts[0])' is not a role; the roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            if key == "name" {
+                theme.name = parts[1]
+                continue
+            }
+            if key == "monochrome" {
+                theme.monochrome = parts[1].lowercased() == "true"
+                continue
+            }
+            guard
+                let role = Role.allCases.first(where: {
+                    $0.rawValue.lowercased() == key.replacingOccurrences(of: "-", with: "")
+                })
+            else {
+                throw ThemeError(
+                    description:
+                        "line \(index + 1): '\(parts[0])' is not a role; the roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             theme.styles[role] = try Self.parseStyle(parts[1], line: index + 1)
         }
@@ -59,12 +73,17 @@ package struct Theme: Sendable, Hashable {
             case "underline": style.underline = true
             case "on":
                 guard let next = words.popFirst(), let color = ThemeColor(rawValue: next) else {
-                    throw ThemeError(description: "line \(line): 'on' must be followed by a colour (\(Self.colourList))")
+                    throw ThemeError(
+                        description: "line \(line): 'on' must be followed by a colour (\(Self.colourList))"
+                    )
                 }
                 style.background = color
             default:
                 guard !sawForeground, let color = ThemeColor(rawValue: word) else {
-                    throw ThemeError(description: "line \(line): '\(word)' is not a colour (\(Self.colourList)) or bold, dim, reverse, underline")
+                    throw ThemeError(
+                        description:
+                            "line \(line): '\(word)' is not a colour (\(Self.colourList)) or bold, dim, reverse, underline"
+                    )
                 }
                 style.foreground = color
                 sawForeground = true
@@ -77,7 +96,8 @@ package struct Theme: Sendable, Hashable {
 
     // MARK: Built-in themes (the same as the files in themes/)
 
-    package static let dark = try! Theme.parse("""
+    package static let dark = try! Theme.parse(
+        """
         name = dark
         normal = default
         dim = bright-black
@@ -97,9 +117,12 @@ package struct Theme: Sendable, Hashable {
         progressEmpty = bright-black
         tab = default
         tabActive = black on cyan bold
-        """, name: "dark")
+        """,
+        name: "dark"
+    )
 
-    package static let light = try! Theme.parse("""
+    package static let light = try! Theme.parse(
+        """
         name = light
         normal = black
         dim = bright-black
@@ -119,10 +142,13 @@ package struct Theme: Sendable, Hashable {
         progressEmpty = bright-black
         tab = black
         tabActive = white on blue bold
-        """, name: "light")
+        """,
+        name: "light"
+    )
 
     /// Attributes only: for `NO_COLOR`, dumb terminals and terminals without colours.
-    package static let monochromeTheme = try! Theme.parse("""
+    package static let monochromeTheme = try! Theme.parse(
+        """
         name = mono
         monochrome = true
         dim = dim
@@ -135,5 +161,7 @@ package struct Theme: Sendable, Hashable {
         key = bold
         tabActive = reverse bold
         progressEmpty = dim
-        """, name: "mono")
+        """,
+        name: "mono"
+    )
 }

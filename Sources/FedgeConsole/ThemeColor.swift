@@ -3,8 +3,14 @@ import Foundation
 /// The terminal's eight basic colours, their bright variants, and the terminal's own default.
 package enum ThemeColor: String, Sendable, Hashable, CaseIterable {
     case `default`, black, red, green, yellow, blue, magenta, cyan, white
-    case brightBlack = "bright-black", brightRed = "bright-red", brightGreen = "bright-green", brightYellow = "bright-yellow"
-    case brightBlue = "bright-blue", brightMagenta = "bright-magenta", brightCyan = "bright-cyan", brightWhite = "bright-white"
+    case brightBlack = "bright-black"
+    case brightRed = "bright-red"
+    case brightGreen = "bright-green"
+    case brightYellow = "bright-yellow"
+    case brightBlue = "bright-blue"
+    case brightMagenta = "bright-magenta"
+    case brightCyan = "bright-cyan"
+    case brightWhite = "bright-white"
 
     /// The curses colour number (-1 for the default).
     package var number: Int16 {

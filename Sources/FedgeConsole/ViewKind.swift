@@ -1,8 +1,9 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 
 /// The console's views, in tab order; number keys 1–8 select them.
 package enum ViewKind: Int, Sendable, Hashable, CaseIterable {
-    case overview = 1, sessions, rounds, clients, combiners, models, metrics, events
+    case overview = 1
+    case sessions, rounds, clients, combiners, models, metrics, events
 
     package var title: String {
         switch self {

@@ -39,10 +39,18 @@ enum Views {
             x += screen.put(label, x: x, y: rect.y, role: view == state.view ? .tabActive : .tab)
         }
         let name = data.health.map { "\($0.role) \($0.name)" } ?? ""
-        if x + name.count + 2 < rect.x + rect.width { screen.put(name, x: rect.x + rect.width - name.count - 1, y: rect.y, role: .dim) }
+        if x + name.count + 2 < rect.x + rect.width {
+            screen.put(name, x: rect.x + rect.width - name.count - 1, y: rect.y, role: .dim)
+        }
     }
 
-    private static func statusBar(into screen: inout ScreenBuffer, rect: Rect, data: ConsoleData, state: ConsoleState, now: Date) {
+    private static func statusBar(
+        into screen: inout ScreenBuffer,
+        rect: Rect,
+        data: ConsoleData,
+        state: ConsoleState,
+        now: Date
+    ) {
         let error = state.statusIsError || (!data.connected && data.problem != nil)
         screen.fill(rect, role: error ? .statusError : .status)
         var left: String
@@ -52,7 +60,13 @@ enum Views {
         }
         if !data.connected, let problem = data.problem, !state.statusIsError { left = " " + problem }
         let right = data.connected ? "● live \(Format.clock(now)) " : "○ offline "
-        screen.put(left, x: rect.x, y: rect.y, role: error ? .statusError : .status, limit: max(0, rect.width - right.count - 1))
+        screen.put(
+            left,
+            x: rect.x,
+            y: rect.y,
+            role: error ? .statusError : .status,
+            limit: max(0, rect.width - right.count - 1)
+        )
         screen.put(right, x: rect.x + rect.width - right.count, y: rect.y, role: error ? .statusError : .status)
     }
 

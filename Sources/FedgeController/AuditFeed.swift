@@ -22,7 +22,10 @@ package final class AuditFeed: Sendable {
 
     /// A stream of the events published from now on; it ends when the caller stops iterating.
     package func subscribe(buffer: Int = 1024) -> AsyncStream<EventDTO> {
-        let (stream, continuation) = AsyncStream.makeStream(of: EventDTO.self, bufferingPolicy: .bufferingNewest(buffer))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: EventDTO.self,
+            bufferingPolicy: .bufferingNewest(buffer)
+        )
         let id = self.state.withLock { state in
             defer { state.next += 1 }
             state.subscribers[state.next] = continuation

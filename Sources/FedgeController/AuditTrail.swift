@@ -20,7 +20,12 @@ package actor AuditTrail {
     /// describes already happened.
     package func record(kind: String, actor: String, subject: String?, message: String) async {
         do {
-            let event = try await self.database.appendAuditEvent(kind: kind, actor: actor, subject: subject, message: message)
+            let event = try await self.database.appendAuditEvent(
+                kind: kind,
+                actor: actor,
+                subject: subject,
+                message: message
+            )
             self.feed.publish(EventDTO(event))
         } catch {
             self.logger.error("Audit event not stored", metadata: ["fedge.kind": "\(kind)", "fedge.error": "\(error)"])
@@ -30,13 +35,30 @@ package actor AuditTrail {
 
     /// Publishes a progress notice (not stored: it changes every second).
     package nonisolated func notice(kind: String, subject: String?, message: String) {
-        self.feed.publish(EventDTO(id: 0, kind: kind, actor: "controller", subject: subject, message: message, createdAt: Date(), hash: ""))
+        self.feed.publish(
+            EventDTO(
+                id: 0,
+                kind: kind,
+                actor: "controller",
+                subject: subject,
+                message: message,
+                createdAt: Date(),
+                hash: ""
+            )
+        )
     }
 }
 
 extension EventDTO {
     package init(_ record: AuditEventRecord) {
-        self.init(id: record.id ?? 0, kind: record.kind, actor: record.actor, subject: record.subject, message: record.message,
-                  createdAt: record.createdAt, hash: record.hash)
+        self.init(
+            id: record.id ?? 0,
+            kind: record.kind,
+            actor: record.actor,
+            subject: record.subject,
+            message: record.message,
+            createdAt: record.createdAt,
+            hash: record.hash
+        )
     }
 }

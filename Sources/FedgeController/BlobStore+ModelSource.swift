@@ -1,5 +1,5 @@
 package import FedgeCore
-package import FedgeRPC
+import FedgeRPC
 package import FedgeStore
 
 extension BlobStore: ModelSource {

@@ -1,6 +1,6 @@
 package import FedgeCore
 package import Foundation
-package import Logging
+import Logging
 
 /// A client as its combiner reported it.
 package struct CombinerClient: Sendable, Hashable {
@@ -11,7 +11,14 @@ package struct CombinerClient: Sendable, Hashable {
     package var tasksFailed: Int
     package var telemetry: Telemetry?
 
-    package init(name: String, liveness: ClientLiveness, lastSeen: Date, tasksDone: Int, tasksFailed: Int, telemetry: Telemetry?) {
+    package init(
+        name: String,
+        liveness: ClientLiveness,
+        lastSeen: Date,
+        tasksDone: Int,
+        tasksFailed: Int,
+        telemetry: Telemetry?
+    ) {
         self.name = name
         self.liveness = liveness
         self.lastSeen = lastSeen

@@ -53,12 +53,20 @@ package actor CombinerHub {
 
     /// Registers a combiner's stream. A second stream under the same name replaces the first (the combiner
     /// reconnected before the controller noticed the old one was gone).
-    package func attach(name: String, address: String) async -> (connection: UUID, commands: AsyncStream<CombinerInstruction>) {
+    package func attach(
+        name: String,
+        address: String
+    ) async -> (connection: UUID, commands: AsyncStream<CombinerInstruction>) {
         let (stream, continuation) = AsyncStream.makeStream(of: CombinerInstruction.self)
         let connection = UUID()
         if let previous = self.attached[name] { previous.outbox.finish() }
         self.attached[name] = Attachment(
-            name: name, address: address, connection: connection, clients: [:], lastSeen: self.clock.date, recentAssignments: 0,
+            name: name,
+            address: address,
+            connection: connection,
+            clients: [:],
+            lastSeen: self.clock.date,
+            recentAssignments: 0,
             outbox: continuation
         )
         self.logger.notice("Combiner attached", metadata: ["fedge.combiner": "\(name)", "fedge.address": "\(address)"])
@@ -72,10 +80,17 @@ package actor CombinerHub {
         attachment.outbox.finish()
         self.attached[name] = nil
         self.logger.warning("Combiner detached", metadata: ["fedge.combiner": "\(name)"])
-        for key in self.collectors.keys where self.collectors[key]?.expected.contains(name) == true && self.collectors[key]?.outcomes[name] == nil {
+        for key in self.collectors.keys
+        where self.collectors[key]?.expected.contains(name) == true && self.collectors[key]?.outcomes[name] == nil {
             self.record(
-                CombinerOutcome(combiner: name, succeeded: false, reason: "the combiner went away during the round", partial: nil, updates: 0,
-                                progress: self.collectors[key]?.progress[name] ?? RoundCounts()),
+                CombinerOutcome(
+                    combiner: name,
+                    succeeded: false,
+                    reason: "the combiner went away during the round",
+                    partial: nil,
+                    updates: 0,
+                    progress: self.collectors[key]?.progress[name] ?? RoundCounts()
+                ),
                 for: key
             )
         }
@@ -131,7 +146,16 @@ package actor CombinerHub {
             if let attachment = self.attached[name] {
                 attachment.outbox.yield(.plan(plan))
             } else {
-                self.record(CombinerOutcome(combiner: name, succeeded: false, reason: "the combiner was not attached", partial: nil, updates: 0), for: key)
+                self.record(
+                    CombinerOutcome(
+                        combiner: name,
+                        succeeded: false,
+                        reason: "the combiner was not attached",
+                        partial: nil,
+                        updates: 0
+                    ),
+                    for: key
+                )
             }
         }
         await withTaskGroup(of: Void.self) { group in
@@ -159,26 +183,30 @@ package actor CombinerHub {
 
     /// A combiner's progress on a round.
     package func progress(name: String, session: String, round: Int, counts: RoundCounts) {
-        guard let key = self.key(session: session, round: round), self.collectors[key]?.expected.contains(name) == true else { return }
+        guard let key = self.key(session: session, round: round), self.collectors[key]?.expected.contains(name) == true
+        else { return }
         self.collectors[key]?.progress[name] = counts
     }
 
     /// The live counts of round `session`/`round`, per combiner.
     package func progress(session: String, round: Int) -> [String: RoundCounts] {
-        self.collectors.first { $0.key.session == session && $0.key.round == round && $0.key.kind == .train }?.value.progress ?? [:]
+        self.collectors.first { $0.key.session == session && $0.key.round == round && $0.key.kind == .train }?.value
+            .progress ?? [:]
     }
 
     /// A client's validation, relayed by combiner `name` before its outcome.
     package func validation(name: String, session: String, round: Int, report: ValidationReport) {
         guard let key = self.key(session: session, round: round), key.kind == .validate,
-              self.collectors[key]?.expected.contains(name) == true else { return }
+            self.collectors[key]?.expected.contains(name) == true
+        else { return }
         self.collectors[key]?.validations[name, default: []].append(report)
     }
 
     /// A client's training report, relayed by combiner `name` before its outcome.
     package func training(name: String, session: String, round: Int, report: TrainingReport) {
         guard let key = self.key(session: session, round: round), key.kind == .train,
-              self.collectors[key]?.expected.contains(name) == true else { return }
+            self.collectors[key]?.expected.contains(name) == true
+        else { return }
         self.collectors[key]?.training[name, default: []].append(report)
     }
 
@@ -188,12 +216,16 @@ package actor CombinerHub {
         var outcome = outcome
         outcome.validations = self.collectors[key]?.validations[name] ?? []
         outcome.training = self.collectors[key]?.training[name] ?? []
-        if outcome.progress == RoundCounts() { outcome.progress = self.collectors[key]?.progress[name] ?? RoundCounts() }
+        if outcome.progress == RoundCounts() {
+            outcome.progress = self.collectors[key]?.progress[name] ?? RoundCounts()
+        }
         self.record(outcome, for: key)
     }
 
     private func record(_ outcome: CombinerOutcome, for key: RoundKey) {
-        guard var collector = self.collectors[key], collector.expected.contains(outcome.combiner), collector.outcomes[outcome.combiner] == nil else {
+        guard var collector = self.collectors[key], collector.expected.contains(outcome.combiner),
+            collector.outcomes[outcome.combiner] == nil
+        else {
             return
         }
         collector.outcomes[outcome.combiner] = outcome
@@ -215,13 +247,24 @@ package actor CombinerHub {
         guard let collector = self.collectors[key] else { return }
         if cancelled {
             for name in collector.expected where collector.outcomes[name] == nil {
-                self.attached[name]?.outbox.yield(.cancel(session: key.session, round: key.round, reason: "the session was stopped"))
+                self.attached[name]?.outbox.yield(
+                    .cancel(session: key.session, round: key.round, reason: "the session was stopped")
+                )
             }
         }
         for name in collector.expected where collector.outcomes[name] == nil {
             let reason = cancelled ? "the round was cancelled" : "the combiner did not report before the deadline"
-            self.record(CombinerOutcome(combiner: name, succeeded: false, reason: reason, partial: nil, updates: 0,
-                                        progress: collector.progress[name] ?? RoundCounts()), for: key)
+            self.record(
+                CombinerOutcome(
+                    combiner: name,
+                    succeeded: false,
+                    reason: reason,
+                    partial: nil,
+                    updates: 0,
+                    progress: collector.progress[name] ?? RoundCounts()
+                ),
+                for: key
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
-package import FedgeCore
-package import Foundation
-package import Logging
+import FedgeCore
+import Foundation
+import Logging
 
 /// Told of combiner and client changes, to persist them and publish events.
 package protocol CombinerHubObserver: Sendable {

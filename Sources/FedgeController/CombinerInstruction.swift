@@ -1,6 +1,6 @@
 package import FedgeCore
-package import Foundation
-package import Logging
+import Foundation
+import Logging
 
 /// What the controller tells an attached combiner.
 package enum CombinerInstruction: Sendable, Hashable {

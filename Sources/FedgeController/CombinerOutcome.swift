@@ -1,6 +1,6 @@
 package import FedgeCore
-package import Foundation
-package import Logging
+import Foundation
+import Logging
 
 /// How a round went at one combiner.
 package struct CombinerOutcome: Sendable, Hashable {
@@ -14,8 +14,15 @@ package struct CombinerOutcome: Sendable, Hashable {
     package var validations: [ValidationReport]
     package var training: [TrainingReport] = []
 
-    package init(combiner: String, succeeded: Bool, reason: String, partial: ModelID?, updates: Int,
-                 progress: RoundCounts = RoundCounts(), validations: [ValidationReport] = []) {
+    package init(
+        combiner: String,
+        succeeded: Bool,
+        reason: String,
+        partial: ModelID?,
+        updates: Int,
+        progress: RoundCounts = RoundCounts(),
+        validations: [ValidationReport] = []
+    ) {
         self.combiner = combiner
         self.succeeded = succeeded
         self.reason = reason

@@ -1,7 +1,7 @@
 import FedgeAPIModels
 package import FedgeCore
 package import FedgeRPC
-package import FedgeServerKit
+import FedgeServerKit
 package import FedgeStore
 package import Foundation
 package import Logging
@@ -24,36 +24,64 @@ package struct Controller: Sendable {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: configuration.directory, withIntermediateDirectories: true)
         try? fileManager.removeItem(at: configuration.orchestration.partialsDirectory)
-        try fileManager.createDirectory(at: configuration.orchestration.partialsDirectory, withIntermediateDirectories: true)
+        try fileManager.createDirectory(
+            at: configuration.orchestration.partialsDirectory,
+            withIntermediateDirectories: true
+        )
         let database = try FedgeDatabase(path: configuration.directory.appendingPathComponent("state.sqlite").path)
         try database.markEverythingOffline()
-        try self.init(configuration: configuration, database: database,
-                      blobs: BlobStore(root: configuration.directory.appendingPathComponent("blobs")), logger: logger)
+        try self.init(
+            configuration: configuration,
+            database: database,
+            blobs: BlobStore(root: configuration.directory.appendingPathComponent("blobs")),
+            logger: logger
+        )
     }
 
     /// A controller over a given database (tests pass an in-memory one).
     package init(
-        configuration: ControllerConfiguration, database: FedgeDatabase, blobs: BlobStore, clock: any WallClock = SystemWallClock(),
+        configuration: ControllerConfiguration,
+        database: FedgeDatabase,
+        blobs: BlobStore,
+        clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) throws {
-        try FileManager.default.createDirectory(at: configuration.orchestration.partialsDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: configuration.orchestration.partialsDirectory,
+            withIntermediateDirectories: true
+        )
         self.configuration = configuration
         self.database = database
         self.blobs = blobs
         self.logger = logger
         self.metrics = ControllerMetrics()
         self.auditTrail = AuditTrail(database: database, feed: AuditFeed(), logger: logger)
-        self.hub = CombinerHub(observer: HubRecorder(database: database, auditTrail: self.auditTrail, logger: logger), clock: clock, logger: logger)
+        self.hub = CombinerHub(
+            observer: HubRecorder(database: database, auditTrail: self.auditTrail, logger: logger),
+            clock: clock,
+            logger: logger
+        )
         self.orchestrator = Orchestrator(
-            database: database, blobs: blobs, hub: self.hub, auditTrail: self.auditTrail, metrics: self.metrics,
-            settings: configuration.orchestration, clock: clock, logger: logger
+            database: database,
+            blobs: blobs,
+            hub: self.hub,
+            auditTrail: self.auditTrail,
+            metrics: self.metrics,
+            settings: configuration.orchestration,
+            clock: clock,
+            logger: logger
         )
     }
 
     /// The global models, served to combiners by the shared model-transfer service.
     package var modelTransfer: ModelTransferService {
         let metrics = self.metrics
-        return ModelTransferService(source: self.blobs, origin: "the controller", sent: { metrics.sent(bytes: $0) }, logger: self.logger)
+        return ModelTransferService(
+            source: self.blobs,
+            origin: "the controller",
+            sent: { metrics.sent(bytes: $0) },
+            logger: self.logger
+        )
     }
 
     /// The gRPC service combiners and clients call.
@@ -72,11 +100,21 @@ package struct Controller: Sendable {
         let record = existing ?? ModelRecord(id: id, parent: nil, size: size)
         if existing == nil {
             try await self.database.commitModel(record, contributions: [])
-            await self.auditTrail.record(kind: "model.uploaded", actor: actor, subject: id.hex, message: "Seed model \(id.shortPrefix) uploaded (\(size) bytes)")
+            await self.auditTrail.record(
+                kind: "model.uploaded",
+                actor: actor,
+                subject: id.hex,
+                message: "Seed model \(id.shortPrefix) uploaded (\(size) bytes)"
+            )
         }
         if activate {
             try await self.database.setActiveModel(id)
-            await self.auditTrail.record(kind: "model.activated", actor: actor, subject: id.hex, message: "Model \(id.shortPrefix) is now the active model")
+            await self.auditTrail.record(
+                kind: "model.activated",
+                actor: actor,
+                subject: id.hex,
+                message: "Model \(id.shortPrefix) is now the active model"
+            )
         }
         return record
     }

@@ -1,10 +1,10 @@
 import FedgeAPIModels
-package import FedgeCore
+import FedgeCore
 package import FedgeRPC
 package import FedgeServerKit
-package import FedgeStore
+import FedgeStore
 package import Foundation
-package import Logging
+import Logging
 
 /// Where and how the controller runs.
 package struct ControllerConfiguration: Sendable {
@@ -21,7 +21,13 @@ package struct ControllerConfiguration: Sendable {
     package var heartbeatInterval: Duration = .seconds(2)
     package var orchestration: Orchestrator.Settings
 
-    package init(directory: URL, grpcListen: Endpoint, grpcSecurity: TransportSecurity, httpListeners: [HTTPListener], apiToken: String?) {
+    package init(
+        directory: URL,
+        grpcListen: Endpoint,
+        grpcSecurity: TransportSecurity,
+        httpListeners: [HTTPListener],
+        apiToken: String?
+    ) {
         self.directory = directory
         self.grpcListen = grpcListen
         self.grpcSecurity = grpcSecurity

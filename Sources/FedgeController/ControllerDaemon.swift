@@ -28,18 +28,25 @@ package enum ControllerDaemon {
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: server)),
-            .init(service: TaskService(name: "listening") {
-                if let address = try await server.listeningAddress {
-                    logger.notice("Controller listening for combiners", metadata: ["fedge.address": "\(address)"])
-                    await onListening("grpc:\(address)")
-                }
-            }, successTerminationBehavior: .ignore),
+            .init(
+                service: TaskService(name: "listening") {
+                    if let address = try await server.listeningAddress {
+                        logger.notice("Controller listening for combiners", metadata: ["fedge.address": "\(address)"])
+                        await onListening("grpc:\(address)")
+                    }
+                },
+                successTerminationBehavior: .ignore
+            ),
             .init(service: TaskService(name: "orchestrator") { try await controller.orchestrator.run() }),
         ]
         let api = ControllerAPI(controller: controller)
         for listener in configuration.httpListeners {
             let token: String? = if case .tcp = listener { configuration.apiToken } else { nil }
-            let application = try listener.application(name: "fedge-controller", router: api.router(token: token), logger: logger) { address in
+            let application = try listener.application(
+                name: "fedge-controller",
+                router: api.router(token: token),
+                logger: logger
+            ) { address in
                 logger.notice("REST API listening", metadata: ["fedge.address": "\(address)"])
                 await onListening(address)
             }

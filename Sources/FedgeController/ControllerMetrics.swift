@@ -22,20 +22,42 @@ package final class ControllerMetrics: Sendable {
     private let gauges = Mutex<[String: Gauge]>([:])
 
     package init() {
-        self.sessionsStarted = self.registry.makeCounter(name: "fedge_sessions_started_total", help: "Sessions that began training.")
-        self.roundsCommitted = self.registry.makeCounter(name: "fedge_rounds_total", labels: [("outcome", "committed")], help: "Rounds by outcome.")
-        self.roundsFailed = self.registry.makeCounter(name: "fedge_rounds_total", labels: [("outcome", "failed")], help: "Rounds by outcome.")
-        self.roundDuration = self.registry.makeDurationHistogram(
-            name: "fedge_round_duration_seconds",
-            buckets: [.seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(180), .seconds(600), .seconds(1800)],
-            help: "From plan to commit."
+        self.sessionsStarted = self.registry.makeCounter(
+            descriptor: Self.named("fedge_sessions_started_total", help: "Sessions that began training.")
         )
-        self.updatesAccepted = self.registry.makeCounter(name: "fedge_updates_accepted_total", help: "Client updates in committed partials.")
-        self.bytesReceived = self.registry.makeCounter(name: "fedge_bytes_received_total", help: "Bytes of partials and models uploaded to the controller.")
-        self.bytesSent = self.registry.makeCounter(name: "fedge_bytes_sent_total", help: "Bytes of models the controller sent to combiners.")
+        self.roundsCommitted = self.registry.makeCounter(
+            descriptor: Self.named("fedge_rounds_total", help: "Rounds by outcome."),
+            labels: [("outcome", "committed")]
+        )
+        self.roundsFailed = self.registry.makeCounter(
+            descriptor: Self.named("fedge_rounds_total", help: "Rounds by outcome."),
+            labels: [("outcome", "failed")]
+        )
+        self.roundDuration = self.registry.makeDurationHistogram(
+            descriptor: Self.named("fedge_round_duration_seconds", help: "From plan to commit."),
+            buckets: [
+                .seconds(1), .seconds(5), .seconds(15), .seconds(30), .seconds(60), .seconds(180), .seconds(600),
+                .seconds(1800),
+            ]
+        )
+        self.updatesAccepted = self.registry.makeCounter(
+            descriptor: Self.named("fedge_updates_accepted_total", help: "Client updates in committed partials.")
+        )
+        self.bytesReceived = self.registry.makeCounter(
+            descriptor: Self.named(
+                "fedge_bytes_received_total",
+                help: "Bytes of partials and models uploaded to the controller."
+            )
+        )
+        self.bytesSent = self.registry.makeCounter(
+            descriptor: Self.named("fedge_bytes_sent_total", help: "Bytes of models the controller sent to combiners.")
+        )
         let registry = self.registry
         func refusedCounter(_ reason: String) -> Counter {
-            registry.makeCounter(name: "fedge_updates_refused_total", labels: [("reason", reason)], help: "Client updates refused, by reason.")
+            registry.makeCounter(
+                descriptor: Self.named("fedge_updates_refused_total", help: "Client updates refused, by reason."),
+                labels: [("reason", reason)]
+            )
         }
         self.refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { ($0, refusedCounter($0.rawValue)) })
         self.otherRefusals = refusedCounter("other")
@@ -62,7 +84,9 @@ package final class ControllerMetrics: Sendable {
     /// Sets the live gauges: clients online per combiner, sessions by status.
     package func setGauges(clientsOnline: [String: Int], sessions: [String: Int]) {
         for (combiner, count) in clientsOnline {
-            self.gauge("fedge_clients_online", label: "combiner", combiner, help: "Clients online, per combiner.").set(to: Double(count))
+            self.gauge("fedge_clients_online", label: "combiner", combiner, help: "Clients online, per combiner.").set(
+                to: Double(count)
+            )
         }
         for (status, count) in sessions {
             self.gauge("fedge_sessions", label: "status", status, help: "Sessions, by status.").set(to: Double(count))
@@ -73,7 +97,7 @@ package final class ControllerMetrics: Sendable {
         self.gauges.withLock { gauges in
             let key = "\(name){\(value)}"
             if let gauge = gauges[key] { return gauge }
-            let gauge = self.registry.makeGauge(name: name, labels: [(label, value)], help: help)
+            let gauge = self.registry.makeGauge(descriptor: Self.named(name, help: help), labels: [(label, value)])
             gauges[key] = gauge
             return gauge
         }
@@ -84,5 +108,10 @@ package final class ControllerMetrics: Sendable {
         var buffer: [UInt8] = []
         self.registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// A metric's name as Prometheus shows it, with its help text.
+    private static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

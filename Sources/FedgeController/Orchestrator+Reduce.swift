@@ -31,10 +31,21 @@ extension Orchestrator {
         for partial in partials.dropFirst() {
             try total.merge(file: SafetensorsFile(path: partial))
         }
-        let (next, newState) = try ServerUpdate.apply(aggregator, base: base, partials: [consume total], state: consume state)
+        let (next, newState) = try ServerUpdate.apply(
+            aggregator,
+            base: base,
+            partials: [consume total],
+            state: consume state
+        )
         let model = try Self.store(next, in: blobs)
         let stateBlob = try newState.map { try Self.store($0.encodable(layout: layout), in: blobs) }
-        return Reduced(model: model, state: newState, stateBlob: stateBlob, totalWeight: next.totalWeight, contributions: next.contributions)
+        return Reduced(
+            model: model,
+            state: newState,
+            stateBlob: stateBlob,
+            totalWeight: next.totalWeight,
+            contributions: next.contributions
+        )
     }
 
     /// Writes `model` into the blob store (a temporary file in it, synced, then renamed to its hash).

@@ -31,19 +31,34 @@ extension Orchestrator {
         round.record.received = updates
         defer { self.removePartials(partials) }
         guard updates >= config.clientsRequired, !partials.isEmpty else {
-            let reasons = outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }.joined(separator: "; ")
-            let reason = round.plans.isEmpty
+            let reasons = outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }.joined(
+                separator: "; "
+            )
+            let reason =
+                round.plans.isEmpty
                 ? "no combiner had an active client before the deadline"
-                : "\(updates) update(s) arrived; the round needs \(config.clientsRequired)" + (reasons.isEmpty ? "" : " (\(reasons))")
+                : "\(updates) update(s) arrived; the round needs \(config.clientsRequired)"
+                    + (reasons.isEmpty ? "" : " (\(reasons))")
             try await self.fail(round, reason: reason)
             return nil
         }
         // Off the actor: stopping or creating sessions stays responsive while a large model is reduced.
         let reduced = try await Self.reduce(
-            partials: partials.map(self.partialPath), base: self.blobs.path(for: model), aggregator: aggregator, state: consume state, blobs: self.blobs
+            partials: partials.map(self.partialPath),
+            base: self.blobs.path(for: model),
+            aggregator: aggregator,
+            state: consume state,
+            blobs: self.blobs
         )
-        try await self.commit(round, reduced: reduced, parent: model, aggregator: aggregator, updates: updates, partials: partials.count,
-                              training: outcomes.values.filter { $0.succeeded }.flatMap(\.training))
+        try await self.commit(
+            round,
+            reduced: reduced,
+            parent: model,
+            aggregator: aggregator,
+            updates: updates,
+            partials: partials.count,
+            training: outcomes.values.filter { $0.succeeded }.flatMap(\.training)
+        )
         if config.validate {
             try await self.validate(reduced.model, session: session.id, round: number, config: config)
         }
@@ -51,22 +66,40 @@ extension Orchestrator {
     }
 
     /// Waits for combiners with active clients, plans the round over them and records it as running.
-    private func open(_ number: Int, of session: SessionRecord, config: SessionConfig, model: ModelID) async throws -> OpenRound {
+    private func open(
+        _ number: Int,
+        of session: SessionRecord,
+        config: SessionConfig,
+        model: ModelID
+    ) async throws -> OpenRound {
         let started = self.clock.now
         let deadline = started.date.addingTimeInterval(config.roundTimeout)
         let planner = try await self.waitForParticipants(until: deadline)
         let plans = planner.plans(
-            session: session.id, round: number, kind: .train, model: model, modelSize: self.blobs.size(of: model), config: config,
+            session: session.id,
+            round: number,
+            kind: .train,
+            model: model,
+            modelSize: self.blobs.size(of: model),
+            config: config,
             deadline: deadline
         )
         var record = RoundRecord(
-            session: session.id, number: number, status: .running, startedAt: started.date, deadline: deadline, minimum: config.clientsRequired
+            session: session.id,
+            number: number,
+            status: .running,
+            startedAt: started.date,
+            deadline: deadline,
+            minimum: config.clientsRequired
         )
         record.expected = planner.expectedClients(plans)
         try await self.database.startRound(record)
         await self.auditTrail.record(
-            kind: "round.started", actor: "controller", subject: "\(session.id)/\(number)",
-            message: "Round \(number) of \(session.id) started on \(plans.count) combiner(s), \(record.expected) client(s) asked, model \(model.shortPrefix)"
+            kind: "round.started",
+            actor: "controller",
+            subject: "\(session.id)/\(number)",
+            message:
+                "Round \(number) of \(session.id) started on \(plans.count) combiner(s), \(record.expected) client(s) asked, model \(model.shortPrefix)"
         )
         return OpenRound(number: number, session: session, record: record, started: started, plans: plans)
     }
@@ -75,13 +108,24 @@ extension Orchestrator {
     /// combiner's part.
     private func collect(_ round: inout OpenRound) async throws -> [String: CombinerOutcome] {
         guard !round.plans.isEmpty, let deadline = round.record.deadline else { return [:] }
-        let outcomes = await self.hub.run(plans: round.plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
+        let outcomes = await self.hub.run(
+            plans: round.plans,
+            until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds)
+        )
         try Task.checkCancellation()
         for (name, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
-            try await self.database.recordParticipation(ParticipationRecord(
-                session: round.session.id, round: round.number, combiner: CombinerID(name), selected: outcome.progress.selected,
-                received: outcome.updates, failed: outcome.progress.failed, refused: outcome.progress.refused, partial: outcome.partial?.hex
-            ))
+            try await self.database.recordParticipation(
+                ParticipationRecord(
+                    session: round.session.id,
+                    round: round.number,
+                    combiner: CombinerID(name),
+                    selected: outcome.progress.selected,
+                    received: outcome.updates,
+                    failed: outcome.progress.failed,
+                    refused: outcome.progress.refused,
+                    partial: outcome.partial?.hex
+                )
+            )
             for (reason, count) in outcome.progress.refusedByReason { self.metrics.refused(reason, count: count) }
         }
         return outcomes
@@ -96,7 +140,9 @@ extension Orchestrator {
         try await self.database.updateRound(record)
         self.metrics.roundEnded(committed: false, duration: round.started.duration(to: self.clock.now), updates: 0)
         await self.auditTrail.record(
-            kind: "round.failed", actor: "controller", subject: "\(round.session.id)/\(round.number)",
+            kind: "round.failed",
+            actor: "controller",
+            subject: "\(round.session.id)/\(round.number)",
             message: "Round \(round.number) of \(round.session.id) failed: \(reason)"
         )
     }
@@ -104,7 +150,12 @@ extension Orchestrator {
     /// Commits the reduced model to the trail with its contributions, makes it active, and records the round's
     /// metrics.
     private func commit(
-        _ round: OpenRound, reduced: Reduced, parent: ModelID, aggregator: AggregatorConfig, updates: Int, partials: Int,
+        _ round: OpenRound,
+        reduced: Reduced,
+        parent: ModelID,
+        aggregator: AggregatorConfig,
+        updates: Int,
+        partials: Int,
         training: [TrainingReport]
     ) async throws {
         let (session, number) = (round.session.id, round.number)
@@ -117,21 +168,37 @@ extension Orchestrator {
         try await self.database.commitRound(
             record,
             model: ModelRecord(
-                id: reduced.model, parent: parent, session: session, round: number, aggregator: aggregator.name.rawValue,
-                size: Int64(self.blobs.size(of: reduced.model)), totalWeight: reduced.totalWeight
+                id: reduced.model,
+                parent: parent,
+                session: session,
+                round: number,
+                aggregator: aggregator.name.rawValue,
+                size: Int64(self.blobs.size(of: reduced.model)),
+                totalWeight: reduced.totalWeight
             ),
             contributions: reduced.contributions
         )
         try await self.database.setActiveModel(reduced.model)
         let duration = round.started.duration(to: self.clock.now)
         self.metrics.roundEnded(committed: true, duration: duration, updates: updates)
-        try await self.database.recordMetrics([
-            MetricRecord(session: session, round: number, client: nil, name: "round_duration_seconds", value: duration.inSeconds),
-            MetricRecord(session: session, round: number, client: nil, name: "updates", value: Double(updates)),
-        ] + Self.trainingMetrics(training, session: session, round: number))
+        try await self.database.recordMetrics(
+            [
+                MetricRecord(
+                    session: session,
+                    round: number,
+                    client: nil,
+                    name: "round_duration_seconds",
+                    value: duration.inSeconds
+                ),
+                MetricRecord(session: session, round: number, client: nil, name: "updates", value: Double(updates)),
+            ] + Self.trainingMetrics(training, session: session, round: number)
+        )
         await self.auditTrail.record(
-            kind: "round.committed", actor: "controller", subject: "\(session)/\(number)",
-            message: "Round \(number) of \(session) committed model \(reduced.model.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
+            kind: "round.committed",
+            actor: "controller",
+            subject: "\(session)/\(number)",
+            message:
+                "Round \(number) of \(session) committed model \(reduced.model.shortPrefix) from \(updates) update(s) in \(String(format: "%.1f", duration.inSeconds)) s"
         )
     }
 
@@ -141,17 +208,33 @@ extension Orchestrator {
         let planner = self.planner(await self.hub.attachments())
         guard !planner.participants.isEmpty else { return }
         let plans = planner.plans(
-            session: session, round: round, kind: .validate, model: model, modelSize: self.blobs.size(of: model), config: config,
+            session: session,
+            round: round,
+            kind: .validate,
+            model: model,
+            modelSize: self.blobs.size(of: model),
+            config: config,
             deadline: deadline
         )
-        let outcomes = await self.hub.run(plans: plans, until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds))
+        let outcomes = await self.hub.run(
+            plans: plans,
+            until: deadline.addingTimeInterval(self.settings.uploadGrace.inSeconds)
+        )
         try Task.checkCancellation()
         let reports = outcomes.values.flatMap(\.validations).filter { $0.model == model }
         var means = WeightedMeans()
         for report in reports {
-            let metricsJSON = String(decoding: (try? JSONEncoder().encode(report.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+            let metricsJSON = String(
+                decoding: (try? JSONEncoder().encode(report.metrics)) ?? Data("{}".utf8),
+                as: UTF8.self
+            )
             try await self.database.recordValidation(
-                ValidationRecord(model: model.hex, client: report.client, metrics: metricsJSON, numExamples: report.numExamples)
+                ValidationRecord(
+                    model: model.hex,
+                    client: report.client,
+                    metrics: metricsJSON,
+                    numExamples: report.numExamples
+                )
             )
             means.add(report.metrics, examples: report.numExamples)
         }
@@ -161,8 +244,11 @@ extension Orchestrator {
         try await self.database.recordMetrics(records)
         let summary = records.map { "\($0.name)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
         await self.auditTrail.record(
-            kind: "round.validated", actor: "controller", subject: "\(session)/\(round)",
-            message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)" + (summary.isEmpty ? "" : ": \(summary)")
+            kind: "round.validated",
+            actor: "controller",
+            subject: "\(session)/\(round)",
+            message: "Model \(model.shortPrefix) validated by \(reports.count) client(s)"
+                + (summary.isEmpty ? "" : ": \(summary)")
         )
     }
 
@@ -173,18 +259,23 @@ extension Orchestrator {
         var means = WeightedMeans()
         for report in reports.sorted(by: { $0.client < $1.client }) {
             for (name, value) in report.metrics.sorted(by: { $0.key < $1.key }) where value.isFinite {
-                records.append(MetricRecord(session: session, round: round, client: report.client, name: name, value: value))
+                records.append(
+                    MetricRecord(session: session, round: round, client: report.client, name: name, value: value)
+                )
             }
             means.add(report.metrics, examples: report.numExamples)
         }
-        return records + means.means.sorted { $0.key < $1.key }.map {
-            MetricRecord(session: session, round: round, client: nil, name: "train_\($0.key)", value: $0.value)
-        }
+        return records
+            + means.means.sorted { $0.key < $1.key }.map {
+                MetricRecord(session: session, round: round, client: nil, name: "train_\($0.key)", value: $0.value)
+            }
     }
 
     /// The planner over the attached combiners that have active clients.
     func planner(_ attachments: [CombinerHub.Attachment]) -> RoundPlanner {
-        RoundPlanner(participants: attachments.map { RoundPlanner.Participant(name: $0.name, online: $0.onlineClients) })
+        RoundPlanner(
+            participants: attachments.map { RoundPlanner.Participant(name: $0.name, online: $0.onlineClients) }
+        )
     }
 
     /// Waits until some combiner has an active client, or `deadline`.

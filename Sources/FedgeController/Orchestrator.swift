@@ -1,5 +1,5 @@
-import FedgeAggregation
 import FedgeAPIModels
+import FedgeAggregation
 package import FedgeCore
 package import FedgeStore
 import FedgeTensor
@@ -37,8 +37,16 @@ package actor Orchestrator {
         package init(partialsDirectory: URL) { self.partialsDirectory = partialsDirectory }
     }
 
-    package init(database: FedgeDatabase, blobs: BlobStore, hub: CombinerHub, auditTrail: AuditTrail, metrics: ControllerMetrics,
-                 settings: Settings, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    package init(
+        database: FedgeDatabase,
+        blobs: BlobStore,
+        hub: CombinerHub,
+        auditTrail: AuditTrail,
+        metrics: ControllerMetrics,
+        settings: Settings,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         self.database = database
         self.blobs = blobs
         self.hub = hub
@@ -66,12 +74,20 @@ package actor Orchestrator {
         }
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
         let record = SessionRecord(
-            id: SessionID(id), config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self), status: .queued,
-            createdAt: self.clock.date, seedModel: model.hex
+            id: SessionID(id),
+            config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self),
+            status: .queued,
+            createdAt: self.clock.date,
+            seedModel: model.hex
         )
         try await self.database.insertSession(record)
-        await self.auditTrail.record(kind: "session.created", actor: actor, subject: id,
-                                  message: "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)")
+        await self.auditTrail.record(
+            kind: "session.created",
+            actor: actor,
+            subject: id,
+            message:
+                "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)"
+        )
         self.wake()
         return record
     }
@@ -80,12 +96,25 @@ package actor Orchestrator {
     package func stopSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard session.status.isLive else {
-            throw SessionError.wrongState(id: id, status: session.status, wanted: "only a queued or running session can be stopped")
+            throw SessionError.wrongState(
+                id: id,
+                status: session.status,
+                wanted: "only a queued or running session can be stopped"
+            )
         }
         try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
-        try await self.database.closeRunningRounds(session: id, status: .cancelled, reason: "the session was stopped by \(actor)")
+        try await self.database.closeRunningRounds(
+            session: id,
+            status: .cancelled,
+            reason: "the session was stopped by \(actor)"
+        )
         if let running = self.running, running.id == id { running.stop.yield(id) }
-        await self.auditTrail.record(kind: "session.stopped", actor: actor, subject: id.rawValue, message: "Session \(id) stopped by \(actor)")
+        await self.auditTrail.record(
+            kind: "session.stopped",
+            actor: actor,
+            subject: id.rawValue,
+            message: "Session \(id) stopped by \(actor)"
+        )
         return try await self.database.session(id) ?? session
     }
 
@@ -93,7 +122,11 @@ package actor Orchestrator {
     package func resumeSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard session.status == .stopped || session.status == .failed else {
-            throw SessionError.wrongState(id: id, status: session.status, wanted: "only a stopped or failed session can be started again")
+            throw SessionError.wrongState(
+                id: id,
+                status: session.status,
+                wanted: "only a stopped or failed session can be started again"
+            )
         }
         let config = try Self.decodeConfig(session)
         let done = try await self.database.rounds(ofSession: id).filter { $0.status != .running }.count
@@ -101,7 +134,12 @@ package actor Orchestrator {
             throw SessionError.finished(id: id, rounds: config.rounds)
         }
         try await self.database.setSessionStatus(id, .queued, reason: nil)
-        await self.auditTrail.record(kind: "session.resumed", actor: actor, subject: id.rawValue, message: "Session \(id) queued again by \(actor)")
+        await self.auditTrail.record(
+            kind: "session.resumed",
+            actor: actor,
+            subject: id.rawValue,
+            message: "Session \(id) queued again by \(actor)"
+        )
         self.wake()
         return try await self.database.session(id) ?? session
     }
@@ -162,14 +200,26 @@ package actor Orchestrator {
         do {
             try await self.database.setSessionStatus(SessionID(session.id.rawValue), .running)
             if resumed {
-                await self.auditTrail.record(kind: "session.resumed", actor: "controller", subject: session.id.rawValue,
-                                          message: "Session \(session.id) resumes after a restart")
+                await self.auditTrail.record(
+                    kind: "session.resumed",
+                    actor: "controller",
+                    subject: session.id.rawValue,
+                    message: "Session \(session.id) resumes after a restart"
+                )
             } else {
                 self.metrics.sessionStarted()
-                await self.auditTrail.record(kind: "session.started", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) started")
+                await self.auditTrail.record(
+                    kind: "session.started",
+                    actor: "controller",
+                    subject: session.id.rawValue,
+                    message: "Session \(session.id) started"
+                )
             }
             let finished: Bool = try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask { try await self.rounds(of: session) ; return true }
+                group.addTask {
+                    try await self.rounds(of: session)
+                    return true
+                }
                 group.addTask {
                     for await _ in stops { return false }
                     return false
@@ -180,15 +230,32 @@ package actor Orchestrator {
             }
             if finished {
                 try await self.database.setSessionStatus(SessionID(session.id.rawValue), .finished)
-                await self.auditTrail.record(kind: "session.finished", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) finished")
+                await self.auditTrail.record(
+                    kind: "session.finished",
+                    actor: "controller",
+                    subject: session.id.rawValue,
+                    message: "Session \(session.id) finished"
+                )
             }
         } catch is CancellationError {
             // The controller is shutting down: the session stays `running` and resumes on the next start.
         } catch {
-            self.logger.error("Session failed", metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"])
+            self.logger.error(
+                "Session failed",
+                metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"]
+            )
             try? await self.database.setSessionStatus(SessionID(session.id.rawValue), .failed, reason: "\(error)")
-            try? await self.database.closeRunningRounds(session: SessionID(session.id.rawValue), status: .failed, reason: "the session failed: \(error)")
-            await self.auditTrail.record(kind: "session.failed", actor: "controller", subject: session.id.rawValue, message: "Session \(session.id) failed: \(error)")
+            try? await self.database.closeRunningRounds(
+                session: SessionID(session.id.rawValue),
+                status: .failed,
+                reason: "the session failed: \(error)"
+            )
+            await self.auditTrail.record(
+                kind: "session.failed",
+                actor: "controller",
+                subject: session.id.rawValue,
+                message: "Session \(session.id) failed: \(error)"
+            )
         }
     }
 
@@ -206,7 +273,14 @@ package actor Orchestrator {
         for number in (ended + 1)...config.rounds {
             try Task.checkCancellation()
             // The state is handed over (not shared), so the server step updates it in place without a copy.
-            let outcome = try await self.round(number, of: session, config: config, aggregator: aggregator, model: model, state: state.take())
+            let outcome = try await self.round(
+                number,
+                of: session,
+                config: config,
+                aggregator: aggregator,
+                model: model,
+                state: state.take()
+            )
             if let outcome {
                 model = outcome.model
                 state = outcome.state
@@ -222,7 +296,10 @@ package actor Orchestrator {
     private func loadState(_ id: ModelID?, model: ModelID) throws -> ServerOptimizerState? {
         guard let id else { return nil }
         let base = try SafetensorsFile(path: self.blobs.path(for: model))
-        return try ServerOptimizerState(file: SafetensorsFile(path: self.blobs.path(for: id)), layout: ModelLayout(base))
+        return try ServerOptimizerState(
+            file: SafetensorsFile(path: self.blobs.path(for: id)),
+            layout: ModelLayout(base)
+        )
     }
 
     // MARK: Partials

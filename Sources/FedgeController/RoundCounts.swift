@@ -1,6 +1,6 @@
-package import FedgeCore
-package import Foundation
-package import Logging
+import FedgeCore
+import Foundation
+import Logging
 
 /// A combiner's counts for the round it runs.
 package struct RoundCounts: Sendable, Hashable {
@@ -11,7 +11,13 @@ package struct RoundCounts: Sendable, Hashable {
     /// Refused uploads by reason (`Refusal` raw values).
     package var refusedByReason: [String: Int] = [:]
 
-    package init(selected: Int = 0, received: Int = 0, refused: Int = 0, failed: Int = 0, refusedByReason: [String: Int] = [:]) {
+    package init(
+        selected: Int = 0,
+        received: Int = 0,
+        refused: Int = 0,
+        failed: Int = 0,
+        refusedByReason: [String: Int] = [:]
+    ) {
         self.selected = selected
         self.received = received
         self.refused = refused

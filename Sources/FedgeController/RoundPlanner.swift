@@ -27,23 +27,41 @@ package struct RoundPlanner: Sendable, Hashable {
 
     /// One plan per taking part combiner, by name.
     package func plans(
-        session: SessionID, round: Int, kind: TaskKind, model: ModelID, modelSize: UInt64, config: SessionConfig, deadline: Date
+        session: SessionID,
+        round: Int,
+        kind: TaskKind,
+        model: ModelID,
+        modelSize: UInt64,
+        config: SessionConfig,
+        deadline: Date
     ) -> [String: RoundPlan] {
         let training = kind == .train
         let online = self.participants.map(\.online)
-        let quotas = config.requestedClients > 0 && training ? Self.split(config.requestedClients, by: online) : online.map { _ in 0 }
+        let quotas =
+            config.requestedClients > 0 && training
+            ? Self.split(config.requestedClients, by: online) : online.map { _ in 0 }
         // Who takes part: every participant, unless requested_clients left it no quota. The buffer is split among
         // those only, by the clients each will ask.
         let taking = self.participants.indices.filter { !(config.requestedClients > 0 && training && quotas[$0] == 0) }
         let share = taking.map { quotas[$0] == 0 ? online[$0] : quotas[$0] }
-        let buffers = config.bufferSize > 0 && training ? Self.split(config.bufferSize, by: share) : share.map { _ in 0 }
+        let buffers =
+            config.bufferSize > 0 && training ? Self.split(config.bufferSize, by: share) : share.map { _ in 0 }
         var plans: [String: RoundPlan] = [:]
         for (position, index) in taking.enumerated() {
             if config.bufferSize > 0 && training && buffers[position] == 0 { continue }
             plans[self.participants[index].name] = RoundPlan(
-                session: session, round: round, kind: kind, model: model, modelSize: modelSize, quota: quotas[index],
-                deadline: deadline, bufferSize: buffers[position], minUpdates: 1, clientSettingsJSON: config.clientSettingsJSON,
-                aggregator: config.aggregator, aggregatorParameters: config.aggregatorParams
+                session: session,
+                round: round,
+                kind: kind,
+                model: model,
+                modelSize: modelSize,
+                quota: quotas[index],
+                deadline: deadline,
+                bufferSize: buffers[position],
+                minUpdates: 1,
+                clientSettingsJSON: config.clientSettingsJSON,
+                aggregator: config.aggregator,
+                aggregatorParameters: config.aggregatorParams
             )
         }
         return plans

@@ -1,4 +1,5 @@
 package import FedgeCore
+
 /// Why the controller refused an operator's request about sessions and models.
 package enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No session has this id.
@@ -17,10 +18,13 @@ package enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .noSuchSession(let id): "No session has id '\(id)'; `fedge session list` shows them."
-        case .noActiveModel: "There is no active model to start from: upload a seed with `fedge model upload FILE --activate`, or give model_id."
-        case .unknownModel(let prefix): "Model \(prefix) is not in the model trail; `fedge model list` shows the models."
+        case .noActiveModel:
+            "There is no active model to start from: upload a seed with `fedge model upload FILE --activate`, or give model_id."
+        case .unknownModel(let prefix):
+            "Model \(prefix) is not in the model trail; `fedge model list` shows the models."
         case .wrongState(let id, let status, let wanted): "Session \(id) is \(status); \(wanted)."
-        case .finished(let id, let rounds): "Session \(id) has run all its \(rounds) rounds; create a new session to train further."
+        case .finished(let id, let rounds):
+            "Session \(id) has run all its \(rounds) rounds; create a new session to train further."
         case .unusableSeed(let reason): "The upload is not a model Fedge can train: \(reason)"
         }
     }

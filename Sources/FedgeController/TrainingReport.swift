@@ -1,6 +1,6 @@
-package import FedgeCore
-package import Foundation
-package import Logging
+import FedgeCore
+import Foundation
+import Logging
 
 /// What one client's trainer reported with an accepted update, relayed by its combiner.
 package struct TrainingReport: Sendable, Hashable {

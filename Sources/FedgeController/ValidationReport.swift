@@ -1,6 +1,6 @@
 package import FedgeCore
-package import Foundation
-package import Logging
+import Foundation
+import Logging
 
 /// One client's validation of a model, relayed by its combiner.
 package struct ValidationReport: Sendable, Hashable {

@@ -1,8 +1,8 @@
 /// A typed identifier: a string that names one kind of thing, so that a session id cannot be passed where a task id
 /// is wanted. Each conforming type is a one-line struct; this protocol gives them their behaviour.
 package protocol StringIdentifier: RawRepresentable, Sendable, Hashable, Comparable, Codable, CustomStringConvertible,
-    ExpressibleByStringLiteral where RawValue == String
-{
+    ExpressibleByStringLiteral
+where RawValue == String {
     init(rawValue: String)
 }
 

@@ -60,30 +60,47 @@ package struct SessionConfig: Sendable, Hashable, Codable {
     package func check() throws(SessionConfigError) {
         _ = try self.aggregatorConfig()
         guard (1...100_000).contains(self.rounds) else {
-            throw SessionConfigError(field: "rounds", message: "rounds is \(self.rounds); give a number from 1 to 100000")
+            throw SessionConfigError(
+                field: "rounds",
+                message: "rounds is \(self.rounds); give a number from 1 to 100000"
+            )
         }
         guard self.roundTimeout.isFinite, self.roundTimeout >= 1, self.roundTimeout <= 7 * 86_400 else {
-            throw SessionConfigError(field: "round_timeout", message: "round_timeout is \(self.roundTimeout) s; give between 1 s and 7 days")
+            throw SessionConfigError(
+                field: "round_timeout",
+                message: "round_timeout is \(self.roundTimeout) s; give between 1 s and 7 days"
+            )
         }
         guard self.bufferSize >= 0 else {
-            throw SessionConfigError(field: "buffer_size", message: "buffer_size is \(self.bufferSize); give 0 (every selected client) or more")
+            throw SessionConfigError(
+                field: "buffer_size",
+                message: "buffer_size is \(self.bufferSize); give 0 (every selected client) or more"
+            )
         }
         guard self.clientsRequired >= 1 else {
-            throw SessionConfigError(field: "clients_required", message: "clients_required is \(self.clientsRequired); a round needs at least 1 update")
+            throw SessionConfigError(
+                field: "clients_required",
+                message: "clients_required is \(self.clientsRequired); a round needs at least 1 update"
+            )
         }
         guard self.requestedClients >= 0 else {
-            throw SessionConfigError(field: "requested_clients", message: "requested_clients is \(self.requestedClients); give 0 (every active client) or more")
+            throw SessionConfigError(
+                field: "requested_clients",
+                message: "requested_clients is \(self.requestedClients); give 0 (every active client) or more"
+            )
         }
         if self.requestedClients > 0 && self.requestedClients < self.clientsRequired {
             throw SessionConfigError(
                 field: "requested_clients",
-                message: "requested_clients (\(self.requestedClients)) is below clients_required (\(self.clientsRequired)); no round could ever count"
+                message:
+                    "requested_clients (\(self.requestedClients)) is below clients_required (\(self.clientsRequired)); no round could ever count"
             )
         }
         if self.bufferSize > 0 && self.bufferSize < self.clientsRequired {
             throw SessionConfigError(
                 field: "buffer_size",
-                message: "buffer_size (\(self.bufferSize)) is below clients_required (\(self.clientsRequired)); rounds would close before they count"
+                message:
+                    "buffer_size (\(self.bufferSize)) is below clients_required (\(self.clientsRequired)); rounds would close before they count"
             )
         }
     }

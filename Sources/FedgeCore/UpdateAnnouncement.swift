@@ -12,7 +12,15 @@ package struct UpdateAnnouncement: Sendable, Hashable {
     /// What the trainer reported about its training (loss, accuracy on its own data, …).
     package var metrics: [String: Double]
 
-    package init(taskID: TaskID, session: SessionID, round: Int, client: String, numExamples: Double, size: UInt64, metrics: [String: Double] = [:]) {
+    package init(
+        taskID: TaskID,
+        session: SessionID,
+        round: Int,
+        client: String,
+        numExamples: Double,
+        size: UInt64,
+        metrics: [String: Double] = [:]
+    ) {
         self.taskID = taskID
         self.session = session
         self.round = round

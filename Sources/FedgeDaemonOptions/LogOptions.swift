@@ -9,7 +9,9 @@ package struct LogOptions: ParsableArguments {
     package init() {}
 
     package func validate() throws {
-        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("Unknown --log-level '\(self.logLevel)'.") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError("Unknown --log-level '\(self.logLevel)'.")
+        }
     }
 
     package var level: Logger.Level { Logger.Level(rawValue: self.logLevel) ?? .info }

@@ -17,9 +17,13 @@ package struct ServerTLSOptions: ParsableArguments {
 
     package func validate() throws {
         if !self.peer.insecure && (self.peer.tlsCert == nil || self.peer.tlsKey == nil) {
-            throw ValidationError("TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development.")
+            throw ValidationError(
+                "TLS is on by default: give --tls-cert and --tls-key, or --insecure for local development."
+            )
         }
-        if self.requireClientCerts && self.peer.tlsCa == nil { throw ValidationError("--require-client-certs needs --tls-ca.") }
+        if self.requireClientCerts && self.peer.tlsCa == nil {
+            throw ValidationError("--require-client-certs needs --tls-ca.")
+        }
     }
 
     /// The listener's security, as the flags say.
@@ -28,7 +32,9 @@ package struct ServerTLSOptions: ParsableArguments {
             ? .insecure
             : .tls(
                 .init(
-                    certificate: self.peer.tlsCert, privateKey: self.peer.tlsKey, trustRoots: self.peer.tlsCa,
+                    certificate: self.peer.tlsCert,
+                    privateKey: self.peer.tlsKey,
+                    trustRoots: self.peer.tlsCa,
                     requireClientCertificates: self.requireClientCerts
                 )
             )

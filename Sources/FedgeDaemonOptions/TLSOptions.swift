@@ -19,7 +19,9 @@ package struct TLSOptions: ParsableArguments {
     package init() {}
 
     package func validate() throws {
-        if (self.tlsCert == nil) != (self.tlsKey == nil) { throw ValidationError("Give --tls-cert and --tls-key together.") }
+        if (self.tlsCert == nil) != (self.tlsKey == nil) {
+            throw ValidationError("Give --tls-cert and --tls-key together.")
+        }
     }
 
     /// The security of the connections this node dials: the CA verifies the peer, the certificate and key (if
@@ -27,6 +29,13 @@ package struct TLSOptions: ParsableArguments {
     package var clientSecurity: TransportSecurity {
         self.insecure
             ? .insecure
-            : .tls(.init(certificate: self.tlsCert, privateKey: self.tlsKey, trustRoots: self.tlsCa, requireClientCertificates: false))
+            : .tls(
+                .init(
+                    certificate: self.tlsCert,
+                    privateKey: self.tlsKey,
+                    trustRoots: self.tlsCa,
+                    requireClientCertificates: false
+                )
+            )
     }
 }

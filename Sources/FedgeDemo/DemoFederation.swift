@@ -1,4 +1,4 @@
-package import FedgeController
+import FedgeController
 import FedgeCore
 package import FedgeEdge
 import FedgeServerKit
@@ -27,13 +27,25 @@ package enum DemoFederation {
         let box = GroupBox()
         let launch = TaskService(name: "launch") {
             let listening = await ListeningAddresses.collect(from: addresses)
-            let launcher = FederationLauncher(group: box.group, directory: directory, controllerPort: listening.grpcPort, logger: logger)
+            let launcher = FederationLauncher(
+                group: box.group,
+                directory: directory,
+                controllerPort: listening.grpcPort,
+                logger: logger
+            )
             for name in combiners { try await launcher.addCombiner(name) }
-            while await controller.hub.attachments().count < combiners.count { try await Task.sleep(for: .milliseconds(20)) }
-            for (index, trainer) in trainers.enumerated() { await launcher.addClient("client-\(index + 1)", trainer: trainer) }
+            while await controller.hub.attachments().count < combiners.count {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            for (index, trainer) in trainers.enumerated() {
+                await launcher.addClient("client-\(index + 1)", trainer: trainer)
+            }
             let socket = directory + "/run/controller.sock"
             await box.group.addServiceUnlessShutdown(
-                .init(service: TaskService(name: "demo") { try await driver(socket) }, successTerminationBehavior: .gracefullyShutdownGroup)
+                .init(
+                    service: TaskService(name: "demo") { try await driver(socket) },
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                )
             )
         }
         let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }

@@ -28,7 +28,9 @@ package struct FederationLauncher: Sendable {
     /// its link to the controller and its control socket, as the daemon serves them.
     package func addCombiner(_ name: String) async throws {
         let configuration = CombinerConfiguration.defaults(
-            name: name, listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure,
+            name: name,
+            listen: Endpoint(host: "127.0.0.1", port: 0),
+            security: .insecure,
             home: URL(fileURLWithPath: self.directory + "/combiner-\(name)")
         ) {
             $0.liveness = LivenessPolicy(activeWindow: .seconds(5), offlineWindow: .seconds(20))
@@ -40,12 +42,20 @@ package struct FederationLauncher: Sendable {
         combiner.announce(address)
         let port = Int("\(address)".split(separator: ":").last ?? "") ?? 0
         var link = ControllerLink(
-            combiner: combiner, controller: Endpoint(host: "127.0.0.1", port: self.controllerPort), security: .insecure,
-            advertisedAddress: "127.0.0.1:\(port)", logger: self.logger
+            combiner: combiner,
+            controller: Endpoint(host: "127.0.0.1", port: self.controllerPort),
+            security: .insecure,
+            advertisedAddress: "127.0.0.1:\(port)",
+            logger: self.logger
         )
         link.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500))
         await self.group.addServiceUnlessShutdown(link)
-        let router = CombinerAPI(combiner: combiner, link: link.status, controller: "127.0.0.1:\(self.controllerPort)", events: link.events).router()
+        let router = CombinerAPI(
+            combiner: combiner,
+            link: link.status,
+            controller: "127.0.0.1:\(self.controllerPort)",
+            events: link.events
+        ).router()
         let api = try HTTPListener.controlSocket(path: self.directory + "/run/combiner-\(name).sock")
             .application(name: "fedge-combiner", router: router, logger: self.logger)
         await self.group.addServiceUnlessShutdown(api)
@@ -60,7 +70,9 @@ package struct FederationLauncher: Sendable {
     package func client(_ name: String, trainer: any Trainer) -> EdgeClient {
         EdgeClient(
             configuration: .defaults(
-                name: name, combiner: Endpoint(host: "127.0.0.1", port: self.controllerPort), security: .insecure,
+                name: name,
+                combiner: Endpoint(host: "127.0.0.1", port: self.controllerPort),
+                security: .insecure,
                 workDirectory: URL(fileURLWithPath: self.directory + "/edge/\(name)")
             ) {
                 $0.controller = Endpoint(host: "127.0.0.1", port: self.controllerPort)

@@ -1,10 +1,10 @@
 package import FedgeController
 import FedgeCore
-package import FedgeRPC
+import FedgeRPC
 package import FedgeServerKit
 import Foundation
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// A real controller in this process: SQLite in a given directory, gRPC and the REST API on loopback ports chosen
 /// by the system, and the control socket.
@@ -29,8 +29,11 @@ package struct LiveController: Sendable {
     ) -> ControllerConfiguration {
         var configuration = ControllerConfiguration(
             directory: URL(fileURLWithPath: directory + "/controller"),
-            grpcListen: Endpoint(host: "127.0.0.1", port: grpcPort), grpcSecurity: .insecure,
-            httpListeners: [.tcp(host: "127.0.0.1", port: 0, tls: tls), .controlSocket(path: directory + "/run/controller.sock")],
+            grpcListen: Endpoint(host: "127.0.0.1", port: grpcPort),
+            grpcSecurity: .insecure,
+            httpListeners: [
+                .tcp(host: "127.0.0.1", port: 0, tls: tls), .controlSocket(path: directory + "/run/controller.sock"),
+            ],
             apiToken: token
         )
         configuration.heartbeatInterval = .milliseconds(300)
@@ -55,7 +58,13 @@ package struct LiveController: Sendable {
         _ body: @Sendable (LiveController) async throws -> R
     ) async throws -> R {
         let token = Self.randomToken()
-        let configuration = Self.configuration(directory: directory, grpcPort: grpcPort, uploadGrace: uploadGrace, tls: tls, token: token)
+        let configuration = Self.configuration(
+            directory: directory,
+            grpcPort: grpcPort,
+            uploadGrace: uploadGrace,
+            tls: tls,
+            token: token
+        )
         let controller = try Controller(configuration: configuration, logger: logger)
         let (addresses, announce) = AsyncStream.makeStream(of: String.self)
         let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
@@ -67,8 +76,11 @@ package struct LiveController: Sendable {
             }
             let listening = await ListeningAddresses.collect(from: addresses)
             let live = LiveController(
-                controller: controller, grpcPort: listening.grpcPort, httpURL: listening.http ?? "",
-                socket: directory + "/run/controller.sock", token: token
+                controller: controller,
+                grpcPort: listening.grpcPort,
+                httpURL: listening.http ?? "",
+                socket: directory + "/run/controller.sock",
+                token: token
             )
             let result: R
             do {
@@ -90,7 +102,10 @@ package struct ListeningAddresses: Sendable {
     package var http: String? = nil
 
     /// Reads announcements until the gRPC port, the TCP API (if any) and the control socket are all up.
-    package static func collect(from addresses: AsyncStream<String>, expectingTCP: Bool = true) async -> ListeningAddresses {
+    package static func collect(
+        from addresses: AsyncStream<String>,
+        expectingTCP: Bool = true
+    ) async -> ListeningAddresses {
         var result = ListeningAddresses()
         var unix = false
         for await address in addresses {

@@ -24,14 +24,24 @@ package enum LiveFederation {
         let box = GroupBox()
         let launch = TaskService(name: "launch") {
             defer { starting.finish() }
-            let launcher = FederationLauncher(group: box.group, directory: directory, controllerPort: controllerPort, logger: logger)
+            let launcher = FederationLauncher(
+                group: box.group,
+                directory: directory,
+                controllerPort: controllerPort,
+                logger: logger
+            )
             for name in combiners { try await launcher.addCombiner(name) }
             // Clients ask the controller for a combiner: once every combiner is attached, they spread over all.
             while !(await combinersReady()) { try await Task.sleep(for: .milliseconds(20)) }
-            for (index, trainer) in trainers.enumerated() { await launcher.addClient("client-\(index + 1)", trainer: trainer) }
+            for (index, trainer) in trainers.enumerated() {
+                await launcher.addClient("client-\(index + 1)", trainer: trainer)
+            }
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [.init(service: launch, successTerminationBehavior: .ignore)], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: launch, successTerminationBehavior: .ignore)],
+                logger: logger
+            )
         )
         box.set(group)
         return try await withThrowingTaskGroup(of: R?.self) { tasks in

@@ -26,11 +26,14 @@ package enum ChildProcess {
         timeout: Duration?,
         log: @escaping @Sendable (String, String) -> Void
     ) async throws -> Outcome {
-        let script = "cd \(Self.quote(directory.path)) && " + command + " " + arguments.map(Self.quote).joined(separator: " ")
+        let script =
+            "cd \(Self.quote(directory.path)) && " + command + " " + arguments.map(Self.quote).joined(separator: " ")
         let tail = Mutex<[String]>([])
         let output: SpawnedProcess.Output
         do {
-            output = try await SpawnedProcess.run("/bin/sh", ["-c", script], timeout: timeout, capture: false) { stream, line in
+            output = try await SpawnedProcess.run("/bin/sh", ["-c", script], timeout: timeout, capture: false) {
+                stream,
+                line in
                 log(stream.rawValue, line)
                 tail.withLock { lines in
                     lines.append(line)

@@ -26,8 +26,9 @@ package struct ComputePackage: Sendable, Hashable {
     ///
     /// - Throws: `TrainerError.badManifest` naming what is wrong.
     package init(directory: URL) throws(TrainerError) {
-        guard let manifest = Self.manifestNames.lazy.map({ directory.appendingPathComponent($0) })
-            .first(where: { FileManager.default.fileExists(atPath: $0.path) })
+        guard
+            let manifest = Self.manifestNames.lazy.map({ directory.appendingPathComponent($0) })
+                .first(where: { FileManager.default.fileExists(atPath: $0.path) })
         else {
             throw .badManifest(path: directory.path, reason: "it has no fedge.yaml (or fedn.yaml)")
         }

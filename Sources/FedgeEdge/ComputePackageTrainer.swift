@@ -18,8 +18,12 @@ package struct ComputePackageTrainer: Trainer {
     package func startup(log: @escaping @Sendable (String, String) -> Void) async throws {
         guard let command = self.package.entryPoints["startup"] else { return }
         let outcome = try await ChildProcess.run(
-            entryPoint: "startup", command: command, arguments: [], directory: self.package.directory,
-            timeout: self.timeout, log: log
+            entryPoint: "startup",
+            command: command,
+            arguments: [],
+            directory: self.package.directory,
+            timeout: self.timeout,
+            log: log
         )
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "startup", status: outcome.status, lastLines: outcome.lastLines)
@@ -30,8 +34,12 @@ package struct ComputePackageTrainer: Trainer {
         guard let command = self.package.entryPoints["train"] else { throw TrainerError.noEntryPoint("train") }
         try Self.writeSettings(input)
         let outcome = try await ChildProcess.run(
-            entryPoint: "train", command: command, arguments: [input.model.path, input.output.path],
-            directory: self.package.directory, timeout: self.timeout, log: input.log
+            entryPoint: "train",
+            command: command,
+            arguments: [input.model.path, input.output.path],
+            directory: self.package.directory,
+            timeout: self.timeout,
+            log: input.log
         )
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "train", status: outcome.status, lastLines: outcome.lastLines)
@@ -39,7 +47,10 @@ package struct ComputePackageTrainer: Trainer {
         guard FileManager.default.fileExists(atPath: input.output.path) else {
             throw TrainerError.badOutput("the train entry point wrote no model to \(input.output.lastPathComponent)")
         }
-        let metadata = try Self.readJSON(URL(fileURLWithPath: input.output.path + "-metadata"), what: "<out-model>-metadata")
+        let metadata = try Self.readJSON(
+            URL(fileURLWithPath: input.output.path + "-metadata"),
+            what: "<out-model>-metadata"
+        )
         // FEDn packages nest it under training_metadata; Fedge's may put it at the top.
         let training = (metadata["training_metadata"] as? [String: Any]) ?? metadata
         guard let examples = (training["num_examples"] as? NSNumber)?.doubleValue, examples > 0 else {
@@ -55,8 +66,12 @@ package struct ComputePackageTrainer: Trainer {
         try Self.writeSettings(input)
         let report = input.workDirectory.appendingPathComponent("validation.json")
         let outcome = try await ChildProcess.run(
-            entryPoint: "validate", command: command, arguments: [input.model.path, report.path],
-            directory: self.package.directory, timeout: self.timeout, log: input.log
+            entryPoint: "validate",
+            command: command,
+            arguments: [input.model.path, report.path],
+            directory: self.package.directory,
+            timeout: self.timeout,
+            log: input.log
         )
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "validate", status: outcome.status, lastLines: outcome.lastLines)

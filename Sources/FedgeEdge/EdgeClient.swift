@@ -1,12 +1,12 @@
+import FedgeCore
 import FedgeProto
 import FedgeRPC
-import FedgeCore
-import SwiftProtobuf
 import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
+import SwiftProtobuf
 import Synchronization
 
 /// The edge runtime: dials out to a combiner, announces itself, heartbeats, and runs one task at a time; after
@@ -38,11 +38,15 @@ package struct EdgeClient: Service {
     private func dial() async throws {
         let configuration = self.configuration
         if let controller = configuration.controller {
-            let interceptors: [any ClientInterceptor] = configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+            let interceptors: [any ClientInterceptor] =
+                configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
             try await self.reconnecting { onWelcome in
                 let combiner = try await self.assignment(from: controller, interceptors: interceptors)
                 try await withGRPCClient(
-                    transport: try HTTP2ClientTransport.Posix(target: combiner.target, transportSecurity: configuration.security.client()),
+                    transport: try HTTP2ClientTransport.Posix(
+                        target: combiner.target,
+                        transportSecurity: configuration.security.client()
+                    ),
                     interceptors: interceptors
                 ) { client in
                     try await self.session(over: client, onWelcome: onWelcome)
@@ -62,7 +66,8 @@ package struct EdgeClient: Service {
     /// Runs until the calling task is cancelled, dialling through transports made by `makeTransport` (a fresh one
     /// per connection attempt).
     package func run<Transport: ClientTransport>(makeTransport: @Sendable () throws -> Transport) async throws {
-        let interceptors: [any ClientInterceptor] = self.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+        let interceptors: [any ClientInterceptor] =
+            self.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
         try await self.reconnecting { onWelcome in
             try await withGRPCClient(transport: try makeTransport(), interceptors: interceptors) { client in
                 try await self.session(over: client, onWelcome: onWelcome)
@@ -94,10 +99,16 @@ package struct EdgeClient: Service {
     }
 
     /// Asks the controller which combiner to connect to.
-    private func assignment(from controller: FedgeRPC.Endpoint, interceptors: [any ClientInterceptor]) async throws -> FedgeRPC.Endpoint {
+    private func assignment(
+        from controller: FedgeRPC.Endpoint,
+        interceptors: [any ClientInterceptor]
+    ) async throws -> FedgeRPC.Endpoint {
         let configuration = self.configuration
         let response = try await withGRPCClient(
-            transport: try HTTP2ClientTransport.Posix(target: controller.target, transportSecurity: configuration.security.client()),
+            transport: try HTTP2ClientTransport.Posix(
+                target: controller.target,
+                transportSecurity: configuration.security.client()
+            ),
             interceptors: interceptors
         ) { client in
             try await Fedge_V1_Controller.Client(wrapping: client).assignCombiner(
@@ -109,9 +120,15 @@ package struct EdgeClient: Service {
             )
         }
         guard let endpoint = FedgeRPC.Endpoint(response.address) else {
-            throw RefusalError(.malformed, "the controller assigned combiner \(response.combiner) at '\(response.address)', which is not HOST:PORT")
+            throw RefusalError(
+                .malformed,
+                "the controller assigned combiner \(response.combiner) at '\(response.address)', which is not HOST:PORT"
+            )
         }
-        self.logger.info("Controller assigned a combiner", metadata: ["fedge.combiner": "\(response.combiner)", "fedge.address": "\(response.address)"])
+        self.logger.info(
+            "Controller assigned a combiner",
+            metadata: ["fedge.combiner": "\(response.combiner)", "fedge.address": "\(response.address)"]
+        )
         return endpoint
     }
 
@@ -125,8 +142,11 @@ package struct EdgeClient: Service {
             let welcomed = Atomic<Bool>(false)
             do {
                 try await connect { welcomed.store(true, ordering: .relaxed) }
-                self.logger.notice("Combiner closed the connection", metadata: ["fedge.combiner": "\(self.configuration.combiner)"])
-            } catch where Task.isCancelled {
+                self.logger.notice(
+                    "Combiner closed the connection",
+                    metadata: ["fedge.combiner": "\(self.configuration.combiner)"]
+                )
+            } catch  where Task.isCancelled {
                 return
             } catch {
                 self.logger.warning(

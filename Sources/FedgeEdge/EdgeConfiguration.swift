@@ -39,7 +39,12 @@ package struct EdgeConfiguration: Sendable {
         workDirectory: URL,
         configure: (inout EdgeConfiguration) -> Void = { _ in }
     ) -> EdgeConfiguration {
-        var configuration = EdgeConfiguration(name: name, combiner: combiner, security: security, workDirectory: workDirectory)
+        var configuration = EdgeConfiguration(
+            name: name,
+            combiner: combiner,
+            security: security,
+            workDirectory: workDirectory
+        )
         configure(&configuration)
         return configuration
     }

@@ -56,10 +56,14 @@ struct ShiftedModel: SafetensorsEncodable {
                 for i in start..<end {
                     if dtype == .f32 {
                         let v = bytes.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + self.delta
-                        scratch.withUnsafeMutableBytes { $0.storeBytes(of: v, toByteOffset: (i - start) * 4, as: Float.self) }
+                        scratch.withUnsafeMutableBytes {
+                            $0.storeBytes(of: v, toByteOffset: (i - start) * 4, as: Float.self)
+                        }
                     } else {
                         let v = bytes.loadUnaligned(fromByteOffset: i * 8, as: Double.self) + Double(self.delta)
-                        scratch.withUnsafeMutableBytes { $0.storeBytes(of: v, toByteOffset: (i - start) * 8, as: Double.self) }
+                        scratch.withUnsafeMutableBytes {
+                            $0.storeBytes(of: v, toByteOffset: (i - start) * 8, as: Double.self)
+                        }
                     }
                 }
                 try scratch.withBytes { (all) throws(SafetensorsError) in

@@ -1,11 +1,12 @@
+import FedgeCore
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FedgeCore
-package import Foundation
-import Synchronization
 
 /// A child process started with `posix_spawn` in a process group of its own and reaped with `waitpid`: what
 /// compute packages run in, and what tests start programs with. The one way Fedge starts a program.
@@ -71,7 +72,12 @@ package struct SpawnedProcess: Sendable {
     /// Starts `executable` (an absolute path) in a process group of its own, with `stdout` and `stderr` as its
     /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null. Descriptors of the
     /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`).
-    package static func start(_ executable: String, _ arguments: [String], stdout: Int32? = nil, stderr: Int32? = nil) throws -> SpawnedProcess {
+    package static func start(
+        _ executable: String,
+        _ arguments: [String],
+        stdout: Int32? = nil,
+        stderr: Int32? = nil
+    ) throws -> SpawnedProcess {
         #if canImport(Darwin)
         var actions: posix_spawn_file_actions_t? = nil
         var attributes: posix_spawnattr_t? = nil
@@ -101,11 +107,14 @@ package struct SpawnedProcess: Sendable {
         var noMask = sigset_t()
         sigemptyset(&noMask)
         posix_spawnattr_setsigmask(&attributes, &noMask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        )
         posix_spawnattr_setpgroup(&attributes, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: Int32 = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
@@ -192,7 +201,11 @@ extension SpawnedProcess {
     }
 
     /// `run` for callers that may block their thread (a test's one-time check that a tool exists).
-    package static func runBlocking(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(300)) throws -> Output {
+    package static func runBlocking(
+        _ executable: String,
+        _ arguments: [String],
+        timeout: Duration = .seconds(300)
+    ) throws -> Output {
         let run = try Run(executable, arguments, capture: true, lines: nil)
         let done = DispatchSemaphore(value: 0)
         run.start { done.signal() }
@@ -221,19 +234,24 @@ private final class Run: Sendable {
     private let lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?
     private let state = Mutex(State())
 
-    init(_ executable: String, _ arguments: [String], capture: Bool, lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?) throws {
+    init(
+        _ executable: String,
+        _ arguments: [String],
+        capture: Bool,
+        lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?
+    ) throws {
         let out = try SpawnedProcess.makePipe()
         let err: (read: Int32, write: Int32)
         do {
             err = try SpawnedProcess.makePipe()
         } catch {
-            [out.read, out.write].forEach { _ = close($0) }
+            for fd in [out.read, out.write] { close(fd) }
             throw error
         }
         do {
             self.child = try SpawnedProcess.start(executable, arguments, stdout: out.write, stderr: err.write)
         } catch {
-            [out.read, out.write, err.read, err.write].forEach { _ = close($0) }
+            for fd in [out.read, out.write, err.read, err.write] { close(fd) }
             throw error
         }
         close(out.write)
@@ -253,7 +271,11 @@ private final class Run: Sendable {
                 SpawnedProcess.readToEnd(fd) { bytes in
                     if self.capture {
                         self.state.withLock { state in
-                            if stream == .stdout { state.stdout.append(contentsOf: bytes) } else { state.stderr.append(contentsOf: bytes) }
+                            if stream == .stdout {
+                                state.stdout.append(contentsOf: bytes)
+                            } else {
+                                state.stderr.append(contentsOf: bytes)
+                            }
                         }
                     }
                     splitter?.feed(bytes)

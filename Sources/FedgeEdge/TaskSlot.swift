@@ -50,7 +50,7 @@ final class TaskSlot: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns once the slot is empty, or when the caller is cancelled.

@@ -1,10 +1,11 @@
+package import FedgeCore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import FedgeCore
-import Foundation
 
 /// Samples the node's CPU, memory and disk from /proc and statvfs (Linux). Keeps the previous CPU counters so each
 /// sample reports the use since the last one.

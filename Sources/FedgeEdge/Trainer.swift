@@ -1,5 +1,5 @@
-package import FedgeCore
-package import Foundation
+import FedgeCore
+import Foundation
 
 /// Trains and validates models on local data: a compute package run as a child process, or a built-in trainer.
 ///

@@ -1,5 +1,5 @@
-package import FedgeCore
-package import Foundation
+import FedgeCore
+import Foundation
 
 /// Why a training or validation run failed, as reported to the combiner.
 package enum TrainerError: Error, Hashable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-package import FedgeCore
-package import Foundation
+import FedgeCore
+import Foundation
 
 /// What a training run produced besides the model file.
 package struct TrainingResult: Sendable, Hashable {

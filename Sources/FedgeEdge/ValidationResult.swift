@@ -1,5 +1,5 @@
-package import FedgeCore
-package import Foundation
+import FedgeCore
+import Foundation
 
 /// What a validation run measured.
 package struct ValidationResult: Sendable, Hashable {

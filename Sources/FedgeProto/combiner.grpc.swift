@@ -1,3 +1,4 @@
+// swift-format-ignore-file
 /// Fedge wire protocol, version 1: edge clients and their combiner.
 ///
 /// Clients only ever dial out. Each client holds one long-lived `Connect` stream (one HTTP/2 stream) that carries

@@ -10,7 +10,9 @@ package struct AuthorizingInterceptor: ServerInterceptor {
     package func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
-        next: @concurrent @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+        next:
+            @concurrent @Sendable (StreamingServerRequest<Input>, ServerContext) async throws ->
+            StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let header = request.metadata[stringValues: "authorization"].first(where: { _ in true })
         let token = header.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }

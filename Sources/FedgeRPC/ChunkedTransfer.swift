@@ -1,11 +1,12 @@
+import Crypto
+package import FedgeCore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
-package import FedgeCore
-import Foundation
 
 /// Moves files as chunked streams: about 1 MiB per message, the SHA-256 checked at the end, so any size works and
 /// nothing ever holds a whole model in memory or in one message.
@@ -96,7 +97,10 @@ package enum ChunkedTransfer {
                 }
                 size = declaredSize(first)
                 guard size <= maxBytes else {
-                    throw RefusalError(.tooLarge, "the transfer announces \(size) bytes; this node accepts at most \(maxBytes)")
+                    throw RefusalError(
+                        .tooLarge,
+                        "the transfer announces \(size) bytes; this node accepts at most \(maxBytes)"
+                    )
                 }
                 try await check(first)
                 header = first
@@ -115,7 +119,10 @@ package enum ChunkedTransfer {
                 }
                 let id = file.digest
                 guard id.hex == sha.lowercased() else {
-                    throw RefusalError(.hashMismatch, "the bytes received hash to \(id.shortPrefix), not to the announced \(sha.prefix(12))")
+                    throw RefusalError(
+                        .hashMismatch,
+                        "the bytes received hash to \(id.shortPrefix), not to the announced \(sha.prefix(12))"
+                    )
                 }
                 finished = Received(header: current, path: destination(current, id), id: id, size: size)
             case .header:
@@ -129,6 +136,9 @@ package enum ChunkedTransfer {
             return finished
         }
         guard header != nil else { throw RefusalError(.incomplete, "the stream ended before its header") }
-        throw RefusalError(.incomplete, "the stream ended after \(spool?.size ?? 0) of \(size) bytes, before its trailer")
+        throw RefusalError(
+            .incomplete,
+            "the stream ended after \(spool?.size ?? 0) of \(size) bytes, before its trailer"
+        )
     }
 }

@@ -1,5 +1,5 @@
-package import FedgeProto
 import FedgeCore
+package import FedgeProto
 package import GRPCCore
 import SwiftProtobuf
 

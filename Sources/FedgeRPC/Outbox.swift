@@ -67,7 +67,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
 
     /// Queues `message` in place of any message with the same `key` still waiting.
     package func coalesce(_ message: Message, key: String) {
-        self.enqueue { state in
+        _ = self.enqueue { state in
             if let index = state.coalesced.firstIndex(where: { $0.key == key }) {
                 state.coalesced[index].message = message
             } else {
@@ -109,7 +109,8 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
     }
 
     private func enqueue(_ add: (inout State) -> Bool) -> Bool {
-        let (accepted, handoff) = self.state.withLock { state -> (Bool, (CheckedContinuation<Message?, Never>, Message)?) in
+        let (accepted, handoff) = self.state.withLock {
+            state -> (Bool, (CheckedContinuation<Message?, Never>, Message)?) in
             guard !state.finished else { return (false, nil) }
             let accepted = add(&state)
             guard accepted, let waiter = state.waiter, let next = state.next() else { return (accepted, nil) }

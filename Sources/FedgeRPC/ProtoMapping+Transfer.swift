@@ -1,6 +1,6 @@
 package import FedgeProto
-import SwiftProtobuf
 import Foundation
+import SwiftProtobuf
 
 extension Fedge_V1_ModelChunk: ChunkMessage {
     package var transferPart: TransferPart<Fedge_V1_TransferHeader>? {

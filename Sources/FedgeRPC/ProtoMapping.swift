@@ -1,7 +1,7 @@
 package import FedgeCore
 package import FedgeProto
-import SwiftProtobuf
 package import Foundation
+import SwiftProtobuf
 
 extension Date {
     /// Milliseconds since 1970, as the protocol carries times.
@@ -144,10 +144,16 @@ extension RoundPlan {
     /// Reads a plan, refusing one with an unknown aggregator, kind or model id.
     package init(_ proto: Fedge_V1_RoundPlan) throws(RefusalError) {
         guard let kind = TaskKind(proto.kind), let model = ModelID(hex: proto.modelID) else {
-            throw RefusalError(.malformed, "round plan \(proto.sessionID)/\(proto.round) lacks a kind or a valid model id")
+            throw RefusalError(
+                .malformed,
+                "round plan \(proto.sessionID)/\(proto.round) lacks a kind or a valid model id"
+            )
         }
         guard let aggregator = AggregatorName(rawValue: proto.aggregator.isEmpty ? "fedavg" : proto.aggregator) else {
-            throw RefusalError(.malformed, "round plan \(proto.sessionID)/\(proto.round) names unknown aggregator '\(proto.aggregator)'")
+            throw RefusalError(
+                .malformed,
+                "round plan \(proto.sessionID)/\(proto.round) names unknown aggregator '\(proto.aggregator)'"
+            )
         }
         self.init(
             session: SessionID(proto.sessionID),
@@ -169,8 +175,13 @@ extension RoundPlan {
 extension UpdateAnnouncement {
     package init(_ proto: Fedge_V1_UpdateHeader) {
         self.init(
-            taskID: TaskID(proto.taskID), session: SessionID(proto.sessionID), round: Int(proto.round), client: proto.client,
-            numExamples: proto.numExamples, size: proto.size, metrics: proto.metrics
+            taskID: TaskID(proto.taskID),
+            session: SessionID(proto.sessionID),
+            round: Int(proto.round),
+            client: proto.client,
+            numExamples: proto.numExamples,
+            size: proto.size,
+            metrics: proto.metrics
         )
     }
 }
@@ -181,7 +192,9 @@ extension TaskReport {
         guard let state = TaskState(proto.state) else { return nil }
         // The examples a validation used travel with its metrics, so that means can be weighted by them.
         var validation = proto.validation.metrics
-        if proto.hasValidation && proto.validation.numExamples > 0 { validation["num_examples"] = proto.validation.numExamples }
+        if proto.hasValidation && proto.validation.numExamples > 0 {
+            validation["num_examples"] = proto.validation.numExamples
+        }
         self.init(taskID: TaskID(proto.taskID), state: state, message: proto.message, validation: validation)
     }
 }
@@ -192,7 +205,12 @@ extension ClientInstruction {
         case .run(let task):
             .with { $0.task = task.proto }
         case .cancel(let taskID, let reason):
-            .with { $0.cancel = .with { $0.taskID = taskID.rawValue; $0.reason = reason } }
+            .with {
+                $0.cancel = .with {
+                    $0.taskID = taskID.rawValue
+                    $0.reason = reason
+                }
+            }
         }
     }
 }

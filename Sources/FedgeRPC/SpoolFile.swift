@@ -1,11 +1,12 @@
+import Crypto
+package import FedgeCore
+package import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
-package import FedgeCore
-package import Foundation
 
 /// A file being received: written to a hidden temporary name, hashed as it grows, and either committed (fsynced
 /// and renamed into place) or removed. Dropping an uncommitted spool file removes it.
@@ -24,7 +25,10 @@ package final class SpoolFile {
         self.temporaryPath = "\(directory)/.incoming-\(UUID().uuidString)"
         self.fd = open(self.temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard self.fd >= 0 else {
-            throw RefusalError(.tooLarge, "cannot create a spool file in \(directory): \(String(cString: strerror(errno)))")
+            throw RefusalError(
+                .tooLarge,
+                "cannot create a spool file in \(directory): \(String(cString: strerror(errno)))"
+            )
         }
     }
 

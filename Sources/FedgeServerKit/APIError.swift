@@ -1,7 +1,7 @@
 package import FedgeAPIModels
 import Foundation
-import Logging
 package import Hummingbird
+import Logging
 
 /// A refusal of the REST API: an HTTP status, a stable code and a sentence a person can act on, sent as
 /// `APIErrorBody` JSON.
@@ -23,7 +23,8 @@ package struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvert
     package var description: String { "\(self.code.rawValue): \(self.message)" }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = (try? API.makeEncoder().encode(APIErrorBody(code: self.code.rawValue, message: self.message))) ?? Data()
+        let data =
+            (try? API.makeEncoder().encode(APIErrorBody(code: self.code.rawValue, message: self.message))) ?? Data()
         return Response(
             status: self.status,
             headers: [.contentType: "application/json"],

@@ -1,7 +1,7 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 import Foundation
+import Hummingbird
 import Logging
-package import Hummingbird
 
 /// A domain error that knows its API form; the middleware maps it at the edge, so domains need not know HTTP.
 package protocol APIErrorConvertible: Error {

@@ -1,27 +1,35 @@
+import Foundation
+package import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+package import Logging
+import NIOCore
+import NIOSSL
+package import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import Foundation
-package import Hummingbird
-package import Logging
-import NIOCore
-import NIOSSL
-import HummingbirdTLS
-import HummingbirdCore
-package import ServiceLifecycle
 
 package enum ControlSocket {
     /// Gets `path` ready to bind: its directory exists with mode 0700, and a socket file left by a process that
     /// died is removed. A socket some live process still answers on is refused.
     package static func prepare(_ path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         _ = chmod(directory, 0o700)
         guard FileManager.default.fileExists(atPath: path) else { return }
         if Self.answers(path) {
-            throw ControlSocketError(description: "Another daemon is listening on \(path); stop it first, or give this one another FEDGE_HOME.")
+            throw ControlSocketError(
+                description:
+                    "Another daemon is listening on \(path); stop it first, or give this one another FEDGE_HOME."
+            )
         }
         try FileManager.default.removeItem(atPath: path)
     }
@@ -40,7 +48,9 @@ package enum ControlSocket {
             raw[bytes.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         return result == 0
     }
@@ -54,7 +64,9 @@ extension HTTPListener {
         router: Responder,
         logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
-    ) throws -> some ApplicationProtocol & Service where Responder.Responder.Context: RequestContext,
+    ) throws -> some ApplicationProtocol & Service
+    where
+        Responder.Responder.Context: RequestContext,
         Responder.Responder.Context.Source == ApplicationRequestContextSource
     {
         switch self {

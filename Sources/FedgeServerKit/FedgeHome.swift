@@ -11,7 +11,9 @@ package struct FedgeHome: Sendable, Hashable {
         if let value = ProcessInfo.processInfo.environment["FEDGE_HOME"], !value.isEmpty {
             return FedgeHome(root: URL(fileURLWithPath: value))
         }
-        return FedgeHome(root: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/fedge"))
+        return FedgeHome(
+            root: FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/fedge")
+        )
     }
 
     /// `run/`, where control sockets live (created 0700).
@@ -19,7 +21,9 @@ package struct FedgeHome: Sendable, Hashable {
     /// The controller's control socket.
     package var controllerSocket: String { self.runDirectory.appendingPathComponent("controller.sock").path }
     /// Combiner `name`'s control socket.
-    package func combinerSocket(_ name: String) -> String { self.runDirectory.appendingPathComponent("combiner-\(name).sock").path }
+    package func combinerSocket(_ name: String) -> String {
+        self.runDirectory.appendingPathComponent("combiner-\(name).sock").path
+    }
     /// The controller's state directory.
     package var controllerDirectory: URL { self.root.appendingPathComponent("controller") }
 }

@@ -1,5 +1,5 @@
 package import GRPCCore
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// A gRPC server as a swift-service-lifecycle `Service`: it serves until the service group shuts down, then stops
 /// taking new calls, gives the calls in flight `drainTime` to finish, and cancels what is left.

@@ -1,16 +1,17 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import Foundation
-package import Hummingbird
-package import Logging
-import NIOCore
-import NIOSSL
-import HummingbirdTLS
-import HummingbirdCore
-package import ServiceLifecycle
 
 /// Where a REST API listens: a TCP address, a Unix control socket, or both with the same routes.
 package enum HTTPListener: Sendable, Hashable, CustomStringConvertible {

@@ -1,16 +1,17 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import Foundation
-package import Hummingbird
-package import Logging
-import NIOCore
-import NIOSSL
-import HummingbirdTLS
-import HummingbirdCore
-package import ServiceLifecycle
 
 /// A PEM certificate chain and its private key.
 package struct TLSFiles: Sendable, Hashable {
@@ -36,6 +37,9 @@ package struct TLSFiles: Sendable, Hashable {
         } catch {
             throw ControlSocketError(description: "cannot read the TLS private key \(self.privateKey): \(error)")
         }
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
     }
 }

@@ -32,7 +32,14 @@ package struct AuditEventRecord: Codable, Hashable, Sendable, FetchableRecord, P
     package var hash: String
 
     /// The hash of the entry's fields chained to `previousHash`.
-    static func chainHash(kind: String, actor: String, subject: String?, message: String, createdAt: Date, previousHash: String) -> String {
+    static func chainHash(
+        kind: String,
+        actor: String,
+        subject: String?,
+        message: String,
+        createdAt: Date,
+        previousHash: String
+    ) -> String {
         var hasher = SHA256()
         let millis = Int64((createdAt.timeIntervalSince1970 * 1000).rounded())
         for field in [previousHash, kind, actor, subject ?? "", message, String(millis)] {
@@ -50,15 +57,34 @@ extension FedgeDatabase {
 
     /// Appends an event to the audit trail, chained to the last one, in one transaction.
     @discardableResult
-    package func appendAuditEvent(kind: String, actor: String, subject: String? = nil, message: String, at date: Date = Date()) async throws -> AuditEventRecord {
+    package func appendAuditEvent(
+        kind: String,
+        actor: String,
+        subject: String? = nil,
+        message: String,
+        at date: Date = Date()
+    ) async throws -> AuditEventRecord {
         try await self.writer.write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
+            let previous =
+                try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
             // Stored at millisecond precision, the precision the hash covers.
             let createdAt = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
             var event = AuditEventRecord(
-                id: nil, kind: kind, actor: actor, subject: subject, message: message, createdAt: createdAt,
+                id: nil,
+                kind: kind,
+                actor: actor,
+                subject: subject,
+                message: message,
+                createdAt: createdAt,
                 previousHash: previous,
-                hash: AuditEventRecord.chainHash(kind: kind, actor: actor, subject: subject, message: message, createdAt: createdAt, previousHash: previous)
+                hash: AuditEventRecord.chainHash(
+                    kind: kind,
+                    actor: actor,
+                    subject: subject,
+                    message: message,
+                    createdAt: createdAt,
+                    previousHash: previous
+                )
             )
             try event.insert(db)
             event.id = db.lastInsertedRowID
@@ -72,8 +98,12 @@ extension FedgeDatabase {
             var previous = Self.genesisHash
             for event in try AuditEventRecord.order(AuditEventRecord.Columns.id).fetchAll(db) {
                 let expected = AuditEventRecord.chainHash(
-                    kind: event.kind, actor: event.actor, subject: event.subject, message: event.message,
-                    createdAt: event.createdAt, previousHash: previous
+                    kind: event.kind,
+                    actor: event.actor,
+                    subject: event.subject,
+                    message: event.message,
+                    createdAt: event.createdAt,
+                    previousHash: previous
                 )
                 guard event.previousHash == previous, event.hash == expected else { return event.id }
                 previous = event.hash

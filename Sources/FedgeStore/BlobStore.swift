@@ -1,11 +1,12 @@
+import Crypto
+package import FedgeCore
+package import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
-package import FedgeCore
-package import Foundation
 
 /// Models by content: `blobs/sha256/ab/abcdef….safetensors`, each written to a temporary file, fsynced and renamed,
 /// so a crash never leaves half a model under a real name.
@@ -19,7 +20,10 @@ package struct BlobStore: Sendable {
 
     package init(root: URL) throws {
         self.root = root
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("sha256"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("sha256"),
+            withIntermediateDirectories: true
+        )
     }
 
     /// Where blob `id` lives, whether or not it is there.
@@ -38,11 +42,15 @@ package struct BlobStore: Sendable {
     /// Copies the file at `path` into the store, hashing it on the way, and returns its id.
     package func put(fileAt path: String) throws -> ModelID {
         let input = open(path, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw BlobError(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard input >= 0 else {
+            throw BlobError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
         defer { close(input) }
         let temporary = self.root.appendingPathComponent(".incoming-\(UUID().uuidString)").path
         let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw BlobError(description: "cannot write into \(self.root.path): \(String(cString: strerror(errno)))") }
+        guard output >= 0 else {
+            throw BlobError(description: "cannot write into \(self.root.path): \(String(cString: strerror(errno)))")
+        }
         var committed = false
         defer {
             if !committed { unlink(temporary) }
@@ -88,7 +96,10 @@ package struct BlobStore: Sendable {
     @discardableResult
     package func adopt(_ temporary: String, as id: ModelID) throws -> ModelID {
         let destination = self.path(for: id)
-        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (destination as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         guard rename(temporary, destination) == 0 else {
             unlink(temporary)
             throw BlobError(description: "cannot move the blob into place: \(String(cString: strerror(errno)))")

@@ -28,8 +28,16 @@ package struct ClientRecord: Codable, Hashable, Sendable, FetchableRecord, Persi
     /// The last telemetry, as JSON.
     package var telemetry: String?
 
-    package init(name: String, combiner: CombinerID?, status: ClientLiveness, firstSeen: Date, lastSeen: Date, tasksDone: Int,
-                 tasksFailed: Int, telemetry: String?) {
+    package init(
+        name: String,
+        combiner: CombinerID?,
+        status: ClientLiveness,
+        firstSeen: Date,
+        lastSeen: Date,
+        tasksDone: Int,
+        tasksFailed: Int,
+        telemetry: String?
+    ) {
         self.name = name
         self.combiner = combiner
         self.status = status

@@ -1,18 +1,25 @@
-package import FedgeCore
-package import Foundation
-package import GRDB
+import FedgeCore
+import Foundation
+import GRDB
 
 /// The audit trail's events, read back (appending and verifying live with `AuditEventRecord`).
 extension FedgeDatabase {
     /// Events, newest first, optionally of one kind or subject.
     package func auditEvents(_ query: ListQuery) async throws -> (items: [AuditEventRecord], total: Int) {
-        try await self.page(AuditEventRecord.all(), query, allowed: [AuditEventRecord.Columns.kind, AuditEventRecord.Columns.subject], order: [AuditEventRecord.Columns.id.desc])
+        try await self.page(
+            AuditEventRecord.all(),
+            query,
+            allowed: [AuditEventRecord.Columns.kind, AuditEventRecord.Columns.subject],
+            order: [AuditEventRecord.Columns.id.desc]
+        )
     }
 
     /// Events stored after event `id`, oldest first (for a live stream that resumes where it left off).
     package func auditEvents(after id: Int64, limit: Int = 1000) async throws -> [AuditEventRecord] {
         try await self.writer.read { db in
-            try AuditEventRecord.filter(AuditEventRecord.Columns.id > id).order(AuditEventRecord.Columns.id).limit(limit).fetchAll(db)
+            try AuditEventRecord.filter(AuditEventRecord.Columns.id > id).order(AuditEventRecord.Columns.id).limit(
+                limit
+            ).fetchAll(db)
         }
     }
 

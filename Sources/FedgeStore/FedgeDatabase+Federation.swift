@@ -1,6 +1,6 @@
 package import FedgeCore
 package import Foundation
-package import GRDB
+import GRDB
 
 /// Combiners and clients: what the hub learns, persisted.
 extension FedgeDatabase {
@@ -22,8 +22,14 @@ extension FedgeDatabase {
     /// Marks combiner `name` offline, and its clients with it.
     package func combinerOffline(name: CombinerID, at date: Date = Date()) async throws {
         try await self.writer.write { db in
-            try db.execute(sql: "UPDATE combiner SET status = 'offline', lastSeen = ? WHERE name = ?", arguments: [date, name])
-            try db.execute(sql: "UPDATE client SET status = 'offline' WHERE combiner = ? AND status != 'offline'", arguments: [name])
+            try db.execute(
+                sql: "UPDATE combiner SET status = 'offline', lastSeen = ? WHERE name = ?",
+                arguments: [date, name]
+            )
+            try db.execute(
+                sql: "UPDATE client SET status = 'offline' WHERE combiner = ? AND status != 'offline'",
+                arguments: [name]
+            )
         }
     }
 
@@ -55,26 +61,41 @@ extension FedgeDatabase {
                           tasksDone = excluded.tasksDone, tasksFailed = excluded.tasksFailed,
                           telemetry = COALESCE(excluded.telemetry, client.telemetry)
                         """,
-                    arguments: [client.name, client.combiner, client.status, client.firstSeen, client.lastSeen,
-                                client.tasksDone, client.tasksFailed, client.telemetry]
+                    arguments: [
+                        client.name, client.combiner, client.status, client.firstSeen, client.lastSeen,
+                        client.tasksDone, client.tasksFailed, client.telemetry,
+                    ]
                 )
             }
         }
     }
 
     package func combiners(_ query: ListQuery = ListQuery()) async throws -> (items: [CombinerRecord], total: Int) {
-        try await self.page(CombinerRecord.all(), query, allowed: [CombinerRecord.Columns.status], order: [CombinerRecord.Columns.name])
+        try await self.page(
+            CombinerRecord.all(),
+            query,
+            allowed: [CombinerRecord.Columns.status],
+            order: [CombinerRecord.Columns.name]
+        )
     }
 
     package func clients(_ query: ListQuery = ListQuery()) async throws -> (items: [ClientRecord], total: Int) {
-        try await self.page(ClientRecord.all(), query, allowed: [ClientRecord.Columns.status, ClientRecord.Columns.combiner], order: [ClientRecord.Columns.name])
+        try await self.page(
+            ClientRecord.all(),
+            query,
+            allowed: [ClientRecord.Columns.status, ClientRecord.Columns.combiner],
+            order: [ClientRecord.Columns.name]
+        )
     }
 
     /// Clients per combiner by status.
     package func clientCounts() async throws -> [String: [String: Int]] {
         try await self.writer.read { db in
             var out: [String: [String: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT combiner, status, COUNT(*) AS n FROM client GROUP BY combiner, status") {
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT combiner, status, COUNT(*) AS n FROM client GROUP BY combiner, status"
+            ) {
                 let combiner: String? = row["combiner"]
                 out[combiner ?? "", default: [:]][row["status"]] = row["n"]
             }

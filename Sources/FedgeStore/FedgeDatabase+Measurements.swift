@@ -1,6 +1,6 @@
-package import FedgeCore
-package import Foundation
-package import GRDB
+import FedgeCore
+import Foundation
+import GRDB
 
 /// Validations, metrics and compute packages.
 extension FedgeDatabase {
@@ -14,12 +14,20 @@ extension FedgeDatabase {
     }
 
     package func validations(_ query: ListQuery = ListQuery()) async throws -> (items: [ValidationRecord], total: Int) {
-        try await self.page(ValidationRecord.all(), query, allowed: [ValidationRecord.Columns.model, ValidationRecord.Columns.client], order: [ValidationRecord.Columns.id.desc])
+        try await self.page(
+            ValidationRecord.all(),
+            query,
+            allowed: [ValidationRecord.Columns.model, ValidationRecord.Columns.client],
+            order: [ValidationRecord.Columns.id.desc]
+        )
     }
 
     /// The validations of model `id`.
     package func validations(of id: String) async throws -> [ValidationRecord] {
-        try await self.writer.read { db in try ValidationRecord.filter(ValidationRecord.Columns.model == id).order(ValidationRecord.Columns.client).fetchAll(db) }
+        try await self.writer.read { db in
+            try ValidationRecord.filter(ValidationRecord.Columns.model == id).order(ValidationRecord.Columns.client)
+                .fetchAll(db)
+        }
     }
 
     package func recordMetrics(_ metrics: [MetricRecord]) async throws {
@@ -29,7 +37,15 @@ extension FedgeDatabase {
     }
 
     package func metrics(_ query: ListQuery = ListQuery()) async throws -> (items: [MetricRecord], total: Int) {
-        try await self.page(MetricRecord.all(), query, allowed: [MetricRecord.Columns.session, MetricRecord.Columns.round, MetricRecord.Columns.client, MetricRecord.Columns.name], order: [MetricRecord.Columns.id.desc])
+        try await self.page(
+            MetricRecord.all(),
+            query,
+            allowed: [
+                MetricRecord.Columns.session, MetricRecord.Columns.round, MetricRecord.Columns.client,
+                MetricRecord.Columns.name,
+            ],
+            order: [MetricRecord.Columns.id.desc]
+        )
     }
 
     // MARK: Packages
@@ -44,6 +60,11 @@ extension FedgeDatabase {
     }
 
     package func packages(_ query: ListQuery = ListQuery()) async throws -> (items: [PackageRecord], total: Int) {
-        try await self.page(PackageRecord.all(), query, allowed: [PackageRecord.Columns.name], order: [PackageRecord.Columns.createdAt.desc])
+        try await self.page(
+            PackageRecord.all(),
+            query,
+            allowed: [PackageRecord.Columns.name],
+            order: [PackageRecord.Columns.createdAt.desc]
+        )
     }
 }

@@ -109,14 +109,18 @@ extension FedgeDatabase {
             }
             // The model trail and the audit trail are append-only: the database itself refuses to change them.
             for table in ["model", "contribution", "event"] {
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are never changed; the trail is append-only'); END
-                    """)
-                try db.execute(sql: """
-                    CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
-                    BEGIN SELECT RAISE(ABORT, '\(table) rows are never deleted; the trail is append-only'); END
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+                        BEGIN SELECT RAISE(ABORT, '\(table) rows are never changed; the trail is append-only'); END
+                        """
+                )
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+                        BEGIN SELECT RAISE(ABORT, '\(table) rows are never deleted; the trail is append-only'); END
+                        """
+                )
             }
         }
         // The controller's orchestration: why sessions ended, each round's targets, refusals per combiner.
@@ -147,25 +151,27 @@ extension FedgeDatabase {
         }
         // Two clients may send byte-identical updates (same data, same seed): a contribution is one client's update.
         migrator.registerMigration("0003-contribution-per-client") { db in
-            try db.execute(sql: """
-                CREATE TABLE contribution_new (
-                  model TEXT NOT NULL REFERENCES model(id) ON DELETE RESTRICT,
-                  client TEXT NOT NULL,
-                  combiner TEXT,
-                  weight DOUBLE NOT NULL,
-                  "update" TEXT NOT NULL,
-                  PRIMARY KEY (model, client, "update")
-                );
-                INSERT INTO contribution_new (model, client, combiner, weight, "update")
-                  SELECT model, client, combiner, weight, "update" FROM contribution;
-                DROP TABLE contribution;
-                ALTER TABLE contribution_new RENAME TO contribution;
-                CREATE INDEX contribution_client ON contribution(client);
-                CREATE TRIGGER contribution_no_update BEFORE UPDATE ON contribution
-                BEGIN SELECT RAISE(ABORT, 'contribution rows are never changed; the trail is append-only'); END;
-                CREATE TRIGGER contribution_no_delete BEFORE DELETE ON contribution
-                BEGIN SELECT RAISE(ABORT, 'contribution rows are never deleted; the trail is append-only'); END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE contribution_new (
+                      model TEXT NOT NULL REFERENCES model(id) ON DELETE RESTRICT,
+                      client TEXT NOT NULL,
+                      combiner TEXT,
+                      weight DOUBLE NOT NULL,
+                      "update" TEXT NOT NULL,
+                      PRIMARY KEY (model, client, "update")
+                    );
+                    INSERT INTO contribution_new (model, client, combiner, weight, "update")
+                      SELECT model, client, combiner, weight, "update" FROM contribution;
+                    DROP TABLE contribution;
+                    ALTER TABLE contribution_new RENAME TO contribution;
+                    CREATE INDEX contribution_client ON contribution(client);
+                    CREATE TRIGGER contribution_no_update BEFORE UPDATE ON contribution
+                    BEGIN SELECT RAISE(ABORT, 'contribution rows are never changed; the trail is append-only'); END;
+                    CREATE TRIGGER contribution_no_delete BEFORE DELETE ON contribution
+                    BEGIN SELECT RAISE(ABORT, 'contribution rows are never deleted; the trail is append-only'); END;
+                    """
+            )
         }
         return migrator
     }

@@ -11,7 +11,8 @@ package enum ModelTrailError: Error, Hashable, Sendable, CustomStringConvertible
 
     package var description: String {
         switch self {
-        case .unknownParent(let id): "parent model \(id.prefix(12)) is not in the model trail; upload it as a seed first"
+        case .unknownParent(let id):
+            "parent model \(id.prefix(12)) is not in the model trail; upload it as a seed first"
         case .unknownModel(let id): "model \(id.prefix(12)) is not in the model trail"
         }
     }
@@ -41,17 +42,23 @@ extension FedgeDatabase {
     /// The contributions of a model.
     package func contributions(of id: ModelID) async throws -> [ContributionRecord] {
         try await self.writer.read { db in
-            try ContributionRecord.filter(ContributionRecord.Columns.model == id.hex).order(ContributionRecord.Columns.client).fetchAll(db)
+            try ContributionRecord.filter(ContributionRecord.Columns.model == id.hex).order(
+                ContributionRecord.Columns.client
+            ).fetchAll(db)
         }
     }
 
     /// The model's ancestors, parent first, back to its seed.
     package func ancestors(of id: ModelID) async throws -> [ModelRecord] {
         try await self.writer.read { db in
-            guard var current = try ModelRecord.fetchOne(db, key: id.hex) else { throw ModelTrailError.unknownModel(id.hex) }
+            guard var current = try ModelRecord.fetchOne(db, key: id.hex) else {
+                throw ModelTrailError.unknownModel(id.hex)
+            }
             var out: [ModelRecord] = []
             var seen: Set<String> = [current.id]
-            while let parent = current.parent, let record = try ModelRecord.fetchOne(db, key: parent), seen.insert(parent).inserted {
+            while let parent = current.parent, let record = try ModelRecord.fetchOne(db, key: parent),
+                seen.insert(parent).inserted
+            {
                 out.append(record)
                 current = record
             }
@@ -62,7 +69,10 @@ extension FedgeDatabase {
     /// The models aggregated directly from `id`.
     package func children(of id: ModelID) async throws -> [ModelRecord] {
         try await self.writer.read { db in
-            try ModelRecord.filter(ModelRecord.Columns.parent == id.hex).order(ModelRecord.Columns.createdAt, ModelRecord.Columns.id).fetchAll(db)
+            try ModelRecord.filter(ModelRecord.Columns.parent == id.hex).order(
+                ModelRecord.Columns.createdAt,
+                ModelRecord.Columns.id
+            ).fetchAll(db)
         }
     }
 
@@ -70,7 +80,11 @@ extension FedgeDatabase {
     package func setActiveModel(_ id: ModelID) async throws {
         try await self.writer.write { db in
             guard try ModelRecord.fetchOne(db, key: id.hex) != nil else { throw ModelTrailError.unknownModel(id.hex) }
-            try db.execute(sql: "INSERT INTO activeModel (slot, model) VALUES (1, ?) ON CONFLICT(slot) DO UPDATE SET model = excluded.model", arguments: [id.hex])
+            try db.execute(
+                sql:
+                    "INSERT INTO activeModel (slot, model) VALUES (1, ?) ON CONFLICT(slot) DO UPDATE SET model = excluded.model",
+                arguments: [id.hex]
+            )
         }
     }
 
@@ -86,27 +100,44 @@ extension FedgeDatabase {
         let pattern = prefix.lowercased().filter { $0.isHexDigit }
         guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
         return try await self.writer.read { db in
-            try ModelRecord.filter(ModelRecord.Columns.id.like("\(pattern)%")).order(ModelRecord.Columns.id).limit(limit).fetchAll(db)
+            try ModelRecord.filter(ModelRecord.Columns.id.like("\(pattern)%")).order(ModelRecord.Columns.id).limit(
+                limit
+            ).fetchAll(db)
         }
     }
 
     /// The number of contributions and the validations of each model in `ids`, in one read (two queries however
     /// many models: a page of the trail is described without a query per model).
-    package func contributorsAndValidations(of ids: [String]) async throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
+    package func contributorsAndValidations(
+        of ids: [String]
+    ) async throws -> (contributors: [String: Int], validations: [String: [ValidationRecord]]) {
         guard !ids.isEmpty else { return ([:], [:]) }
         return try await self.writer.read { db in
             var contributors: [String: Int] = [:]
-            let counts = try Row.fetchAll(db, ContributionRecord.select(ContributionRecord.Columns.model, count(ContributionRecord.Columns.client).forKey("n"))
-                .filter(ids.contains(ContributionRecord.Columns.model)).group(ContributionRecord.Columns.model))
+            let counts = try Row.fetchAll(
+                db,
+                ContributionRecord.select(
+                    ContributionRecord.Columns.model,
+                    count(ContributionRecord.Columns.client).forKey("n")
+                )
+                .filter(ids.contains(ContributionRecord.Columns.model)).group(ContributionRecord.Columns.model)
+            )
             for row in counts { contributors[row["model"]] = row["n"] }
-            let validations = try ValidationRecord.filter(ids.contains(ValidationRecord.Columns.model)).order(ValidationRecord.Columns.client).fetchAll(db)
+            let validations = try ValidationRecord.filter(ids.contains(ValidationRecord.Columns.model)).order(
+                ValidationRecord.Columns.client
+            ).fetchAll(db)
             return (contributors, Dictionary(grouping: validations, by: \.model))
         }
     }
 
     /// Models, newest first, optionally of one session.
     package func models(_ query: ListQuery) async throws -> (items: [ModelRecord], total: Int) {
-        try await self.page(ModelRecord.all(), query, allowed: [ModelRecord.Columns.session], order: [ModelRecord.Columns.createdAt.desc, ModelRecord.Columns.id])
+        try await self.page(
+            ModelRecord.all(),
+            query,
+            allowed: [ModelRecord.Columns.session],
+            order: [ModelRecord.Columns.createdAt.desc, ModelRecord.Columns.id]
+        )
     }
 
     /// The number of models in the trail.

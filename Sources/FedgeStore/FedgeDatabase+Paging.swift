@@ -1,6 +1,6 @@
-package import FedgeCore
-package import Foundation
-package import GRDB
+import FedgeCore
+import Foundation
+import GRDB
 
 /// One page of a list, filtered on the columns the caller allows.
 extension FedgeDatabase {

@@ -1,6 +1,6 @@
 package import FedgeCore
 package import Foundation
-package import GRDB
+import GRDB
 
 /// Sessions, their rounds and each combiner's part in them.
 extension FedgeDatabase {
@@ -20,23 +20,38 @@ extension FedgeDatabase {
     }
 
     package func sessions(_ query: ListQuery = ListQuery()) async throws -> (items: [SessionRecord], total: Int) {
-        try await self.page(SessionRecord.all(), query, allowed: [SessionRecord.Columns.status], order: [SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id])
+        try await self.page(
+            SessionRecord.all(),
+            query,
+            allowed: [SessionRecord.Columns.status],
+            order: [SessionRecord.Columns.createdAt.desc, SessionRecord.Columns.id]
+        )
     }
 
     /// The session to train next: one that was running (interrupted by a restart) before the oldest queued one.
     package func nextSession() async throws -> SessionRecord? {
         try await self.writer.read { db in
-            try SessionRecord.fetchOne(db, sql: """
-                SELECT * FROM session WHERE status IN ('running', 'queued')
-                ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, createdAt, id LIMIT 1
-                """)
+            try SessionRecord.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM session WHERE status IN ('running', 'queued')
+                    ORDER BY CASE status WHEN 'running' THEN 0 ELSE 1 END, createdAt, id LIMIT 1
+                    """
+            )
         }
     }
 
-    package func setSessionStatus(_ id: SessionID, _ status: SessionStatus, reason: String? = nil, at date: Date = Date()) async throws {
+    package func setSessionStatus(
+        _ id: SessionID,
+        _ status: SessionStatus,
+        reason: String? = nil,
+        at date: Date = Date()
+    ) async throws {
         try await self.writer.write { db in
-            try db.execute(sql: "UPDATE session SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
-                           arguments: [status.rawValue, reason, date, id])
+            try db.execute(
+                sql: "UPDATE session SET status = ?, reason = ?, updatedAt = ? WHERE id = ?",
+                arguments: [status.rawValue, reason, date, id]
+            )
         }
     }
 
@@ -46,15 +61,25 @@ extension FedgeDatabase {
     package func startRound(_ round: RoundRecord) async throws {
         try await self.writer.write { db in
             try round.upsert(db)
-            try db.execute(sql: "DELETE FROM roundParticipation WHERE session = ? AND round = ?", arguments: [round.session, round.number])
+            try db.execute(
+                sql: "DELETE FROM roundParticipation WHERE session = ? AND round = ?",
+                arguments: [round.session, round.number]
+            )
         }
     }
 
     /// Ends every round of `session` still marked running (the session stopped or failed under it).
-    package func closeRunningRounds(session: SessionID, status: RoundStatus, reason: String, at date: Date = Date()) async throws {
+    package func closeRunningRounds(
+        session: SessionID,
+        status: RoundStatus,
+        reason: String,
+        at date: Date = Date()
+    ) async throws {
         try await self.writer.write { db in
-            try db.execute(sql: "UPDATE round SET status = ?, reason = ?, endedAt = ? WHERE session = ? AND status = 'running'",
-                           arguments: [status.rawValue, reason, date, session])
+            try db.execute(
+                sql: "UPDATE round SET status = ?, reason = ?, endedAt = ? WHERE session = ? AND status = 'running'",
+                arguments: [status.rawValue, reason, date, session]
+            )
         }
     }
 
@@ -74,13 +99,20 @@ extension FedgeDatabase {
     }
 
     package func rounds(_ query: ListQuery = ListQuery()) async throws -> (items: [RoundRecord], total: Int) {
-        try await self.page(RoundRecord.all(), query, allowed: [RoundRecord.Columns.session, RoundRecord.Columns.status], order: [RoundRecord.Columns.startedAt.desc, RoundRecord.Columns.number.desc])
+        try await self.page(
+            RoundRecord.all(),
+            query,
+            allowed: [RoundRecord.Columns.session, RoundRecord.Columns.status],
+            order: [RoundRecord.Columns.startedAt.desc, RoundRecord.Columns.number.desc]
+        )
     }
 
     /// The rounds of a session, first to last.
     package func rounds(ofSession session: SessionID) async throws -> [RoundRecord] {
         try await self.writer.read { db in
-            try RoundRecord.filter(RoundRecord.Columns.session == session).order(RoundRecord.Columns.number).fetchAll(db)
+            try RoundRecord.filter(RoundRecord.Columns.session == session).order(RoundRecord.Columns.number).fetchAll(
+                db
+            )
         }
     }
 
@@ -106,7 +138,9 @@ extension FedgeDatabase {
 
     package func participation(session: SessionID, round: Int) async throws -> [ParticipationRecord] {
         try await self.writer.read { db in
-            try ParticipationRecord.filter(ParticipationRecord.Columns.session == session && ParticipationRecord.Columns.round == round).order(ParticipationRecord.Columns.combiner).fetchAll(db)
+            try ParticipationRecord.filter(
+                ParticipationRecord.Columns.session == session && ParticipationRecord.Columns.round == round
+            ).order(ParticipationRecord.Columns.combiner).fetchAll(db)
         }
     }
 }

@@ -33,7 +33,9 @@ extension FedgeDatabase {
             var hasher = SHA256()
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
             if ModelID(digestBytes: hasher.finalize()) != id {
-                problems.append(TrailProblem(model: model.id, problem: "its blob does not hash to its id (the file changed)"))
+                problems.append(
+                    TrailProblem(model: model.id, problem: "its blob does not hash to its id (the file changed)")
+                )
             }
         }
         return problems

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// A filter and page for list queries.
 package struct ListQuery: Sendable, Hashable {

@@ -25,7 +25,14 @@ package struct MetricRecord: Codable, Hashable, Sendable, FetchableRecord, Mutab
     package var value: Double
     package var createdAt: Date
 
-    package init(session: SessionID?, round: Int?, client: String?, name: String, value: Double, createdAt: Date = Date()) {
+    package init(
+        session: SessionID?,
+        round: Int?,
+        client: String?,
+        name: String,
+        value: Double,
+        createdAt: Date = Date()
+    ) {
         self.session = session
         self.round = round
         self.client = client

@@ -1,5 +1,5 @@
 package import FedgeCore
-package import Foundation
+import Foundation
 package import GRDB
 
 /// One combiner's part in one round.
@@ -27,7 +27,16 @@ package struct ParticipationRecord: Codable, Hashable, Sendable, FetchableRecord
     package var refused: Int
     package var partial: String?
 
-    package init(session: SessionID, round: Int, combiner: CombinerID, selected: Int, received: Int, failed: Int, refused: Int, partial: String?) {
+    package init(
+        session: SessionID,
+        round: Int,
+        combiner: CombinerID,
+        selected: Int,
+        received: Int,
+        failed: Int,
+        refused: Int,
+        partial: String?
+    ) {
         self.session = session
         self.round = round
         self.combiner = combiner

@@ -37,9 +37,20 @@ package struct RoundRecord: Codable, Hashable, Sendable, FetchableRecord, Persis
     package var minimum: Int
     package var received: Int
 
-    package init(session: SessionID, number: Int, status: RoundStatus, startedAt: Date, endedAt: Date? = nil, model: String? = nil,
-                 optimizerState: String? = nil, reason: String? = nil, deadline: Date? = nil, expected: Int = 0,
-                 minimum: Int = 1, received: Int = 0) {
+    package init(
+        session: SessionID,
+        number: Int,
+        status: RoundStatus,
+        startedAt: Date,
+        endedAt: Date? = nil,
+        model: String? = nil,
+        optimizerState: String? = nil,
+        reason: String? = nil,
+        deadline: Date? = nil,
+        expected: Int = 0,
+        minimum: Int = 1,
+        received: Int = 0
+    ) {
         self.session = session
         self.number = number
         self.status = status

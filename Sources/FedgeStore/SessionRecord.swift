@@ -25,7 +25,15 @@ package struct SessionRecord: Codable, Hashable, Sendable, FetchableRecord, Pers
     package var reason: String?
     package var updatedAt: Date?
 
-    package init(id: SessionID, config: String, status: SessionStatus, createdAt: Date, seedModel: String, reason: String? = nil, updatedAt: Date? = nil) {
+    package init(
+        id: SessionID,
+        config: String,
+        status: SessionStatus,
+        createdAt: Date,
+        seedModel: String,
+        reason: String? = nil,
+        updatedAt: Date? = nil
+    ) {
         self.id = id
         self.config = config
         self.status = status

@@ -1,4 +1,4 @@
-package import FedgeCore
+import FedgeCore
 package import Foundation
 package import GRDB
 

@@ -40,18 +40,22 @@ package enum SafetensorsError: Error, Hashable, Sendable, CustomStringConvertibl
         case .truncated(let path, let needed, let actual):
             return "\(path) is truncated: it has \(actual) bytes but its header needs \(needed); copy the file again"
         case .headerTooLarge(let path, let length, let limit):
-            return "\(path) announces a \(length)-byte header, over the \(limit)-byte limit; it is not a safetensors file"
+            return
+                "\(path) announces a \(length)-byte header, over the \(limit)-byte limit; it is not a safetensors file"
         case .badJSON(let path, let reason):
             return "\(path) has a malformed safetensors header: \(reason)"
         case .unknownDType(let path, let tensor, let dtype):
             let known = DType.allCases.map(\.rawValue).joined(separator: ", ")
-            return "tensor '\(tensor)' in \(path) has dtype '\(dtype)', which Fedge does not support (it supports \(known))"
+            return
+                "tensor '\(tensor)' in \(path) has dtype '\(dtype)', which Fedge does not support (it supports \(known))"
         case .badShape(let path, let tensor, let shape):
-            return "tensor '\(tensor)' in \(path) has an invalid shape \(shape): dimensions must be non-negative and small enough to address"
+            return
+                "tensor '\(tensor)' in \(path) has an invalid shape \(shape): dimensions must be non-negative and small enough to address"
         case .badOffsets(let path, let tensor, let offsets):
             return "tensor '\(tensor)' in \(path) has data_offsets \(offsets); expected [start, end] with start <= end"
         case .offsetsOutOfBounds(let path, let tensor, let end, let dataLength):
-            return "tensor '\(tensor)' in \(path) ends at byte \(end) of a \(dataLength)-byte data section; the file is truncated or corrupt"
+            return
+                "tensor '\(tensor)' in \(path) ends at byte \(end) of a \(dataLength)-byte data section; the file is truncated or corrupt"
         case .offsetsOverlap(let path, let tensor, let other):
             return "tensors '\(tensor)' and '\(other)' in \(path) overlap; the file is corrupt"
         case .uncoveredBytes(let path, let start, let end):

@@ -59,7 +59,9 @@ package struct SafetensorsHeader: Sendable, Hashable {
             }
             entries.append(TensorEntry(descriptor: descriptor, range: range))
         }
-        entries.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
+        entries.sort {
+            ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name)
+        }
         var cursor = 0
         var previous: String? = nil
         for entry in entries {

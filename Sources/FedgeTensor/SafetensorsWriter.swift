@@ -1,9 +1,10 @@
+package import FedgeCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import FedgeCore
 
 /// Writes a safetensors file tensor by tensor, hashing as it goes, without holding the model in memory.
 ///
@@ -88,7 +89,8 @@ package final class SafetensorsWriter {
         guard self.writtenDataLength == self.expectedDataLength else {
             throw .writeMismatch(
                 path: self.path,
-                reason: "the header declares \(self.expectedDataLength) bytes of tensor data but \(self.writtenDataLength) were written"
+                reason:
+                    "the header declares \(self.expectedDataLength) bytes of tensor data but \(self.writtenDataLength) were written"
             )
         }
         try self.flush()

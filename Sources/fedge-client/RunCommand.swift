@@ -11,7 +11,8 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
+        abstract:
+            "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
         discussion: """
             Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
             trainer (--trainer noop: the global model plus a constant, for benchmarks). TLS is on by default: give \
@@ -22,7 +23,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The combiner to connect to, as HOST:PORT.")
     var combiner: String?
 
-    @Option(help: "The controller to ask for a combiner (its gRPC address, HOST:PORT); asked again whenever the connection is lost.")
+    @Option(
+        help:
+            "The controller to ask for a combiner (its gRPC address, HOST:PORT); asked again whenever the connection is lost."
+    )
     var controller: String?
 
     @Option(help: "With --controller: the combiner to be assigned to when it is attached.")
@@ -58,10 +62,16 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (self.controller == nil) != (self.combiner == nil) else {
-            throw ValidationError("Give the controller to ask for a combiner (--controller HOST:PORT) or the combiner itself (--combiner HOST:PORT), not both.")
+            throw ValidationError(
+                "Give the controller to ask for a combiner (--controller HOST:PORT) or the combiner itself (--combiner HOST:PORT), not both."
+            )
         }
-        if let controller = self.controller, Endpoint(controller) == nil { throw ValidationError("--controller '\(controller)' is not HOST:PORT.") }
-        if let combiner = self.combiner, Endpoint(combiner) == nil { throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.") }
+        if let controller = self.controller, Endpoint(controller) == nil {
+            throw ValidationError("--controller '\(controller)' is not HOST:PORT.")
+        }
+        if let combiner = self.combiner, Endpoint(combiner) == nil {
+            throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.")
+        }
         guard (self.package == nil) != (self.trainer == nil) else {
             throw ValidationError("Give either --package DIR or --trainer noop.")
         }
@@ -69,7 +79,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: noop.")
         }
         guard self.heartbeat > 0 else { throw ValidationError("--heartbeat must be a positive number of seconds.") }
-        guard (1...10_000).contains(self.replicas) else { throw ValidationError("--replicas must be between 1 and 10000.") }
+        guard (1...10_000).contains(self.replicas) else {
+            throw ValidationError("--replicas must be between 1 and 10000.")
+        }
     }
 
     func run() async throws {
@@ -80,7 +92,10 @@ struct RunCommand: AsyncParsableCommand {
         let trainer: any Trainer
         if let package = self.package {
             let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
-            trainer = ComputePackageTrainer(package: loaded, timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil)
+            trainer = ComputePackageTrainer(
+                package: loaded,
+                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil
+            )
         } else {
             trainer = NoopTrainer()
         }
@@ -109,7 +124,11 @@ struct RunCommand: AsyncParsableCommand {
             )
         }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: clients, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: clients,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import FedgeCombiner
 import FedgeCore
-import FedgeRPC
-import Foundation
-import Logging
 import FedgeDaemonOptions
+import FedgeRPC
 import FedgeServerKit
+import Foundation
 import GRPCNIOTransportHTTP2
+import Logging
 import ServiceLifecycle
 import UnixSignals
 

@@ -1,12 +1,12 @@
 import ArgumentParser
 import FedgeCombiner
 import FedgeCore
-import FedgeRPC
-import Foundation
-import Logging
 import FedgeDaemonOptions
+import FedgeRPC
 import FedgeServerKit
+import Foundation
 import GRPCNIOTransportHTTP2
+import Logging
 import ServiceLifecycle
 import UnixSignals
 
@@ -14,7 +14,8 @@ import UnixSignals
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve clients until stopped (Ctrl-C); with --controller, take rounds from the controller; with --plan, run a local session.",
+        abstract:
+            "Serve clients until stopped (Ctrl-C); with --controller, take rounds from the controller; with --plan, run a local session.",
         discussion: """
             With --controller HOST:PORT the combiner dials the controller, tells it where clients reach it \
             (--advertise) and runs the rounds it plans. Without a controller it can run a session from a plan file: \
@@ -42,7 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The controller to attach to, as HOST:PORT (its gRPC port, 7701 by default).")
     var controller: String?
 
-    @Option(help: "Where clients reach this combiner, as the controller should tell them (default: --listen, with this host's name for 0.0.0.0).")
+    @Option(
+        help:
+            "Where clients reach this combiner, as the controller should tell them (default: --listen, with this host's name for 0.0.0.0)."
+    )
     var advertise: String?
 
     @Option(help: "The control socket (default: $FEDGE_HOME/run/combiner-NAME.sock; 'none' for none).")
@@ -60,9 +64,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard Endpoint(self.listen) != nil else { throw ValidationError("--listen '\(self.listen)' is not HOST:PORT.") }
-        if let controller = self.controller, Endpoint(controller) == nil { throw ValidationError("--controller '\(controller)' is not HOST:PORT.") }
-        if self.controller != nil && self.plan != nil { throw ValidationError("Give --controller or --plan, not both: the controller plans the rounds.") }
-        if let advertise = self.advertise, Endpoint(advertise) == nil { throw ValidationError("--advertise '\(advertise)' is not HOST:PORT.") }
+        if let controller = self.controller, Endpoint(controller) == nil {
+            throw ValidationError("--controller '\(controller)' is not HOST:PORT.")
+        }
+        if self.controller != nil && self.plan != nil {
+            throw ValidationError("Give --controller or --plan, not both: the controller plans the rounds.")
+        }
+        if let advertise = self.advertise, Endpoint(advertise) == nil {
+            throw ValidationError("--advertise '\(advertise)' is not HOST:PORT.")
+        }
         guard self.activeWindow > 0, self.offlineWindow >= self.activeWindow else {
             throw ValidationError("--active-window must be positive and --offline-window at least as long.")
         }
@@ -73,10 +83,15 @@ struct ServeCommand: AsyncParsableCommand {
         self.log.bootstrap()
         let logger = Logger(label: "fedge.combiner")
         let fedgeHome = FedgeHome.fromEnvironment()
-        let home = URL(fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path)
+        let home = URL(
+            fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path
+        )
         if self.tls.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
         let configuration = CombinerConfiguration.defaults(
-            name: self.name, listen: Endpoint(self.listen)!, security: self.tls.security, home: home
+            name: self.name,
+            listen: Endpoint(self.listen)!,
+            security: self.tls.security,
+            home: home
         ) {
             $0.liveness = LivenessPolicy(
                 activeWindow: .milliseconds(Int64(self.activeWindow * 1000)),
@@ -96,7 +111,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The combiner's services in the order they start (and the reverse of the order they stop): the gRPC server
     /// for clients, the link to the controller, the control socket, a local plan.
-    private func services(combiner: Combiner, home: FedgeHome, logger: Logger) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    private func services(
+        combiner: Combiner,
+        home: FedgeHome,
+        logger: Logger
+    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let server = combiner.server(transport: try combiner.makeTransport())
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: server)),
@@ -111,16 +130,28 @@ struct ServeCommand: AsyncParsableCommand {
         var link: ControllerLink? = nil
         if let controller = self.controller {
             link = ControllerLink(
-                combiner: combiner, controller: Endpoint(controller)!, security: self.tls.clientSecurity,
-                advertisedAddress: self.advertisedAddress(), logger: logger
+                combiner: combiner,
+                controller: Endpoint(controller)!,
+                security: self.tls.clientSecurity,
+                advertisedAddress: self.advertisedAddress(),
+                logger: logger
             )
             link?.events = events
             services.append(.init(service: link!))
         }
         let socket = self.socket ?? home.combinerSocket(self.name)
         if socket != "none" {
-            let router = CombinerAPI(combiner: combiner, link: link?.status, controller: self.controller, events: events).router()
-            let api = try HTTPListener.controlSocket(path: socket).application(name: "fedge-combiner", router: router, logger: logger) { address in
+            let router = CombinerAPI(
+                combiner: combiner,
+                link: link?.status,
+                controller: self.controller,
+                events: events
+            ).router()
+            let api = try HTTPListener.controlSocket(path: socket).application(
+                name: "fedge-combiner",
+                router: router,
+                logger: logger
+            ) { address in
                 logger.notice("Control socket listening", metadata: ["fedge.address": "\(address)"])
             }
             services.append(.init(service: api))
@@ -131,7 +162,12 @@ struct ServeCommand: AsyncParsableCommand {
                 if let last = outcome.models.last { print(last.hex) }
             }
             // With --exit-when-done the finished plan shuts the combiner down; otherwise it serves on.
-            services.append(.init(service: driver, successTerminationBehavior: self.exitWhenDone ? .gracefullyShutdownGroup : .ignore))
+            services.append(
+                .init(
+                    service: driver,
+                    successTerminationBehavior: self.exitWhenDone ? .gracefullyShutdownGroup : .ignore
+                )
+            )
         }
         return services
     }

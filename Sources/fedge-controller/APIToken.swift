@@ -1,12 +1,13 @@
+import ArgumentParser
+import FedgeServerKit
+import FedgeStore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
-import FedgeServerKit
-import FedgeStore
-import Foundation
 
 enum APIToken {
     /// 32 random bytes as hex.

@@ -1,13 +1,13 @@
 import ArgumentParser
 import FedgeController
 import FedgeCore
+import FedgeDaemonOptions
 import FedgeRPC
 import FedgeServerKit
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
-import FedgeDaemonOptions
 import ServiceLifecycle
 import UnixSignals
 
@@ -30,12 +30,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The control socket (default: $FEDGE_HOME/run/controller.sock).")
     var socket: String?
 
-    @Option(help: "File holding the REST API's bearer token (default: $FEDGE_HOME/controller/api-token, made by `init`).")
+    @Option(
+        help: "File holding the REST API's bearer token (default: $FEDGE_HOME/controller/api-token, made by `init`)."
+    )
     var tokenFile: String?
 
     @OptionGroup var tls: ServerTLSOptions
 
-    @Option(help: "PEM certificate chain for the REST API on TCP (default: --tls-cert). Without TLS files the TCP API speaks plain HTTP, which needs --insecure.")
+    @Option(
+        help:
+            "PEM certificate chain for the REST API on TCP (default: --tls-cert). Without TLS files the TCP API speaks plain HTTP, which needs --insecure."
+    )
     var apiTlsCert: String?
 
     @Option(help: "PEM private key of --api-tls-cert (default: --tls-key).")
@@ -64,30 +69,49 @@ struct ServeCommand: AsyncParsableCommand {
         if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
             let certificate = self.apiTlsCert ?? self.tls.tlsCert
             let key = self.apiTlsKey ?? self.tls.tlsKey
-            let tls = certificate.flatMap { certificate in key.map { TLSFiles(certificate: certificate, privateKey: $0) } }
+            let tls = certificate.flatMap { certificate in
+                key.map { TLSFiles(certificate: certificate, privateKey: $0) }
+            }
             if tls == nil && !self.tls.insecure {
-                throw ValidationError("The REST API on TCP speaks TLS: give --api-tls-cert and --api-tls-key (or --tls-cert/--tls-key), --listen-api none, or --insecure.")
+                throw ValidationError(
+                    "The REST API on TCP speaks TLS: give --api-tls-cert and --api-tls-key (or --tls-cert/--tls-key), --listen-api none, or --insecure."
+                )
             }
             listeners.append(.tcp(host: endpoint.host, port: endpoint.port, tls: tls))
             let tokenPath = self.tokenFile ?? home.controllerDirectory.appendingPathComponent("api-token").path
-            if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+            if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines
+            ), !text.isEmpty {
                 token = text
             } else if !self.tls.insecure {
-                throw ValidationError("The REST API on TCP needs a token: run `fedge-controller init` (it writes \(tokenPath)), give --token-file, use --listen-api none, or --insecure.")
+                throw ValidationError(
+                    "The REST API on TCP needs a token: run `fedge-controller init` (it writes \(tokenPath)), give --token-file, use --listen-api none, or --insecure."
+                )
             }
         }
         let security = self.tls.security
-        if self.tls.insecure { logger.warning("TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")") }
+        if self.tls.insecure {
+            logger.warning(
+                "TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")"
+            )
+        }
 
         var configuration = ControllerConfiguration(
-            directory: home.controllerDirectory, grpcListen: Endpoint(self.listen)!, grpcSecurity: security,
-            httpListeners: listeners, apiToken: token
+            directory: home.controllerDirectory,
+            grpcListen: Endpoint(self.listen)!,
+            grpcSecurity: security,
+            httpListeners: listeners,
+            apiToken: token
         )
         configuration.orchestration.uploadGrace = .milliseconds(Int64(self.uploadGrace * 1000))
         let controller = try Controller(configuration: configuration, logger: logger)
         let services = try ControllerDaemon.make(controller: controller, logger: logger)
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }

@@ -5,28 +5,36 @@ import Foundation
 
 /// Where the API commands find the controller, and how they print: shared by every command that talks to it.
 struct APIOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The controller's control socket (default: $FEDGE_HOME/run/controller.sock).",
-        valueName: "path"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "The controller's control socket (default: $FEDGE_HOME/run/controller.sock).",
+            valueName: "path"
+        )
+    )
     var socket: String?
 
-    @Option(help: ArgumentHelp(
-        "The controller's REST URL, e.g. https://controller.example.org:8443, instead of the socket.",
-        valueName: "url"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "The controller's REST URL, e.g. https://controller.example.org:8443, instead of the socket.",
+            valueName: "url"
+        )
+    )
     var url: String?
 
-    @Option(help: ArgumentHelp(
-        "The bearer token for --url (default: $FEDGE_TOKEN).",
-        valueName: "token"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "The bearer token for --url (default: $FEDGE_TOKEN).",
+            valueName: "token"
+        )
+    )
     var token: String?
 
-    @Option(help: ArgumentHelp(
-        "PEM file of the CA that signed the controller's certificate, for an https --url (default: $FEDGE_CA, else the system's roots).",
-        valueName: "file"
-    ))
+    @Option(
+        help: ArgumentHelp(
+            "PEM file of the CA that signed the controller's certificate, for an https --url (default: $FEDGE_CA, else the system's roots).",
+            valueName: "file"
+        )
+    )
     var ca: String?
 
     @Flag(help: "Print the API's JSON instead of tables.")

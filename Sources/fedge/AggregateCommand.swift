@@ -23,10 +23,16 @@ struct AggregateCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The aggregator: fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum.")
+    @Option(
+        help:
+            "The aggregator: fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum."
+    )
     var aggregator: String = "fedavg"
 
-    @Option(name: .customLong("param"), help: "An aggregator parameter as NAME=VALUE, e.g. --param eta=0.05. Repeatable.")
+    @Option(
+        name: .customLong("param"),
+        help: "An aggregator parameter as NAME=VALUE, e.g. --param eta=0.05. Repeatable."
+    )
     var parameters: [String] = []
 
     @Option(help: "The current global model (.safetensors).")
@@ -65,28 +71,37 @@ struct AggregateCommand: ParsableCommand {
             try reducer.add(update, weight: weight, contribution: contribution)
         }
 
-        let statePath = self.state.map { URL(fileURLWithPath: $0).appendingPathComponent("server-optimizer.safetensors").path }
+        let statePath = self.state.map {
+            URL(fileURLWithPath: $0).appendingPathComponent("server-optimizer.safetensors").path
+        }
         var previous: ServerOptimizerState? = nil
         if let statePath, config.name.hasServerState, FileManager.default.fileExists(atPath: statePath) {
             previous = try ServerOptimizerState(file: try SafetensorsFile(path: statePath), layout: layout)
         }
         // The partial goes straight into the call, so its buffers stay uniquely owned and are averaged in place.
-        let (model, newState) = try ServerUpdate.apply(config, base: base, partials: [try (consume reducer).finish()], state: consume previous)
+        let (model, newState) = try ServerUpdate.apply(
+            config,
+            base: base,
+            partials: [try (consume reducer).finish()],
+            state: consume previous
+        )
         let id = try SafetensorsWriter.write(model, to: self.out)
         if let statePath, let newState, let directory = self.state {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath)
         }
-        self.report(AggregateReport(
-            out: self.out,
-            modelID: id.hex,
-            parent: model.metadata["fedge.parent"] ?? "",
-            aggregator: config.name.rawValue,
-            parameters: config.parameters,
-            totalWeight: model.totalWeight,
-            serverStep: newState?.step,
-            contributions: model.contributions
-        ))
+        self.report(
+            AggregateReport(
+                out: self.out,
+                modelID: id.hex,
+                parent: model.metadata["fedge.parent"] ?? "",
+                aggregator: config.name.rawValue,
+                parameters: config.parameters,
+                totalWeight: model.totalWeight,
+                serverStep: newState?.step,
+                contributions: model.contributions
+            )
+        )
     }
 
     private func report(_ report: AggregateReport) {

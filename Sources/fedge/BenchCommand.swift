@@ -43,7 +43,9 @@ struct BenchCommand: ParsableCommand {
         var m = TensorBuffer(zeros: count, precision: .float32)
         var v = TensorBuffer(zeros: count, precision: .float32)
 
-        print("fedge bench: \(self.sizeMib) MiB Float32 buffers, \(Parallel.defaultWidth) threads, best of \(self.repetitions)")
+        print(
+            "fedge bench: \(self.sizeMib) MiB Float32 buffers, \(Parallel.defaultWidth) threads, best of \(self.repetitions)"
+        )
         print("machine: \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         let copy = self.best {
@@ -82,18 +84,38 @@ struct BenchCommand: ParsableCommand {
             return name.padding(toLength: 32, withPad: " ", startingAt: 0)
                 + String(
                     format: "%7.2f GB/s %5.2f × copy  | %3.0f passes %7.2f GB/s %5.2f × copy | %7.1f ms",
-                    rate, copy / seconds, passes, traffic, (traffic / (2 * bytes / copy / 1e9)), seconds * 1e3
+                    rate,
+                    copy / seconds,
+                    passes,
+                    traffic,
+                    (traffic / (2 * bytes / copy / 1e9)),
+                    seconds * 1e3
                 )
         }
-        print("kernel                          model bytes consumed          | memory traffic                    | time")
+        print(
+            "kernel                          model bytes consumed          | memory traffic                    | time"
+        )
         print(row("copy (baseline, parallel)", copy, passes: 2))
         print(row("copy (single-thread memcpy)", singleCopy, passes: 2))
         print(row("fold sum += w·update", fold, passes: 3))
         print(row("finite check (NaN/Inf)", finite, passes: 1))
         print(row("validate + fold", finite + fold, passes: 4))
         print(row("FedAdam step (x, m, v, avg)", adam, passes: 7))
-        print(String(format: "ratios by model bytes: fold %.2f × copy (target ≥ 0.80), FedAdam step %.2f × copy (target ≥ 0.50)", copy / fold, copy / adam))
-        print(String(format: "ratios by memory traffic: fold %.2f × copy, FedAdam step %.2f × copy", 1.5 * copy / fold, 3.5 * copy / adam))
+        print(
+            String(
+                format:
+                    "ratios by model bytes: fold %.2f × copy (target ≥ 0.80), FedAdam step %.2f × copy (target ≥ 0.50)",
+                copy / fold,
+                copy / adam
+            )
+        )
+        print(
+            String(
+                format: "ratios by memory traffic: fold %.2f × copy, FedAdam step %.2f × copy",
+                1.5 * copy / fold,
+                3.5 * copy / adam
+            )
+        )
     }
 
     /// The fastest of `repetitions` runs of `body`, in seconds, after one warm-up run.
@@ -112,7 +134,8 @@ struct BenchCommand: ParsableCommand {
     private static func cpuModel() -> String {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
         for line in info.split(separator: "\n") where line.hasPrefix("model name") {
-            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+                ?? "unknown CPU"
         }
         return "unknown CPU"
     }

@@ -33,7 +33,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Rounds to train.")
     var rounds = 3
 
-    @Option(help: "The aggregator (fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum).")
+    @Option(
+        help:
+            "The aggregator (fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum)."
+    )
     var aggregator = "fedavg"
 
     @Option(help: "Seconds each client spends training, to make rounds last (watch them in `fedge console`).")
@@ -53,16 +56,26 @@ struct DemoCommand: AsyncParsableCommand {
         guard (1...200).contains(self.clients) else { throw ValidationError("--clients must be from 1 to 200.") }
         guard (1...1000).contains(self.rounds) else { throw ValidationError("--rounds must be from 1 to 1000.") }
         guard AggregatorName(rawValue: self.aggregator) != nil else {
-            throw ValidationError("Unknown aggregator '\(self.aggregator)'; use one of \(AggregatorName.allCases.map(\.rawValue).joined(separator: ", ")).")
+            throw ValidationError(
+                "Unknown aggregator '\(self.aggregator)'; use one of \(AggregatorName.allCases.map(\.rawValue).joined(separator: ", "))."
+            )
         }
-        if let seed = self.seed, !FileManager.default.fileExists(atPath: seed) { throw ValidationError("No seed model at \(seed).") }
-        guard self.trainSeconds >= 0, self.trainSeconds <= 3600 else { throw ValidationError("--train-seconds must be from 0 to 3600.") }
+        if let seed = self.seed, !FileManager.default.fileExists(atPath: seed) {
+            throw ValidationError("No seed model at \(seed).")
+        }
+        guard self.trainSeconds >= 0, self.trainSeconds <= 3600 else {
+            throw ValidationError("--train-seconds must be from 0 to 3600.")
+        }
     }
 
     func run() async throws {
         let logger = Logger(label: "fedge.demo") { _ in SwiftLogNoOpLogHandler() }
         let temporary = self.home == nil
-        let home = self.home ?? FileManager.default.temporaryDirectory.appendingPathComponent("fedge-demo-\(UUID().uuidString.prefix(8))").path
+        let home =
+            self.home
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "fedge-demo-\(UUID().uuidString.prefix(8))"
+            ).path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { if temporary && !self.keepRunning { try? FileManager.default.removeItem(atPath: home) } }
         let seedPath = try self.seedModel(in: home)
@@ -78,7 +91,9 @@ struct DemoCommand: AsyncParsableCommand {
             try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
                 try await Self.drive(api, seed: seedPath, clients: clients, rounds: rounds, aggregator: aggregator)
                 if keepRunning {
-                    print("\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it.")
+                    print(
+                        "\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it."
+                    )
                     try? await gracefulShutdown()
                 }
             }
@@ -87,7 +102,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Uploads the seed, starts a session once every client is online, prints its events as they happen, then
     /// the model trail.
-    private static func drive(_ api: APIClient, seed seedPath: String, clients: Int, rounds: Int, aggregator: String) async throws {
+    private static func drive(
+        _ api: APIClient,
+        seed seedPath: String,
+        clients: Int,
+        rounds: Int,
+        aggregator: String
+    ) async throws {
         let seed = try await api.uploadModel(from: seedPath, activate: true)
         print("Seed model \(seed.id.prefix(12)) uploaded and active")
         print("Waiting for the clients to be assigned to combiners …")
@@ -96,34 +117,53 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // Follow the controller's live event stream (what the console shows), from the session's creation on.
         let since = try await api.listEvents(limit: 1).items.first?.id ?? 0
-        let session = try await api.createSession(SessionConfigDTO(aggregator: aggregator, rounds: rounds, roundTimeout: 60))
+        let session = try await api.createSession(
+            SessionConfigDTO(aggregator: aggregator, rounds: rounds, roundTimeout: 60)
+        )
         for try await event in api.events(query: ["since": "\(since)"]) {
             guard event.subject?.hasPrefix(session.id) == true, event.kind != "round.progress" else { continue }
-            print("  \(Self.time(event.createdAt))  \(event.kind.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.message)")
+            print(
+                "  \(Self.time(event.createdAt))  \(event.kind.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.message)"
+            )
             if ["session.finished", "session.failed", "session.stopped"].contains(event.kind) { break }
         }
         print("\nModel trail (newest first):")
         let active = try await api.activeModel()
         for model in [active] + (try await api.lineage(active.id).ancestors) {
             let origin = model.round.map { "round \($0)" } ?? "seed"
-            let metrics = model.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
-            print("  \(model.id.prefix(12))  \(origin.padding(toLength: 8, withPad: " ", startingAt: 0)) \(model.aggregator ?? "-")  \(metrics)")
+            let metrics = model.metrics.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\(String(format: "%.4g", $0.value))"
+            }.joined(separator: " ")
+            print(
+                "  \(model.id.prefix(12))  \(origin.padding(toLength: 8, withPad: " ", startingAt: 0)) \(model.aggregator ?? "-")  \(metrics)"
+            )
         }
         let check = try await api.verifyTrail()
-        print(check.problems.isEmpty ? "Trail verified: \(check.models) models, every hash and parent checks out." : "Trail problems: \(check.problems)")
+        print(
+            check.problems.isEmpty
+                ? "Trail verified: \(check.models) models, every hash and parent checks out."
+                : "Trail problems: \(check.problems)"
+        )
     }
 
     /// Writes or copies the seed into the demo's home; returns its path.
     private func seedModel(in home: String) throws -> String {
         let path = home + "/seed.safetensors"
-        if let seed = self.seed ?? (FileManager.default.fileExists(atPath: "Examples/models/base.safetensors") ? "Examples/models/base.safetensors" : nil) {
+        if let seed = self.seed
+            ?? (FileManager.default.fileExists(atPath: "Examples/models/base.safetensors")
+                ? "Examples/models/base.safetensors" : nil)
+        {
             try? FileManager.default.removeItem(atPath: path)
             try FileManager.default.copyItem(atPath: seed, toPath: path)
             return path
         }
         var model = InMemoryModel()
         var generator = SystemRandomNumberGenerator()
-        model.append(name: "dense.weight", shape: [16, 8], floats: (0..<128).map { _ in Float.random(in: -0.5...0.5, using: &generator) })
+        model.append(
+            name: "dense.weight",
+            shape: [16, 8],
+            floats: (0..<128).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+        )
         model.append(name: "dense.bias", shape: [16], floats: Array(repeating: 0, count: 16))
         _ = try SafetensorsWriter.write(model, to: path)
         return path

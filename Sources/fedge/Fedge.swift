@@ -15,7 +15,8 @@ struct Fedge: AsyncParsableCommand {
             """,
         subcommands: [
             SessionCommand.self, ModelCommand.self, RoundCommand.self, ClientCommand.self, CombinerCommand.self,
-            ConsoleCommand.self, EventsCommand.self, AuditCommand.self, DemoCommand.self, AggregateCommand.self, BenchCommand.self,
+            ConsoleCommand.self, EventsCommand.self, AuditCommand.self, DemoCommand.self, AggregateCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -54,7 +54,9 @@ struct AggregationHarness {
         state: ServerOptimizerState? = nil
     ) throws -> (model: AggregatedModel, state: ServerOptimizerState?) {
         var reducer = UpdateReducer(config: config, layout: ModelLayout(base))
-        for (file, weight) in updates { try reducer.add(file, weight: weight, contribution: Self.contribution(file, weight)) }
+        for (file, weight) in updates {
+            try reducer.add(file, weight: weight, contribution: Self.contribution(file, weight))
+        }
         return try ServerUpdate.apply(config, base: base, partials: [try reducer.finish()], state: state)
     }
 

@@ -10,11 +10,18 @@ struct AggregatorReferenceTests {
     @Test(arguments: [1, 15, 16, 17, 1_000, 600_000])
     func fedAvgMatchesReference(elements: Int) async throws {
         try await withTemporaryDirectory { dir in
-            var h = AggregationHarness(directory: dir, seed: UInt64(elements), descriptors: AggregationHarness.mlp(elements: elements))
+            var h = AggregationHarness(
+                directory: dir,
+                seed: UInt64(elements),
+                descriptors: AggregationHarness.mlp(elements: elements)
+            )
             let base = try h.model("base")
             let updates = try h.updates(5)
             let result = try AggregationHarness.aggregate(.fedavg, base: base, updates: updates)
-            let expected = Reference.weightedMean(updates.map { RandomModel.flatFloats($0.file) }, weights: updates.map(\.weight))
+            let expected = Reference.weightedMean(
+                updates.map { RandomModel.flatFloats($0.file) },
+                weights: updates.map(\.weight)
+            )
             let actual = AggregationHarness.flat(result.model)
             let ok = close(actual, expected, tolerance: 1e-6)
             #expect(ok, "worst relative error \(worst(actual, expected))")
@@ -27,7 +34,10 @@ struct AggregatorReferenceTests {
     func serverOptimizersMatchReferenceOverThreeRounds(name: String) async throws {
         try await withTemporaryDirectory { dir in
             var h = AggregationHarness(directory: dir, seed: 42, descriptors: AggregationHarness.mlp(elements: 257))
-            let config = try AggregatorConfig(name: name, parameters: name == "fedavgm" ? ["eta": 0.7, "beta": 0.8] : ["eta": 0.05])
+            let config = try AggregatorConfig(
+                name: name,
+                parameters: name == "fedavgm" ? ["eta": 0.7, "beta": 0.8] : ["eta": 0.05]
+            )
             var base = try h.model("base")
             var x = RandomModel.flatFloats(base)
             var m = [Double](repeating: 0, count: x.count)
@@ -35,14 +45,27 @@ struct AggregatorReferenceTests {
             var state: ServerOptimizerState? = nil
             for round in 1...3 {
                 let updates = try h.updates(4)
-                let average = Reference.weightedMean(updates.map { RandomModel.flatFloats($0.file) }, weights: updates.map(\.weight))
+                let average = Reference.weightedMean(
+                    updates.map { RandomModel.flatFloats($0.file) },
+                    weights: updates.map(\.weight)
+                )
                 switch config {
                 case .fedavgm(let p):
                     x = Reference.fedavgm(x: x, average: average, velocity: &m, eta: p.eta, beta: p.beta)
                 case .fedopt(let kind, let p):
                     let adaptive: Reference.Adaptive = kind == .fedadam ? .adam : (kind == .fedyogi ? .yogi : .adagrad)
-                    x = Reference.fedopt(adaptive, x: x, average: average, m: &m, v: &v, t: round,
-                                         eta: p.eta, beta1: p.beta1, beta2: p.beta2, tau: p.tau)
+                    x = Reference.fedopt(
+                        adaptive,
+                        x: x,
+                        average: average,
+                        m: &m,
+                        v: &v,
+                        t: round,
+                        eta: p.eta,
+                        beta1: p.beta1,
+                        beta2: p.beta2,
+                        tau: p.tau
+                    )
                 default:
                     Issue.record("unexpected config")
                 }
@@ -68,9 +91,17 @@ struct AggregatorReferenceTests {
             var h = AggregationHarness(directory: dir, seed: 5, descriptors: AggregationHarness.mlp(elements: 40))
             let base = try h.model("base")
             let updates = try h.updates(3)
-            let momentum = try AggregationHarness.aggregate(try AggregatorConfig(name: "fedavgm", parameters: ["beta": 0, "eta": 1]), base: base, updates: updates)
+            let momentum = try AggregationHarness.aggregate(
+                try AggregatorConfig(name: "fedavgm", parameters: ["beta": 0, "eta": 1]),
+                base: base,
+                updates: updates
+            )
             let plain = try AggregationHarness.aggregate(.fedavg, base: base, updates: updates)
-            let ok = close(AggregationHarness.flat(momentum.model), AggregationHarness.flat(plain.model), tolerance: 1e-6)
+            let ok = close(
+                AggregationHarness.flat(momentum.model),
+                AggregationHarness.flat(plain.model),
+                tolerance: 1e-6
+            )
             #expect(ok)
         }
     }
@@ -86,7 +117,11 @@ struct AggregatorReferenceTests {
                 let ok1 = close(AggregationHarness.flat(median.model), Reference.median(flats), tolerance: 1e-6)
                 #expect(ok1, "median, n = \(n)")
                 let trimmed = try AggregationHarness.aggregate(.fedtrimmedavg(beta: 0.2), base: base, updates: updates)
-                let ok2 = close(AggregationHarness.flat(trimmed.model), Reference.trimmedMean(flats, beta: 0.2), tolerance: 1e-6)
+                let ok2 = close(
+                    AggregationHarness.flat(trimmed.model),
+                    Reference.trimmedMean(flats, beta: 0.2),
+                    tolerance: 1e-6
+                )
                 #expect(ok2, "trimmed mean, n = \(n)")
                 let scores = Reference.krumScores(flats, f: 1)
                 // Ties (always, with two updates) go to the smaller update hash.
@@ -98,7 +133,10 @@ struct AggregatorReferenceTests {
                 #expect(ok3, "krum, n = \(n)")
                 let order = ranking.prefix(2)
                 let multi = try AggregationHarness.aggregate(.multikrum(f: 1, m: 2), base: base, updates: updates)
-                let expected = Reference.weightedMean(order.map { flats[$0] }, weights: order.map { updates[$0].weight })
+                let expected = Reference.weightedMean(
+                    order.map { flats[$0] },
+                    weights: order.map { updates[$0].weight }
+                )
                 let ok4 = close(AggregationHarness.flat(multi.model), expected, tolerance: 1e-6)
                 #expect(ok4, "multikrum, n = \(n)")
             }

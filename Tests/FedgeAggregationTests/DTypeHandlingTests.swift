@@ -49,11 +49,18 @@ struct DTypeHandlingTests {
 
     @Test func f64TensorsAggregateInDoublePrecision() async throws {
         try await withTemporaryDirectory { dir in
-            var h = AggregationHarness(directory: dir, seed: 22, descriptors: [TensorDescriptor(name: "w", dtype: .f64, shape: [64])])
+            var h = AggregationHarness(
+                directory: dir,
+                seed: 22,
+                descriptors: [TensorDescriptor(name: "w", dtype: .f64, shape: [64])]
+            )
             let base = try h.model("base")
             let updates = try h.updates(9)
             let result = try AggregationHarness.aggregate(.fedavg, base: base, updates: updates)
-            let expected = Reference.weightedMean(updates.map { RandomModel.flatFloats($0.file) }, weights: updates.map(\.weight))
+            let expected = Reference.weightedMean(
+                updates.map { RandomModel.flatFloats($0.file) },
+                weights: updates.map(\.weight)
+            )
             let ok = close(AggregationHarness.flat(result.model), expected, tolerance: 1e-13)
             #expect(ok)
         }

@@ -48,7 +48,16 @@ struct KernelTests {
         var x = TensorBuffer(floats: [1, 1])
         var m = TensorBuffer(floats: [0, 0])
         var v = TensorBuffer(floats: [0, 4])
-        x.fedOptStep(rule: .yogi, m: &m, v: &v, average: TensorBuffer(floats: [1, 3]), eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3)
+        x.fedOptStep(
+            rule: .yogi,
+            m: &m,
+            v: &v,
+            average: TensorBuffer(floats: [1, 3]),
+            eta: 0.1,
+            beta1: 0.9,
+            beta2: 0.99,
+            tau: 1e-3
+        )
         #expect(v[0] == 0)
         // Δ = 2, Δ² = 4 = v → sign 0, v unchanged.
         #expect(v[1] == 4)

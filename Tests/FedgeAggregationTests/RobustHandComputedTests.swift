@@ -8,7 +8,8 @@ import Testing
 @Suite("Robust aggregators, by hand")
 struct RobustHandComputedTests {
     /// Writes one-tensor models holding `values` and aggregates them with `config` onto a zero base.
-    static func run(_ config: AggregatorConfig, _ updates: [[Float]], weights: [Double]? = nil) async throws -> [Double] {
+    static func run(_ config: AggregatorConfig, _ updates: [[Float]], weights: [Double]? = nil) async throws -> [Double]
+    {
         try await withTemporaryDirectory { dir in
             let h = AggregationHarness(directory: dir, seed: 0, descriptors: [])
             var base = InMemoryModel()
@@ -19,7 +20,9 @@ struct RobustHandComputedTests {
                 model.append(name: "w", shape: [values.count], floats: values)
                 return (file: try h.write(model, "u\(i)"), weight: weights?[i] ?? 1)
             }
-            return AggregationHarness.flat(try AggregationHarness.aggregate(config, base: baseFile, updates: files).model)
+            return AggregationHarness.flat(
+                try AggregationHarness.aggregate(config, base: baseFile, updates: files).model
+            )
         }
     }
 

@@ -31,7 +31,11 @@ struct TwoStageTests {
                 var reducers = (0..<combiners).map { _ in UpdateReducer(config: config, layout: ModelLayout(base)) }
                 for (file, weight) in updates.shuffled(using: &generator) {
                     let c = Int.random(in: 0..<combiners, using: &generator)
-                    try reducers[c].add(file, weight: weight, contribution: AggregationHarness.contribution(file, weight))
+                    try reducers[c].add(
+                        file,
+                        weight: weight,
+                        contribution: AggregationHarness.contribution(file, weight)
+                    )
                 }
                 // Combiners that got nothing send nothing; the others' partials travel as files.
                 var partials: [PartialAggregate] = []
@@ -52,7 +56,10 @@ struct TwoStageTests {
                 let memorySums = merged.sums.flatMap { b in (0..<b.count).map { b[$0] } }
                 #expect(fileSums == memorySums, "trial \(trial)")
                 let stagedMean = try merged.mean().flatMap { b in (0..<b.count).map { b[$0] } }
-                let reference = Reference.weightedMean(updates.map { RandomModel.flatFloats($0.file) }, weights: updates.map(\.weight))
+                let reference = Reference.weightedMean(
+                    updates.map { RandomModel.flatFloats($0.file) },
+                    weights: updates.map(\.weight)
+                )
                 let meanOK = close(stagedMean, reference, tolerance: 1e-6)
                 #expect(meanOK, "trial \(trial): average off by \(worst(stagedMean, reference))")
                 let a = AggregationHarness.flat(staged.model)
@@ -72,11 +79,15 @@ struct TwoStageTests {
             let config = try AggregatorConfig(name: name)
             let base = try h.model("base")
             let updates = try h.updates(7)
-            let first = AggregationHarness.flat(try AggregationHarness.aggregate(config, base: base, updates: updates).model)
+            let first = AggregationHarness.flat(
+                try AggregationHarness.aggregate(config, base: base, updates: updates).model
+            )
             var generator = SeededGenerator(seed: 1)
             for _ in 0..<3 {
                 let shuffled = updates.shuffled(using: &generator)
-                let other = AggregationHarness.flat(try AggregationHarness.aggregate(config, base: base, updates: shuffled).model)
+                let other = AggregationHarness.flat(
+                    try AggregationHarness.aggregate(config, base: base, updates: shuffled).model
+                )
                 // Robust aggregators are exactly order-independent; sums within float32 rounding.
                 let tolerance = config.name.isRobust ? 0 : Self.tolerance(config)
                 let ok = close(other, first, tolerance: tolerance)
@@ -105,7 +116,12 @@ struct TwoStageTests {
             var second = UpdateReducer(config: .fedmedian, layout: ModelLayout(baseFile))
             let f = try file(6, 9)
             try second.add(f, weight: 1, contribution: AggregationHarness.contribution(f, 1))
-            let result = try ServerUpdate.apply(.fedmedian, base: baseFile, partials: [try first.finish(), try second.finish()], state: nil)
+            let result = try ServerUpdate.apply(
+                .fedmedian,
+                base: baseFile,
+                partials: [try first.finish(), try second.finish()],
+                state: nil
+            )
             // (median(1, 2, 9) · 3 + 6 · 1) / 4 = (6 + 6) / 4 = 3.
             #expect(AggregationHarness.flat(result.model) == [3])
         }
@@ -121,7 +137,9 @@ struct TwoStageTests {
             let u = try other.model("other-update")
             try reducer.add(u, weight: 1, contribution: AggregationHarness.contribution(u, 1))
             let partial = try reducer.finish()
-            #expect(throws: AggregationError.self) { try ServerUpdate.apply(.fedavg, base: base, partials: [partial], state: nil) }
+            #expect(throws: AggregationError.self) {
+                try ServerUpdate.apply(.fedavg, base: base, partials: [partial], state: nil)
+            }
             let file = try h.write(partial, "partial")
             #expect(throws: AggregationError.self) { try PartialAggregate(file: file, layout: ModelLayout(base)) }
             #expect(throws: AggregationError.self) { try PartialAggregate(file: base, layout: ModelLayout(base)) }

@@ -100,9 +100,15 @@ struct UpdateValidationTests {
         try await withTemporaryDirectory { dir in
             var h = AggregationHarness(directory: dir, seed: 8, descriptors: Self.layout)
             let base = try h.model("base")
-            #expect(throws: AggregationError.noUpdates) { try UpdateReducer(config: .fedavg, layout: ModelLayout(base)).finish() }
-            #expect(throws: AggregationError.noUpdates) { try UpdateReducer(config: .krum(f: 0), layout: ModelLayout(base)).finish() }
-            #expect(throws: AggregationError.noUpdates) { try ServerUpdate.apply(.fedavg, base: base, partials: [], state: nil) }
+            #expect(throws: AggregationError.noUpdates) {
+                try UpdateReducer(config: .fedavg, layout: ModelLayout(base)).finish()
+            }
+            #expect(throws: AggregationError.noUpdates) {
+                try UpdateReducer(config: .krum(f: 0), layout: ModelLayout(base)).finish()
+            }
+            #expect(throws: AggregationError.noUpdates) {
+                try ServerUpdate.apply(.fedavg, base: base, partials: [], state: nil)
+            }
         }
     }
 
@@ -111,14 +117,25 @@ struct UpdateValidationTests {
             var h = AggregationHarness(directory: dir, seed: 8, descriptors: Self.layout)
             let base = try h.model("base")
             let updates = try h.updates(2)
-            let adam = try AggregationHarness.aggregate(try AggregatorConfig(name: "fedadam"), base: base, updates: updates)
+            let adam = try AggregationHarness.aggregate(
+                try AggregatorConfig(name: "fedadam"),
+                base: base,
+                updates: updates
+            )
             #expect(throws: AggregationError.self) {
-                try AggregationHarness.aggregate(try AggregatorConfig(name: "fedyogi"), base: base, updates: updates, state: adam.state)
+                try AggregationHarness.aggregate(
+                    try AggregatorConfig(name: "fedyogi"),
+                    base: base,
+                    updates: updates,
+                    state: adam.state
+                )
             }
             var other = AggregationHarness(directory: dir, seed: 9, descriptors: AggregationHarness.mlp(elements: 3))
             let otherBase = try other.model("other")
             let saved = try h.write(adam.state!.encodable(layout: ModelLayout(base)), "state")
-            #expect(throws: AggregationError.self) { try ServerOptimizerState(file: saved, layout: ModelLayout(otherBase)) }
+            #expect(throws: AggregationError.self) {
+                try ServerOptimizerState(file: saved, layout: ModelLayout(otherBase))
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 import FedgeCore
+import FedgeEdge
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
-import FedgeEdge
 
 /// `fedge aggregate`, run as a real process, reproduces each formula on random models.
 @Suite("fedge aggregate, end to end")
@@ -50,7 +50,10 @@ struct AggregateCommandTests {
                     + s.updates.map { "\($0.path):\(Int($0.weight))" }
             )
             #expect(result.status == 0, "\(result.stderr)")
-            let expected = Reference.weightedMean(try s.updates.map { try Self.flat($0.path) }, weights: s.updates.map(\.weight))
+            let expected = Reference.weightedMean(
+                try s.updates.map { try Self.flat($0.path) },
+                weights: s.updates.map(\.weight)
+            )
             let ok = Self.close(try Self.flat(out), expected, 1e-6)
             #expect(ok)
             let model = try SafetensorsFile(path: out)
@@ -77,19 +80,60 @@ struct AggregateCommandTests {
             var base = s.base
             for round in 1...2 {
                 let out = dir + "/round-\(round).safetensors"
-                let params = name == "fedavgm" ? ["--param", "eta=0.5", "--param", "beta=0.7"] : ["--param", "eta=0.02", "--param", "tau=0.01"]
+                let params =
+                    name == "fedavgm"
+                    ? ["--param", "eta=0.5", "--param", "beta=0.7"] : ["--param", "eta=0.02", "--param", "tau=0.01"]
                 let result = try await FedgeBinary.run(
                     ["aggregate", "--aggregator", name, "--base", base, "--state", state, "--out", out] + params
                         + s.updates.map { "\($0.path):\($0.weight)" }
                 )
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(result.stdout.contains("server step \(round)"))
-                let average = Reference.weightedMean(try s.updates.map { try Self.flat($0.path) }, weights: s.updates.map(\.weight))
+                let average = Reference.weightedMean(
+                    try s.updates.map { try Self.flat($0.path) },
+                    weights: s.updates.map(\.weight)
+                )
                 switch name {
                 case "fedavgm": x = Reference.fedavgm(x: x, average: average, velocity: &m, eta: 0.5, beta: 0.7)
-                case "fedadam": x = Reference.fedopt(.adam, x: x, average: average, m: &m, v: &v, t: round, eta: 0.02, beta1: 0.9, beta2: 0.99, tau: 0.01)
-                case "fedyogi": x = Reference.fedopt(.yogi, x: x, average: average, m: &m, v: &v, t: round, eta: 0.02, beta1: 0.9, beta2: 0.99, tau: 0.01)
-                default: x = Reference.fedopt(.adagrad, x: x, average: average, m: &m, v: &v, t: round, eta: 0.02, beta1: 0, beta2: 0.99, tau: 0.01)
+                case "fedadam":
+                    x = Reference.fedopt(
+                        .adam,
+                        x: x,
+                        average: average,
+                        m: &m,
+                        v: &v,
+                        t: round,
+                        eta: 0.02,
+                        beta1: 0.9,
+                        beta2: 0.99,
+                        tau: 0.01
+                    )
+                case "fedyogi":
+                    x = Reference.fedopt(
+                        .yogi,
+                        x: x,
+                        average: average,
+                        m: &m,
+                        v: &v,
+                        t: round,
+                        eta: 0.02,
+                        beta1: 0.9,
+                        beta2: 0.99,
+                        tau: 0.01
+                    )
+                default:
+                    x = Reference.fedopt(
+                        .adagrad,
+                        x: x,
+                        average: average,
+                        m: &m,
+                        v: &v,
+                        t: round,
+                        eta: 0.02,
+                        beta1: 0,
+                        beta2: 0.99,
+                        tau: 0.01
+                    )
                 }
                 let actual = try Self.flat(out)
                 let ok = Self.close(actual, x, 1e-5)
@@ -107,7 +151,8 @@ struct AggregateCommandTests {
             let s = try Self.setup(dir, seed: 3, count: 5)
             let out = dir + "/out.safetensors"
             let result = try await FedgeBinary.run(
-                ["aggregate", "--aggregator", name, "--base", s.base, "--out", out] + s.updates.map { "\($0.path):\($0.weight)" }
+                ["aggregate", "--aggregator", name, "--base", s.base, "--out", out]
+                    + s.updates.map { "\($0.path):\($0.weight)" }
             )
             #expect(result.status == 0, "\(result.stderr)")
             let flats = try s.updates.map { try Self.flat($0.path) }
@@ -131,7 +176,10 @@ struct AggregateCommandTests {
             var otherGenerator = SeededGenerator(seed: 5)
             let wrongShape = dir + "/wrong-shape.safetensors"
             try SafetensorsWriter.write(
-                RandomModel.make([TensorDescriptor(name: "conv.weight", dtype: .f32, shape: [2])], using: &otherGenerator),
+                RandomModel.make(
+                    [TensorDescriptor(name: "conv.weight", dtype: .f32, shape: [2])],
+                    using: &otherGenerator
+                ),
                 to: wrongShape
             )
             let cases: [([String], String)] = [
@@ -145,9 +193,14 @@ struct AggregateCommandTests {
                 (["\(dir)/missing.safetensors:3"], "No such file or directory"),
             ]
             for (arguments, message) in cases {
-                let result = try await FedgeBinary.run(["aggregate", "--base", s.base, "--out", out] + arguments + ["\(s.updates[1].path):2"])
+                let result = try await FedgeBinary.run(
+                    ["aggregate", "--base", s.base, "--out", out] + arguments + ["\(s.updates[1].path):2"]
+                )
                 #expect(result.status != 0, "\(arguments) was accepted")
-                #expect(result.stderr.contains(message) || result.stdout.contains(message), "\(arguments): \(result.stderr)")
+                #expect(
+                    result.stderr.contains(message) || result.stdout.contains(message),
+                    "\(arguments): \(result.stderr)"
+                )
                 #expect(!FileManager.default.fileExists(atPath: out))
             }
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".partial-") }

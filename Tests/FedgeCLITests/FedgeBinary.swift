@@ -5,7 +5,10 @@ import Foundation
 enum FedgeBinary {
     static func run(_ arguments: [String]) async throws -> ExternalTools.Output {
         guard let path = ExternalTools.builtExecutable("fedge") else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the fedge executable was not built"])
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [NSLocalizedDescriptionKey: "the fedge executable was not built"]
+            )
         }
         return try await ExternalTools.run(path, arguments)
     }

@@ -22,14 +22,23 @@ struct OperatorCommandTests {
             try await LiveController.with(directory: dir, logger: Self.quiet) { live in
                 let trainers: [any Trainer] = (1...3).map { NoopTrainer(delta: Float($0) * 0.01, numExamples: 10) }
                 try await LiveFederation.with(
-                    directory: dir, controllerPort: live.grpcPort, combiners: ["east", "west"], trainers: trainers, logger: Self.quiet,
+                    directory: dir,
+                    controllerPort: live.grpcPort,
+                    combiners: ["east", "west"],
+                    trainers: trainers,
+                    logger: Self.quiet,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {
                     let socket = ["--socket", live.socket]
                     func run(_ arguments: [String]) async throws -> ExternalTools.Output {
                         try await ExternalTools.run(fedge, arguments, timeout: 60)
                     }
-                    let upload = try await run(["model", "upload", "\(ExternalTools.repositoryRoot)/Examples/models/base.safetensors", "--activate"] + socket)
+                    let upload = try await run(
+                        [
+                            "model", "upload", "\(ExternalTools.repositoryRoot)/Examples/models/base.safetensors",
+                            "--activate",
+                        ] + socket
+                    )
                     #expect(upload.status == 0, "\(upload.stderr)")
                     #expect(upload.stdout.contains("247e9814ecfb"))
 
@@ -43,8 +52,12 @@ struct OperatorCommandTests {
                     }
                     #expect(online == 3)
 
-                    let start = try await run(["session", "start", "--rounds", "2", "--aggregator", "fedadam", "--param", "eta=0.05",
-                                               "--setting", "epochs=2", "--json"] + socket)
+                    let start = try await run(
+                        [
+                            "session", "start", "--rounds", "2", "--aggregator", "fedadam", "--param", "eta=0.05",
+                            "--setting", "epochs=2", "--json",
+                        ] + socket
+                    )
                     #expect(start.status == 0, "\(start.stderr)")
                     let session = try API.makeDecoder().decode(SessionDTO.self, from: Data(start.stdout.utf8))
                     #expect(session.config.aggregatorParams?["eta"] == 0.05)
@@ -52,7 +65,8 @@ struct OperatorCommandTests {
                     var status = ""
                     for _ in 0..<200 where status != "finished" {
                         let shown = try await run(["session", "show", session.id, "--json"] + socket)
-                        status = (try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+                        status =
+                            (try? JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
                             .flatMap { ($0["session"] as? [String: Any])?["status"] as? String } ?? ""
                         if status != "finished" { try await Task.sleep(for: .milliseconds(100)) }
                     }
@@ -62,11 +76,18 @@ struct OperatorCommandTests {
                     #expect(rounds.stdout.components(separatedBy: "committed").count - 1 == 2, "\(rounds.stdout)")
                     let trail = try await run(["model", "trail"] + socket)
                     #expect(trail.status == 0)
-                    #expect(trail.stdout.contains("round 2") && trail.stdout.contains("round 1") && trail.stdout.contains("seed"), "\(trail.stdout)")
+                    #expect(
+                        trail.stdout.contains("round 2") && trail.stdout.contains("round 1")
+                            && trail.stdout.contains("seed"),
+                        "\(trail.stdout)"
+                    )
                     let verify = try await run(["model", "verify"] + socket)
                     #expect(verify.status == 0, "\(verify.stdout)")
                     let audit = try await run(["audit", "verify"] + socket)
-                    #expect(audit.status == 0 && audit.stdout.contains("audit trail ok"), "\(audit.stdout)\(audit.stderr)")
+                    #expect(
+                        audit.status == 0 && audit.stdout.contains("audit trail ok"),
+                        "\(audit.stdout)\(audit.stderr)"
+                    )
                     let combiners = try await run(["combiner", "list"] + socket)
                     #expect(combiners.stdout.contains("east") && combiners.stdout.contains("west"))
 
@@ -80,7 +101,12 @@ struct OperatorCommandTests {
                     let missing = try await run(["session", "show", "s-missing"] + socket)
                     #expect(missing.status == 1 && missing.stderr.contains("No session has id"))
                     let stopFinished = try await run(["session", "stop", session.id] + socket)
-                    #expect(stopFinished.status == 1 && stopFinished.stderr.contains("is finished; only a queued or running session can be stopped"))
+                    #expect(
+                        stopFinished.status == 1
+                            && stopFinished.stderr.contains(
+                                "is finished; only a queued or running session can be stopped"
+                            )
+                    )
                 }
             }
         }

@@ -7,7 +7,11 @@ import Testing
 @Suite("Client registry, on a test clock")
 struct ClientRegistryTests {
     static func registry(_ clock: ManualClock) -> ClientRegistry {
-        ClientRegistry(policy: LivenessPolicy(activeWindow: .seconds(10), offlineWindow: .seconds(60)), clock: clock, logger: Federation.logger)
+        ClientRegistry(
+            policy: LivenessPolicy(activeWindow: .seconds(10), offlineWindow: .seconds(60)),
+            clock: clock,
+            logger: Federation.logger
+        )
     }
 
     @Test("Online, stale after the active window, offline after the offline window; a heartbeat brings it back")
@@ -51,8 +55,14 @@ struct ClientRegistryTests {
         let registry = Self.registry(ManualClock())
         let connection = await registry.connect(name: "a", trainers: [])
         let task = TrainingTask(
-            id: "t1", session: "s", round: 1, kind: .train, model: ModelID(digestBytes: [UInt8](repeating: 1, count: 32)), modelSize: 1,
-            clientSettingsJSON: "{}", deadline: Date()
+            id: "t1",
+            session: "s",
+            round: 1,
+            kind: .train,
+            model: ModelID(digestBytes: [UInt8](repeating: 1, count: 32)),
+            modelSize: 1,
+            clientSettingsJSON: "{}",
+            deadline: Date()
         )
         #expect(await registry.send(.run(task), to: connection.clientID))
         #expect(await registry.eligible().isEmpty)

@@ -9,8 +9,16 @@ struct ClientSelectionTests {
     static let model = ModelID(digestBytes: [UInt8](repeating: 2, count: 32))
 
     static func plan(quota: Int = 0, minUpdates: Int = 1) -> RoundPlan {
-        RoundPlan(session: "s-9", round: 4, model: Self.model, modelSize: 7, quota: quota, deadline: Date(timeIntervalSince1970: 0),
-                  minUpdates: minUpdates, clientSettingsJSON: #"{"epochs":2}"#)
+        RoundPlan(
+            session: "s-9",
+            round: 4,
+            model: Self.model,
+            modelSize: 7,
+            quota: quota,
+            deadline: Date(timeIntervalSince1970: 0),
+            minUpdates: minUpdates,
+            clientSettingsJSON: #"{"epochs":2}"#
+        )
     }
 
     static let clients: [ClientID] = (1...10).map { ClientID("client-\($0)") }
@@ -44,11 +52,19 @@ struct ClientSelectionTests {
     func shortfall() {
         var generator = SeededGenerator(seed: 1)
         #expect(throws: ClientSelection.Shortfall(available: 2, needed: 3)) {
-            try ClientSelection(plan: Self.plan(minUpdates: 3), eligible: Array(Self.clients.prefix(2)), modelSize: 7, using: &generator)
+            try ClientSelection(
+                plan: Self.plan(minUpdates: 3),
+                eligible: Array(Self.clients.prefix(2)),
+                modelSize: 7,
+                using: &generator
+            )
         }
         #expect(throws: ClientSelection.Shortfall(available: 0, needed: 1)) {
             try ClientSelection(plan: Self.plan(), eligible: [], modelSize: 7, using: &generator)
         }
-        #expect("\(ClientSelection.Shortfall(available: 0, needed: 1))" == "0 clients are online and idle; the round needs at least 1")
+        #expect(
+            "\(ClientSelection.Shortfall(available: 0, needed: 1))"
+                == "0 clients are online and idle; the round needs at least 1"
+        )
     }
 }

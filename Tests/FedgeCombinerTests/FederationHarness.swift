@@ -34,7 +34,9 @@ struct Federation: Sendable {
         try await withTemporaryDirectory { dir in
             let home = URL(fileURLWithPath: dir)
             let configuration = CombinerConfiguration.defaults(
-                name: "test-combiner", listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure,
+                name: "test-combiner",
+                listen: Endpoint(host: "127.0.0.1", port: 0),
+                security: .insecure,
                 home: home.appendingPathComponent("combiner")
             ) { $0.liveness = liveness }
             let combiner = try Combiner(configuration: configuration, clock: clock, logger: Self.logger)
@@ -47,7 +49,9 @@ struct Federation: Sendable {
                             let name = "client-\(i + 1)"
                             let edge = EdgeClient(
                                 configuration: .defaults(
-                                    name: name, combiner: Endpoint(host: "in-process", port: 0), security: .insecure,
+                                    name: name,
+                                    combiner: Endpoint(host: "in-process", port: 0),
+                                    security: .insecure,
                                     workDirectory: home.appendingPathComponent("edge/\(name)")
                                 ) {
                                     $0.heartbeatInterval = .milliseconds(500)
@@ -76,7 +80,10 @@ struct Federation: Sendable {
         let start = clock.now
         while await self.combiner.registry.eligible().count < count {
             guard clock.now - start < timeout else {
-                throw RefusalError(.incomplete, "only \(await self.combiner.registry.eligible().count) of \(count) clients connected")
+                throw RefusalError(
+                    .incomplete,
+                    "only \(await self.combiner.registry.eligible().count) of \(count) clients connected"
+                )
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -100,8 +107,14 @@ struct Federation: Sendable {
         aggregator: AggregatorName = .fedavg
     ) -> RoundPlan {
         RoundPlan(
-            session: "s1", round: round, model: model, modelSize: self.combiner.runner.models.size(of: model),
-            quota: quota, deadline: self.combiner.clock.date.addingTimeInterval(timeout), bufferSize: bufferSize, minUpdates: minUpdates,
+            session: "s1",
+            round: round,
+            model: model,
+            modelSize: self.combiner.runner.models.size(of: model),
+            quota: quota,
+            deadline: self.combiner.clock.date.addingTimeInterval(timeout),
+            bufferSize: bufferSize,
+            minUpdates: minUpdates,
             aggregator: aggregator
         )
     }

@@ -1,7 +1,7 @@
+import FedgeEdge
 import FedgeTestSupport
 import Foundation
 import Testing
-import FedgeEdge
 
 /// A 3 GiB model through a whole round (download, train, upload, fold, commit) as separate release processes,
 /// checking that the combiner's peak memory stays within 3 × model + 64 MiB. Slow (a release build and ~15 GB of
@@ -10,10 +10,17 @@ import FedgeEdge
 struct LargeModelTests {
     static let enabled = ProcessInfo.processInfo.environment["FEDGE_SLOW_TESTS"] == "1"
 
-    @Test(.enabled(if: Self.enabled && ExternalTools.hasPythonSafetensors, "slow: set FEDGE_SLOW_TESTS=1 (needs python3 with numpy and safetensors)"))
+    @Test(
+        .enabled(
+            if: Self.enabled && ExternalTools.hasPythonSafetensors,
+            "slow: set FEDGE_SLOW_TESTS=1 (needs python3 with numpy and safetensors)"
+        )
+    )
     func aThreeGiBModelStreamsThroughWithBoundedMemory() async throws {
         let result = try await ExternalTools.run(
-            "/bin/bash", [ExternalTools.repositoryRoot + "/Scripts/bench-combiner.sh", "3072", "1"], timeout: 3600
+            "/bin/bash",
+            [ExternalTools.repositoryRoot + "/Scripts/bench-combiner.sh", "3072", "1"],
+            timeout: 3600
         )
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""

@@ -21,7 +21,9 @@ struct LoopbackTests {
         _ body: @Sendable (Combiner) async throws -> R
     ) async throws -> R {
         let configuration = CombinerConfiguration.defaults(
-            name: "tls-combiner", listen: Endpoint(host: "127.0.0.1", port: 0), security: serverSecurity,
+            name: "tls-combiner",
+            listen: Endpoint(host: "127.0.0.1", port: 0),
+            security: serverSecurity,
             home: URL(fileURLWithPath: dir + "/combiner")
         )
         let combiner = try Combiner(configuration: configuration, logger: Federation.logger)
@@ -42,13 +44,16 @@ struct LoopbackTests {
                     let name = "tls-client-\(i + 1)"
                     let edge = EdgeClient(
                         configuration: .defaults(
-                            name: name, combiner: Endpoint(host: "127.0.0.1", port: port), security: security,
+                            name: name,
+                            combiner: Endpoint(host: "127.0.0.1", port: port),
+                            security: security,
                             workDirectory: URL(fileURLWithPath: dir + "/edge/\(name)")
                         ) {
                             // Clients the server refuses try rarely: a TLS server under a stream of failing handshakes
                             // has crashed inside grpc-swift-nio-transport/NIO (a deinited NIOAsyncWriter) on a loaded
                             // machine; one or two attempts still show that they never get in.
-                            $0.backoff = refusedClients.contains(i)
+                            $0.backoff =
+                                refusedClients.contains(i)
                                 ? Backoff(initial: .seconds(2), maximum: .seconds(4))
                                 : Backoff(initial: .milliseconds(100), maximum: .milliseconds(300))
                         },
@@ -81,11 +86,16 @@ struct LoopbackTests {
     func aRoundOverTLS() async throws {
         try await withTemporaryDirectory { dir in
             let certificates = try TestCertificates.make(in: dir)
-            let server = TransportSecurity.tls(.init(certificate: certificates.serverCertificate, privateKey: certificates.serverKey))
+            let server = TransportSecurity.tls(
+                .init(certificate: certificates.serverCertificate, privateKey: certificates.serverKey)
+            )
             let trusting = TransportSecurity.tls(.init(trustRoots: certificates.caCertificate))
             let untrusting = TransportSecurity.tls(.init())
             try await Self.withSocketFederation(
-                dir: dir, serverSecurity: server, clientSecurity: [trusting, trusting, untrusting, .insecure], refusedClients: [2, 3]
+                dir: dir,
+                serverSecurity: server,
+                clientSecurity: [trusting, trusting, untrusting, .insecure],
+                refusedClients: [2, 3]
             ) { combiner in
                 #expect(await Self.waitForClients(combiner, 2))
                 // The client that does not trust the CA and the plaintext one never get in.
@@ -94,8 +104,14 @@ struct LoopbackTests {
                 let seed = dir + "/seed.safetensors"
                 try SafetensorsWriter.write(seedModel(), to: seed)
                 let model = try combiner.runner.models.importModel(at: seed)
-                let plan = RoundPlan(session: "tls", round: 1, model: model, modelSize: combiner.runner.models.size(of: model),
-                                     deadline: Date().addingTimeInterval(20), minUpdates: 2)
+                let plan = RoundPlan(
+                    session: "tls",
+                    round: 1,
+                    model: model,
+                    modelSize: combiner.runner.models.size(of: model),
+                    deadline: Date().addingTimeInterval(20),
+                    minUpdates: 2
+                )
                 let result = try await combiner.runner.execute(plan)
                 #expect(result.succeeded, "\(result.reason)")
                 #expect(result.received == 2)
@@ -111,12 +127,24 @@ struct LoopbackTests {
     func mutualTLSRefusesClientsWithoutACertificate() async throws {
         try await withTemporaryDirectory { dir in
             let c = try TestCertificates.make(in: dir)
-            let server = TransportSecurity.tls(.init(
-                certificate: c.serverCertificate, privateKey: c.serverKey, trustRoots: c.caCertificate, requireClientCertificates: true
-            ))
-            let withCertificate = TransportSecurity.tls(.init(certificate: c.clientCertificate, privateKey: c.clientKey, trustRoots: c.caCertificate))
+            let server = TransportSecurity.tls(
+                .init(
+                    certificate: c.serverCertificate,
+                    privateKey: c.serverKey,
+                    trustRoots: c.caCertificate,
+                    requireClientCertificates: true
+                )
+            )
+            let withCertificate = TransportSecurity.tls(
+                .init(certificate: c.clientCertificate, privateKey: c.clientKey, trustRoots: c.caCertificate)
+            )
             let without = TransportSecurity.tls(.init(trustRoots: c.caCertificate))
-            try await Self.withSocketFederation(dir: dir, serverSecurity: server, clientSecurity: [withCertificate, without], refusedClients: [1]) { combiner in
+            try await Self.withSocketFederation(
+                dir: dir,
+                serverSecurity: server,
+                clientSecurity: [withCertificate, without],
+                refusedClients: [1]
+            ) { combiner in
                 #expect(await Self.waitForClients(combiner, 1))
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(await combiner.registry.snapshots().map(\.name) == ["tls-client-1"])
@@ -138,10 +166,13 @@ struct LoopbackTests {
             {"model": "seed.safetensors", "rounds": 2, "round_timeout": 30, "clients_required": 2, "wait_for_clients": 2, "output": "out"}
             """.write(toFile: dir + "/plan.json", atomically: true, encoding: .utf8)
             let clients = try (1...2).map { i in
-                try SpawnedProcess.start(clientBinary, [
-                    "run", "--combiner", "127.0.0.1:\(port)", "--insecure", "--trainer", "noop",
-                    "--name", "process-\(i)", "--work-dir", dir + "/work", "--heartbeat", "0.5",
-                ])
+                try SpawnedProcess.start(
+                    clientBinary,
+                    [
+                        "run", "--combiner", "127.0.0.1:\(port)", "--insecure", "--trainer", "noop",
+                        "--name", "process-\(i)", "--work-dir", dir + "/work", "--heartbeat", "0.5",
+                    ]
+                )
             }
             defer {
                 for client in clients {
@@ -149,10 +180,15 @@ struct LoopbackTests {
                     _ = client.wait()
                 }
             }
-            let combiner = try await ExternalTools.run(combinerBinary, [
-                "serve", "--insecure", "--listen", "127.0.0.1:\(port)", "--home", dir + "/home", "--plan", dir + "/plan.json",
-                "--exit-when-done",
-            ], timeout: 120)
+            let combiner = try await ExternalTools.run(
+                combinerBinary,
+                [
+                    "serve", "--insecure", "--listen", "127.0.0.1:\(port)", "--home", dir + "/home", "--plan",
+                    dir + "/plan.json",
+                    "--exit-when-done",
+                ],
+                timeout: 120
+            )
             #expect(combiner.status == 0, "\(combiner.stderr)")
             #expect(combiner.stderr.contains("Round committed"))
             #expect(FileManager.default.fileExists(atPath: dir + "/out/round-2.safetensors"))

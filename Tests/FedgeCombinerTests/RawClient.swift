@@ -61,7 +61,8 @@ struct RawClient: Sendable {
         corruptHash: Bool = false,
         editHeader: @Sendable (inout Fedge_V1_UpdateHeader) -> Void = { _ in }
     ) async -> Result<String, RefusalError> {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("raw-\(UUID().uuidString).safetensors").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("raw-\(UUID().uuidString).safetensors")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             try SafetensorsWriter.write(model, to: path)
@@ -93,14 +94,20 @@ struct RawClient: Sendable {
         struct Killed: Error {}
         let (ready, signal) = AsyncStream.makeStream(of: Void.self)
         _ = try? await self.combiner.uploadUpdate { writer in
-            try await writer.write(.init(.header(.with {
-                $0.taskID = task.taskID
-                $0.sessionID = task.sessionID
-                $0.round = task.round
-                $0.client = self.name
-                $0.numExamples = 1
-                $0.size = size
-            })))
+            try await writer.write(
+                .init(
+                    .header(
+                        .with {
+                            $0.taskID = task.taskID
+                            $0.sessionID = task.sessionID
+                            $0.round = task.round
+                            $0.client = self.name
+                            $0.numExamples = 1
+                            $0.size = size
+                        }
+                    )
+                )
+            )
             for await _ in ready { break }
             try await writer.write(.init(.data(Data(repeating: 7, count: 1000))))
             throw Killed()

@@ -16,7 +16,11 @@ struct RoundExecutionTests {
         try await withTemporaryDirectory { dir in
             let record = URL(fileURLWithPath: dir)
             let trainers: [any Trainer] = (1...20).map { i in
-                RecordingTrainer(delta: Float(i) * 0.01, weight: Double(i), record: record.appendingPathComponent("client-\(i)"))
+                RecordingTrainer(
+                    delta: Float(i) * 0.01,
+                    weight: Double(i),
+                    record: record.appendingPathComponent("client-\(i)")
+                )
             }
             let seedPath = dir + "/seed.safetensors"
             try SafetensorsWriter.write(seedModel(), to: seedPath)
@@ -27,9 +31,15 @@ struct RoundExecutionTests {
                 plan.waitForClients = 20
                 plan.clientsRequired = 20
                 plan.roundTimeout = 60
-                let outcome = try await LocalDriver(plan: plan, combiner: federation.combiner, logger: Federation.logger).run()
+                let outcome = try await LocalDriver(
+                    plan: plan,
+                    combiner: federation.combiner,
+                    logger: Federation.logger
+                ).run()
                 let store = federation.combiner.runner.models
-                let committed = try outcome.models.map { RandomModel.flatFloats(try SafetensorsFile(path: store.path(for: $0))) }
+                let committed = try outcome.models.map {
+                    RandomModel.flatFloats(try SafetensorsFile(path: store.path(for: $0)))
+                }
                 return (outcome, committed)
             }
             #expect(outcome.models.count == 3)
@@ -60,7 +70,8 @@ struct RoundExecutionTests {
         let cancelled = Atomic<Int>.Box()
         try await withTemporaryDirectory { dir in
             let record = URL(fileURLWithPath: dir)
-            let trainers: [any Trainer] = (1...3).map { RecordingTrainer(delta: Float($0), weight: 1, record: record) }
+            let trainers: [any Trainer] =
+                (1...3).map { RecordingTrainer(delta: Float($0), weight: 1, record: record) }
                 + [HangingTrainer(cancelled: cancelled)]
             let clock = ManualClock()
             try await Federation.with(trainers: trainers, clock: clock) { federation in
@@ -103,7 +114,9 @@ struct RoundExecutionTests {
             #expect(!result.succeeded)
             #expect(result.partial == nil)
             #expect(result.reason.contains("needs 1"))
-            let tooMany = try await federation.combiner.runner.execute(federation.plan(model, timeout: 1, minUpdates: 5))
+            let tooMany = try await federation.combiner.runner.execute(
+                federation.plan(model, timeout: 1, minUpdates: 5)
+            )
             #expect(!tooMany.succeeded)
             #expect(tooMany.reason.contains("at least 5"))
         }
@@ -117,7 +130,9 @@ struct RoundExecutionTests {
                 let model = try federation.importModel(seedModel(elements: 400_000))
                 try await RawClient.with("saboteur", over: federation.client) { raw in
                     try await federation.waitForClients(3)
-                    async let result = federation.combiner.runner.execute(federation.plan(model, timeout: 10, minUpdates: 2))
+                    async let result = federation.combiner.runner.execute(
+                        federation.plan(model, timeout: 10, minUpdates: 2)
+                    )
                     let task = try await raw.nextTask()
                     await raw.abortedUpload(for: task, size: federation.combiner.runner.models.size(of: model))
                     // The broken upload left the task open: a good upload for it is still taken.
@@ -140,7 +155,9 @@ struct RoundExecutionTests {
             try await RawClient.with("r1", over: federation.client) { r1 in
                 try await RawClient.with("r2", over: federation.client) { r2 in
                     try await federation.waitForClients(3)
-                    async let closing = federation.combiner.runner.execute(federation.plan(model, timeout: 4, minUpdates: 1))
+                    async let closing = federation.combiner.runner.execute(
+                        federation.plan(model, timeout: 4, minUpdates: 1)
+                    )
                     let t1 = try await r1.nextTask()
                     let t2 = try await r2.nextTask()
                     let good = try update(of: federation, t1, delta: 0.5)
@@ -170,7 +187,9 @@ struct RoundExecutionTests {
                 }
             }
             let refusals = await federation.combiner.runner.refusals
-            for refusal: Refusal in [.nonFinite, .wrongShape, .badWeight, .notAssigned, .hashMismatch, .unknownTask, .tooLarge, .duplicate] {
+            for refusal: Refusal in [
+                .nonFinite, .wrongShape, .badWeight, .notAssigned, .hashMismatch, .unknownTask, .tooLarge, .duplicate,
+            ] {
                 #expect(refusals[refusal] == 1, "\(refusal): \(refusals)")
             }
             #expect(refusals[.staleRound] == 2)

@@ -6,8 +6,11 @@ import Testing
 struct RoundStateMachineTests {
     static func machine(tasks: Int = 3, buffer: Int = 0, minimum: Int = 1) -> RoundStateMachine {
         RoundStateMachine(
-            session: "s", round: 1, tasks: Dictionary(uniqueKeysWithValues: (1...tasks).map { (TaskID("t\($0)"), ClientID("c\($0)")) }),
-            bufferSize: buffer, minUpdates: minimum
+            session: "s",
+            round: 1,
+            tasks: Dictionary(uniqueKeysWithValues: (1...tasks).map { (TaskID("t\($0)"), ClientID("c\($0)")) }),
+            bufferSize: buffer,
+            minUpdates: minimum
         )
     }
 
@@ -59,7 +62,10 @@ struct RoundStateMachineTests {
         machine.uploadAbandoned(taskID: "t1")
         try machine.admit(taskID: "t1", session: "s", round: 1, client: "c1")
         #expect(machine.accepted(taskID: "t1") == .keepWaiting)
-        #expect(machine.taskFailed(taskID: "t2") == .close(succeeded: false, reason: "every task ended with 1 updates; the round needs 2"))
+        #expect(
+            machine.taskFailed(taskID: "t2")
+                == .close(succeeded: false, reason: "every task ended with 1 updates; the round needs 2")
+        )
         #expect(machine.failed == 1)
     }
 
@@ -68,9 +74,14 @@ struct RoundStateMachineTests {
         var enough = Self.machine(tasks: 2, minimum: 1)
         try enough.admit(taskID: "t1", session: "s", round: 1, client: "c1")
         _ = enough.accepted(taskID: "t1")
-        #expect(enough.taskFailed(taskID: "t2") == .close(succeeded: true, reason: "every task ended: 1 updates, 1 failed"))
+        #expect(
+            enough.taskFailed(taskID: "t2") == .close(succeeded: true, reason: "every task ended: 1 updates, 1 failed")
+        )
         var none = Self.machine(tasks: 1)
-        #expect(none.taskFailed(taskID: "t1") == .close(succeeded: false, reason: "every task ended with 0 updates; the round needs 1"))
+        #expect(
+            none.taskFailed(taskID: "t1")
+                == .close(succeeded: false, reason: "every task ended with 0 updates; the round needs 1")
+        )
     }
 
     @Test("The deadline closes with what arrived; a cancelled round fails; a closed round stays closed")
@@ -83,7 +94,10 @@ struct RoundStateMachineTests {
         #expect(machine.cancel(reason: "late") == closed)
         #expect(machine.taskFailed(taskID: "t2") == closed)
         var short = Self.machine(tasks: 3, minimum: 2)
-        #expect(short.deadlinePassed() == .close(succeeded: false, reason: "deadline passed with 0 updates; the round needs 2"))
+        #expect(
+            short.deadlinePassed()
+                == .close(succeeded: false, reason: "deadline passed with 0 updates; the round needs 2")
+        )
         var cancelled = Self.machine()
         #expect(cancelled.cancel(reason: "stopped") == .close(succeeded: false, reason: "cancelled: stopped"))
     }

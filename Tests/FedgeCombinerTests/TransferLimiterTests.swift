@@ -19,9 +19,15 @@ struct TransferLimiterTests {
             for _ in 0..<20 {
                 group.addTask {
                     try await limiter.withPermit {
-                        state.with { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                        state.with {
+                            $0.now += 1
+                            $0.peak = max($0.peak, $0.now)
+                        }
                         try await Task.sleep(for: .milliseconds(5))
-                        state.with { $0.now -= 1; $0.done += 1 }
+                        state.with {
+                            $0.now -= 1
+                            $0.done += 1
+                        }
                     }
                 }
             }

@@ -37,13 +37,16 @@ struct KeyTests {
     @Test func startASessionThroughTheForm() throws {
         var console = Console()
         _ = console.handle(.character("s"), data: self.data)
-        guard case .form = console.state.mode else { Issue.record("s opens the form"); return }
+        guard case .form = console.state.mode else {
+            Issue.record("s opens the form")
+            return
+        }
         _ = console.handle(.right, data: self.data)
-        _ = console.handle(.right, data: self.data)          // fedadam
-        _ = console.handle(.down, data: self.data)           // rounds
+        _ = console.handle(.right, data: self.data)  // fedadam
+        _ = console.handle(.down, data: self.data)  // rounds
         _ = console.handle(.backspace, data: self.data)
         for c in "12" { _ = console.handle(.character(c), data: self.data) }
-        for _ in 0..<6 { _ = console.handle(.down, data: self.data) }   // client settings
+        for _ in 0..<6 { _ = console.handle(.down, data: self.data) }  // client settings
         for c in "epochs=3, mu=0.01" { _ = console.handle(.character(c), data: self.data) }
         let actions = console.handle(.enter, data: self.data)
         let config = try #require(actions.first.flatMap { if case .startSession(let c) = $0 { c } else { nil } })
@@ -60,15 +63,18 @@ struct KeyTests {
         _ = console.handle(.character("s"), data: self.data)
         _ = console.handle(.down, data: self.data)
         _ = console.handle(.backspace, data: self.data)
-        _ = console.handle(.character("x"), data: self.data)   // rounds = "x"
-        for _ in 0..<3 { _ = console.handle(.down, data: self.data) }   // clients required
+        _ = console.handle(.character("x"), data: self.data)  // rounds = "x"
+        for _ in 0..<3 { _ = console.handle(.down, data: self.data) }  // clients required
         _ = console.handle(.backspace, data: self.data)
         _ = console.handle(.character("5"), data: self.data)
-        _ = console.handle(.down, data: self.data)             // clients requested
+        _ = console.handle(.down, data: self.data)  // clients requested
         _ = console.handle(.backspace, data: self.data)
         _ = console.handle(.character("2"), data: self.data)
         #expect(console.handle(.enter, data: self.data).isEmpty)
-        guard case .form(let form) = console.state.mode else { Issue.record("the form stays open"); return }
+        guard case .form(let form) = console.state.mode else {
+            Issue.record("the form stays open")
+            return
+        }
         #expect(form.errors[.rounds] == "give a whole number, 1 or more")
         #expect(form.errors[.requestedClients]?.contains("below clients required") == true)
         #expect(form.focus == .rounds)
@@ -84,7 +90,11 @@ struct KeyTests {
         var console = Console()
         _ = console.handle(.character("x"), data: self.data)
         #expect(console.state.mode == .confirmStop("s-running1"))
-        #expect(console.render(self.data, width: 100, height: 30, now: Sample.now).text.contains("Stop session s-running1? (y/n)"))
+        #expect(
+            console.render(self.data, width: 100, height: 30, now: Sample.now).text.contains(
+                "Stop session s-running1? (y/n)"
+            )
+        )
         #expect(console.handle(.character("n"), data: self.data).isEmpty)
         #expect(console.state.status == "Session s-running1 keeps running.")
         _ = console.handle(.character("x"), data: self.data)

@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Console themes")
 struct ThemeTests {
-    static let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let themes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("themes")
 
     @Test(arguments: [("dark", Theme.dark), ("light", Theme.light), ("mono", Theme.monochromeTheme)])
@@ -15,7 +16,10 @@ struct ThemeTests {
     }
 
     @Test func parsesStyles() throws {
-        let theme = try Theme.parse("title = bright-cyan on blue bold underline\n# comment\nselected = reverse  # trailing\n", name: "t")
+        let theme = try Theme.parse(
+            "title = bright-cyan on blue bold underline\n# comment\nselected = reverse  # trailing\n",
+            name: "t"
+        )
         #expect(theme.style(.title) == Style(foreground: .brightCyan, background: .blue, bold: true, underline: true))
         #expect(theme.style(.selected) == Style(reverse: true))
         #expect(theme.style(.chart) == theme.style(.normal))

@@ -5,8 +5,14 @@ import Testing
 
 @Suite("Console views, rendered into a screen buffer")
 struct ViewTests {
-    static func screen(_ view: ViewKind, width: Int = 120, height: Int = 40, glyphs: Glyphs = .unicode, data: ConsoleData = Sample.data(),
-                       configure: (inout ConsoleState) -> Void = { _ in }) -> ScreenBuffer {
+    static func screen(
+        _ view: ViewKind,
+        width: Int = 120,
+        height: Int = 40,
+        glyphs: Glyphs = .unicode,
+        data: ConsoleData = Sample.data(),
+        configure: (inout ConsoleState) -> Void = { _ in }
+    ) -> ScreenBuffer {
         var console = Console()
         console.glyphs = glyphs
         console.state.view = view
@@ -60,10 +66,11 @@ struct ViewTests {
         var console = Console()
         console.state.view = .clients
         let data = Sample.data()
-        _ = console.handle(.character("o"), data: data)   // by status
+        _ = console.handle(.character("o"), data: data)  // by status
         #expect(console.state.status == "Sorted by status.")
         var text = console.render(data, width: 120, height: 30, now: Sample.now).text
-        let offline = text.range(of: "sensor-e")!.lowerBound, stale = text.range(of: "phone-d")!.lowerBound
+        let offline = text.range(of: "sensor-e")!.lowerBound
+        let stale = text.range(of: "phone-d")!.lowerBound
         let online = text.range(of: "hospital-a")!.lowerBound
         #expect(online < stale && stale < offline)
         for key in "/hosp" { _ = console.handle(key == "/" ? .character("/") : .character(key), data: data) }
@@ -106,7 +113,9 @@ struct ViewTests {
 
     @Test func helpListsEveryBinding() {
         let text = Self.screen(.overview) { $0.mode = .help }.text
-        for key in ["1 … 8", "j k", "/", "o", "s", "x", "a", "r", "?", "q  Ctrl-C"] { #expect(text.contains(key), "\(key)") }
+        for key in ["1 … 8", "j k", "/", "o", "s", "x", "a", "r", "?", "q  Ctrl-C"] {
+            #expect(text.contains(key), "\(key)")
+        }
     }
 
     @Test func asciiScreensUseNoBoxDrawing() {

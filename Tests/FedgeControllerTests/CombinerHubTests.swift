@@ -9,7 +9,9 @@ import Testing
 final class RecordingObserver: CombinerHubObserver {
     let events = Mutex<[String]>([])
 
-    func combinerAttached(name: String, address: String) async { self.events.withLock { $0.append("attached \(name)") } }
+    func combinerAttached(name: String, address: String) async {
+        self.events.withLock { $0.append("attached \(name)") }
+    }
     func combinerDetached(name: String) async { self.events.withLock { $0.append("detached \(name)") } }
     func clientsReported(combiner: String, clients: [CombinerClient]) async {
         self.events.withLock { $0.append("clients \(combiner) \(clients.count)") }
@@ -22,8 +24,18 @@ struct CombinerHubTests {
 
     static func plan(round: Int = 1, deadline: Date) -> RoundPlan {
         RoundPlan(
-            session: "s", round: round, kind: .train, model: Self.model, modelSize: 10, quota: 0, deadline: deadline, bufferSize: 0,
-            minUpdates: 1, clientSettingsJSON: "{}", aggregator: .fedavg, aggregatorParameters: [:]
+            session: "s",
+            round: round,
+            kind: .train,
+            model: Self.model,
+            modelSize: 10,
+            quota: 0,
+            deadline: deadline,
+            bufferSize: 0,
+            minUpdates: 1,
+            clientSettingsJSON: "{}",
+            aggregator: .fedavg,
+            aggregatorParameters: [:]
         )
     }
 
@@ -31,19 +43,28 @@ struct CombinerHubTests {
         CombinerClient(name: name, liveness: liveness, lastSeen: date, tasksDone: 0, tasksFailed: 0, telemetry: nil)
     }
 
-    @Test("A combiner that does not report by the deadline (plus grace) fails the round; one that did keeps its outcome")
+    @Test(
+        "A combiner that does not report by the deadline (plus grace) fails the round; one that did keeps its outcome"
+    )
     func deadlineExpiresSilentCombiners() async throws {
         let clock = ManualClock()
         let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
         let (_, commandsA) = await hub.attach(name: "a", address: "a:1")
         let (_, commandsB) = await hub.attach(name: "b", address: "b:1")
         let until = clock.date.addingTimeInterval(60)
-        let run = Task { await hub.run(plans: ["a": Self.plan(deadline: until), "b": Self.plan(deadline: until)], until: until) }
+        let run = Task {
+            await hub.run(plans: ["a": Self.plan(deadline: until), "b": Self.plan(deadline: until)], until: until)
+        }
         var a = commandsA.makeAsyncIterator()
         var b = commandsB.makeAsyncIterator()
         #expect(await a.next() == .plan(Self.plan(deadline: until)))
         #expect(await b.next() == .plan(Self.plan(deadline: until)))
-        await hub.outcome(name: "a", session: "s", round: 1, outcome: CombinerOutcome(combiner: "a", succeeded: true, reason: "ok", partial: nil, updates: 2))
+        await hub.outcome(
+            name: "a",
+            session: "s",
+            round: 1,
+            outcome: CombinerOutcome(combiner: "a", succeeded: true, reason: "ok", partial: nil, updates: 2)
+        )
         try await clock.waitForSleepers()
         clock.advance(by: .seconds(59))
         #expect(await hub.expects(name: "b", session: "s", round: 1))
@@ -84,13 +105,19 @@ struct CombinerHubTests {
         #expect(await run.value["a"]?.reason == "the round was cancelled")
     }
 
-    @Test("Assignment: the preferred combiner, else the client's own, else the least loaded (counting recent assignments)")
+    @Test(
+        "Assignment: the preferred combiner, else the client's own, else the least loaded (counting recent assignments)"
+    )
     func assignment() async {
         let clock = ManualClock()
         let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
         let (a, _) = await hub.attach(name: "a", address: "a:1")
         let (b, _) = await hub.attach(name: "b", address: "b:1")
-        await hub.heartbeat(name: "a", connection: a, clients: [Self.client("x", at: clock.date), Self.client("y", at: clock.date)])
+        await hub.heartbeat(
+            name: "a",
+            connection: a,
+            clients: [Self.client("x", at: clock.date), Self.client("y", at: clock.date)]
+        )
         await hub.heartbeat(name: "b", connection: b, clients: [Self.client("z", at: clock.date)])
         #expect(await hub.assign(clientName: "x", preferred: "b")?.name == "b")
         #expect(await hub.assign(clientName: "x", preferred: nil)?.name == "a")

@@ -1,8 +1,8 @@
 import FedgeAPIClient
 import FedgeCombiner
 import FedgeController
-import FedgeDemo
 import FedgeCore
+import FedgeDemo
 import FedgeEdge
 import FedgeRPC
 import FedgeServerKit
@@ -36,7 +36,10 @@ struct RecordingTrainer: Trainer {
         let copy = self.record.appendingPathComponent("\(UUID().uuidString).safetensors")
         try FileManager.default.copyItem(at: input.output, to: copy)
         // A training loss that falls round by round, different per client.
-        return TrainingResult(numExamples: result.numExamples, metrics: ["loss": Double(self.delta) * 10 / Double(input.task.round)])
+        return TrainingResult(
+            numExamples: result.numExamples,
+            metrics: ["loss": Double(self.delta) * 10 / Double(input.task.round)]
+        )
     }
 
     func validate(_ input: TrainerInput) async throws -> ValidationResult {

@@ -9,6 +9,7 @@ import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,21 +25,37 @@ struct CrashTests {
         }
         try await withTemporaryDirectory { dir in
             let port = try freePort()
-            let arguments = ["serve", "--insecure", "--home", dir, "--listen", "127.0.0.1:\(port)", "--listen-api", "none", "--upload-grace", "2"]
+            let arguments = [
+                "serve", "--insecure", "--home", dir, "--listen", "127.0.0.1:\(port)", "--listen-api", "none",
+                "--upload-grace", "2",
+            ]
             let trainers: [any Trainer] = (1...4).map { i in
-                RecordingTrainer(delta: Float(i) * 0.01, weight: Double(i), record: URL(fileURLWithPath: dir + "/recorded"), pause: .milliseconds(250))
+                RecordingTrainer(
+                    delta: Float(i) * 0.01,
+                    weight: Double(i),
+                    record: URL(fileURLWithPath: dir + "/recorded"),
+                    pause: .milliseconds(250)
+                )
             }
             let seedPath = dir + "/seed.safetensors"
             let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
             let controller = DaemonProcess(try launch(binary, arguments, log: dir + "/controller-1.log"))
             defer { controller.kill(SIGKILL) }
             let socket = dir + "/run/controller.sock"
-            try await LiveFederation.with(directory: dir, controllerPort: port, combiners: ["alpha", "beta"], trainers: trainers, logger: testLogger) {
+            try await LiveFederation.with(
+                directory: dir,
+                controllerPort: port,
+                combiners: ["alpha", "beta"],
+                trainers: trainers,
+                logger: testLogger
+            ) {
                 let sessionID: String = try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
                     #expect(try await eventually { (try? await api.health()) != nil })
                     _ = try await api.uploadModel(from: seedPath, activate: true)
                     #expect(try await eventually { try await api.listClients(status: "online").total == 4 })
-                    let session = try await api.createSession(SessionConfigDTO(rounds: 6, roundTimeout: 30, validate: false))
+                    let session = try await api.createSession(
+                        SessionConfigDTO(rounds: 6, roundTimeout: 30, validate: false)
+                    )
                     #expect(try await eventually { try await api.session(session.id).roundsDone >= 2 })
                     return session.id
                 }
@@ -46,7 +63,9 @@ struct CrashTests {
 
                 // What the dead controller left: committed rounds, each with its model in the trail.
                 let database = try FedgeDatabase(path: dir + "/controller/state.sqlite")
-                let before = try await database.rounds(ofSession: SessionID(sessionID)).filter { $0.status.rawValue == "committed" }
+                let before = try await database.rounds(ofSession: SessionID(sessionID)).filter {
+                    $0.status.rawValue == "committed"
+                }
                 #expect(before.count >= 2 && before.count < 6)
                 for round in before { #expect(try await database.model(ModelID(hex: round.model ?? "")!) != nil) }
 
@@ -61,7 +80,10 @@ struct CrashTests {
                     var parent = seed.hex
                     for round in rounds {
                         let model = try await api.model(round.model ?? "")
-                        #expect(model.parent == parent, "round \(round.number) does not continue from the model before it")
+                        #expect(
+                            model.parent == parent,
+                            "round \(round.number) does not continue from the model before it"
+                        )
                         #expect(model.round == round.number)
                         parent = model.id
                     }
@@ -85,34 +107,62 @@ struct CrashTests {
         }
         try await withTemporaryDirectory { dir in
             let trainers: [any Trainer] = (1...6).map { i in
-                RecordingTrainer(delta: Float(i) * 0.01, weight: 1, record: URL(fileURLWithPath: dir + "/recorded"), pause: .milliseconds(1500))
+                RecordingTrainer(
+                    delta: Float(i) * 0.01,
+                    weight: 1,
+                    record: URL(fileURLWithPath: dir + "/recorded"),
+                    pause: .milliseconds(1500)
+                )
             }
             let seedPath = dir + "/seed.safetensors"
             try SafetensorsWriter.write(seedModel(), to: seedPath)
             try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
                 let betaPort = try freePort()
-                let beta = try launch(binary, [
-                    "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller", "127.0.0.1:\(live.grpcPort)",
-                    "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
-                ], log: dir + "/beta.log")
-                defer { if beta.isRunning() { beta.kill(SIGKILL); _ = beta.wait() } }
+                let beta = try launch(
+                    binary,
+                    [
+                        "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller",
+                        "127.0.0.1:\(live.grpcPort)",
+                        "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
+                    ],
+                    log: dir + "/beta.log"
+                )
+                defer {
+                    if beta.isRunning() {
+                        beta.kill(SIGKILL)
+                        _ = beta.wait()
+                    }
+                }
                 // Clients start once both combiners are attached (beta, a process, may take a while on a busy
                 // machine), so that they spread over both.
                 try await LiveFederation.with(
-                    directory: dir, controllerPort: live.grpcPort, combiners: ["alpha"], trainers: trainers, logger: testLogger,
+                    directory: dir,
+                    controllerPort: live.grpcPort,
+                    combiners: ["alpha"],
+                    trainers: trainers,
+                    logger: testLogger,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         _ = try await api.uploadModel(from: seedPath, activate: true)
-                        #expect(try await eventually {
-                            let combiners = try await api.listCombiners().items
-                            return combiners.count == 2 && combiners.allSatisfy { $0.clientsOnline > 0 }
-                                && combiners.reduce(0) { $0 + $1.clientsOnline } == 6
-                        })
-                        let onBeta = try await api.listClients(combiner: "beta").items.filter { $0.status == "online" }.count
-                        let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 30, validate: false))
+                        #expect(
+                            try await eventually {
+                                let combiners = try await api.listCombiners().items
+                                return combiners.count == 2 && combiners.allSatisfy { $0.clientsOnline > 0 }
+                                    && combiners.reduce(0) { $0 + $1.clientsOnline } == 6
+                            }
+                        )
+                        let onBeta = try await api.listClients(combiner: "beta").items.filter { $0.status == "online" }
+                            .count
+                        let session = try await api.createSession(
+                            SessionConfigDTO(rounds: 3, roundTimeout: 30, validate: false)
+                        )
                         // Mid round 1: every client is training (for 1.5 s).
-                        #expect(try await eventually { (try? await api.round(session: session.id, number: 1))?.status == "running" })
+                        #expect(
+                            try await eventually {
+                                (try? await api.round(session: session.id, number: 1))?.status == "running"
+                            }
+                        )
                         try await Task.sleep(for: .milliseconds(700))
                         beta.kill(SIGKILL)
                         #expect(beta.wait() == .signalled(SIGKILL))

@@ -45,48 +45,69 @@ struct OpenAPITests {
 
             let parameters = (operation.body["parameters"]?.array ?? []).compactMap(spec.resolved)
             let pathParameters = parameters.filter { $0["in"]?.string == "path" }
-            #expect(Set(pathParameters.compactMap { $0["name"]?.string }) == Set(templateParameters(of: operation.path)),
-                    "\(operation.route): its path parameters are not the ones in its path")
-            #expect(pathParameters.allSatisfy { $0["required"] == .bool(true) }, "\(operation.route): a path parameter is not required")
+            #expect(
+                Set(pathParameters.compactMap { $0["name"]?.string }) == Set(templateParameters(of: operation.path)),
+                "\(operation.route): its path parameters are not the ones in its path"
+            )
+            #expect(
+                pathParameters.allSatisfy { $0["required"] == .bool(true) },
+                "\(operation.route): a path parameter is not required"
+            )
 
             let responses = operation.body["responses"]?.object ?? [:]
             #expect(responses.keys.contains { $0.hasPrefix("2") }, "\(operation.route) has no success response")
             for (status, response) in responses {
                 let response = spec.resolved(response)
                 if let code = Int(status), code >= 400 {
-                    #expect(response?["content"]?["application/json"]?["schema"]?["$ref"]?.string == "#/components/schemas/ErrorBody",
-                            "\(operation.route) \(status) is not an ErrorBody")
+                    #expect(
+                        response?["content"]?["application/json"]?["schema"]?["$ref"]?.string
+                            == "#/components/schemas/ErrorBody",
+                        "\(operation.route) \(status) is not an ErrorBody"
+                    )
                 } else if let json = response?["content"]?["application/json"] {
-                    #expect(json["schema"]?["$ref"]?.string?.hasPrefix("#/components/schemas/") == true,
-                            "\(operation.route) \(status) does not refer to a component schema")
+                    #expect(
+                        json["schema"]?["$ref"]?.string?.hasPrefix("#/components/schemas/") == true,
+                        "\(operation.route) \(status) does not refer to a component schema"
+                    )
                 }
             }
-            let success = spec.resolved(responses["200"] ?? .null)?["content"]?["application/json"]?["schema"]?["$ref"]?.string ?? ""
+            let success =
+                spec.resolved(responses["200"] ?? .null)?["content"]?["application/json"]?["schema"]?["$ref"]?.string
+                ?? ""
             if success.hasSuffix("Page") {
-                #expect(Set(["limit", "offset"]).isSubset(of: parameters.compactMap { $0["name"]?.string }),
-                        "\(operation.route) answers a page but does not take limit and offset")
+                #expect(
+                    Set(["limit", "offset"]).isSubset(of: parameters.compactMap { $0["name"]?.string }),
+                    "\(operation.route) answers a page but does not take limit and offset"
+                )
             }
         }
         #expect(Set(operationIds).count == operationIds.count, "operationIds are not unique: \(operationIds.sorted())")
     }
 
-    @Test("Each DTO encodes to exactly its schema's properties, and its required ones are the non-optional ones",
-          arguments: DTOSample.all)
+    @Test(
+        "Each DTO encodes to exactly its schema's properties, and its required ones are the non-optional ones",
+        arguments: DTOSample.all
+    )
     func schemaMatchesDTO(_ sample: DTOSample) throws {
         let spec = try OpenAPISpec.load()
         let schema = try #require(spec.schema(sample.schema), "openapi.yaml has no schema \(sample.schema)")
         let full = try encodeToJSON(sample.full)
         let minimal = try encodeToJSON(sample.minimal)
 
-        #expect(full.keys == schema["properties"]?.keys,
-                "\(sample.schema): the keys of a fully populated value are not the schema's properties")
-        #expect(minimal.keys == Set(schema["required"]?.array?.compactMap(\.string) ?? []),
-                "\(sample.schema): the keys of a value with every optional nil are not the schema's required list")
+        #expect(
+            full.keys == schema["properties"]?.keys,
+            "\(sample.schema): the keys of a fully populated value are not the schema's properties"
+        )
+        #expect(
+            minimal.keys == Set(schema["required"]?.array?.compactMap(\.string) ?? []),
+            "\(sample.schema): the keys of a value with every optional nil are not the schema's required list"
+        )
 
         // Nested objects (TelemetryDTO in ClientDTO, ParticipationDTO in RoundDTO, ContributionDTO in ModelDTO, page
         // items, ...) are checked the same way through the schemas their properties refer to, and every value's
         // JSON type against its schema's type.
-        let problems = spec.mismatches(full, schema: schema, at: sample.schema, everyOptionalSet: true)
+        let problems =
+            spec.mismatches(full, schema: schema, at: sample.schema, everyOptionalSet: true)
             + spec.mismatches(minimal, schema: schema, at: sample.schema, everyOptionalSet: false)
         #expect(problems == [], "\(problems.joined(separator: "\n"))")
     }
@@ -94,8 +115,10 @@ struct OpenAPITests {
     @Test("Nested DTOs are described by their own component schemas", arguments: Nesting.all)
     func nestedDTOsReferToTheirSchemas(_ nesting: Nesting) throws {
         let spec = try OpenAPISpec.load()
-        let property = try #require(spec.schema(nesting.parent)?["properties"]?[nesting.property],
-                                    "\(nesting.parent) has no property \(nesting.property)")
+        let property = try #require(
+            spec.schema(nesting.parent)?["properties"]?[nesting.property],
+            "\(nesting.parent) has no property \(nesting.property)"
+        )
         let ref = property["$ref"]?.string ?? property["items"]?["$ref"]?.string
         #expect(ref == "#/components/schemas/\(nesting.child)")
     }
@@ -132,45 +155,197 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
         let date = Date(timeIntervalSince1970: 1_750_000_000.125)
         let hash = String(repeating: "ab", count: 32)
 
-        let combiner = CombinerDTO(name: "c1", address: "10.0.0.2:7702", status: "online", firstSeen: date, lastSeen: date,
-                                   clientsOnline: 3, clientsStale: 1, clientsOffline: 0)
-        let telemetry = TelemetryDTO(cpuPercent: 12.5, memoryUsedBytes: 1 << 30, memoryTotalBytes: 1 << 34, diskFreeBytes: 1 << 36,
-                                     processRssBytes: 1 << 27, cores: 8)
-        let client = ClientDTO(name: "edge-1", combiner: "c1", status: "online", firstSeen: date, lastSeen: date, tasksDone: 4,
-                               tasksFailed: 1, telemetry: telemetry)
-        let bareClient = ClientDTO(name: "edge-1", combiner: nil, status: "offline", firstSeen: date, lastSeen: date, tasksDone: 0,
-                                   tasksFailed: 0, telemetry: nil)
-        let config = SessionConfigDTO(aggregator: "fedadam", aggregatorParams: ["server_lr": 0.1], rounds: 10, roundTimeout: 60,
-                                      bufferSize: 0, clientsRequired: 2, requestedClients: 4, validate: true, modelId: hash,
-                                      clientSettings: ["epochs": .number(2)])
+        let combiner = CombinerDTO(
+            name: "c1",
+            address: "10.0.0.2:7702",
+            status: "online",
+            firstSeen: date,
+            lastSeen: date,
+            clientsOnline: 3,
+            clientsStale: 1,
+            clientsOffline: 0
+        )
+        let telemetry = TelemetryDTO(
+            cpuPercent: 12.5,
+            memoryUsedBytes: 1 << 30,
+            memoryTotalBytes: 1 << 34,
+            diskFreeBytes: 1 << 36,
+            processRssBytes: 1 << 27,
+            cores: 8
+        )
+        let client = ClientDTO(
+            name: "edge-1",
+            combiner: "c1",
+            status: "online",
+            firstSeen: date,
+            lastSeen: date,
+            tasksDone: 4,
+            tasksFailed: 1,
+            telemetry: telemetry
+        )
+        let bareClient = ClientDTO(
+            name: "edge-1",
+            combiner: nil,
+            status: "offline",
+            firstSeen: date,
+            lastSeen: date,
+            tasksDone: 0,
+            tasksFailed: 0,
+            telemetry: nil
+        )
+        let config = SessionConfigDTO(
+            aggregator: "fedadam",
+            aggregatorParams: ["server_lr": 0.1],
+            rounds: 10,
+            roundTimeout: 60,
+            bufferSize: 0,
+            clientsRequired: 2,
+            requestedClients: 4,
+            validate: true,
+            modelId: hash,
+            clientSettings: ["epochs": .number(2)]
+        )
         let bareConfig = SessionConfigDTO()
-        let session = SessionDTO(id: "s-1a2b3c4d", status: "stopped", config: config, createdAt: date, seedModel: hash, roundsDone: 3,
-                                 latestModel: hash, reason: "stopped by operator")
-        let bareSession = SessionDTO(id: "s-1a2b3c4d", status: "queued", config: bareConfig, createdAt: date, seedModel: hash,
-                                     roundsDone: 0, latestModel: nil, reason: nil)
-        let participation = ParticipationDTO(combiner: "c1", selected: 3, received: 3, failed: 0, refused: 0, partial: hash)
-        let bareParticipation = ParticipationDTO(combiner: "c1", selected: 3, received: 1, failed: 0, refused: 0, partial: nil)
-        let round = RoundDTO(session: "s-1a2b3c4d", number: 1, status: "failed", startedAt: date, endedAt: date, deadline: date,
-                             minimum: 1, expected: 3, received: 3, model: hash, reason: "too few updates", participation: [participation])
-        let bareRound = RoundDTO(session: "s-1a2b3c4d", number: 1, status: "running", startedAt: date, endedAt: nil, deadline: nil,
-                                 minimum: 1, expected: 3, received: 1, model: nil, reason: nil, participation: [bareParticipation])
+        let session = SessionDTO(
+            id: "s-1a2b3c4d",
+            status: "stopped",
+            config: config,
+            createdAt: date,
+            seedModel: hash,
+            roundsDone: 3,
+            latestModel: hash,
+            reason: "stopped by operator"
+        )
+        let bareSession = SessionDTO(
+            id: "s-1a2b3c4d",
+            status: "queued",
+            config: bareConfig,
+            createdAt: date,
+            seedModel: hash,
+            roundsDone: 0,
+            latestModel: nil,
+            reason: nil
+        )
+        let participation = ParticipationDTO(
+            combiner: "c1",
+            selected: 3,
+            received: 3,
+            failed: 0,
+            refused: 0,
+            partial: hash
+        )
+        let bareParticipation = ParticipationDTO(
+            combiner: "c1",
+            selected: 3,
+            received: 1,
+            failed: 0,
+            refused: 0,
+            partial: nil
+        )
+        let round = RoundDTO(
+            session: "s-1a2b3c4d",
+            number: 1,
+            status: "failed",
+            startedAt: date,
+            endedAt: date,
+            deadline: date,
+            minimum: 1,
+            expected: 3,
+            received: 3,
+            model: hash,
+            reason: "too few updates",
+            participation: [participation]
+        )
+        let bareRound = RoundDTO(
+            session: "s-1a2b3c4d",
+            number: 1,
+            status: "running",
+            startedAt: date,
+            endedAt: nil,
+            deadline: nil,
+            minimum: 1,
+            expected: 3,
+            received: 1,
+            model: nil,
+            reason: nil,
+            participation: [bareParticipation]
+        )
         let contribution = ContributionDTO(client: "edge-1", combiner: "c1", weight: 120, update: hash)
         let bareContribution = ContributionDTO(client: "edge-1", combiner: nil, weight: 120, update: hash)
-        let model = ModelDTO(id: hash, parent: hash, session: "s-1a2b3c4d", round: 1, aggregator: "fedavg", size: 4096,
-                             totalWeight: 360, createdAt: date, active: true, metrics: ["accuracy": 0.9], contributions: [contribution])
-        let bareModel = ModelDTO(id: hash, parent: nil, session: nil, round: nil, aggregator: nil, size: 4096, totalWeight: nil,
-                                 createdAt: date, active: false, metrics: [:], contributions: nil)
-        let validation = ValidationDTO(id: 7, model: hash, client: "edge-1", metrics: ["accuracy": 0.91], numExamples: 120, createdAt: date)
-        let metric = MetricDTO(session: "s-1a2b3c4d", round: 1, client: "edge-1", name: "loss", value: 0.3, createdAt: date)
+        let model = ModelDTO(
+            id: hash,
+            parent: hash,
+            session: "s-1a2b3c4d",
+            round: 1,
+            aggregator: "fedavg",
+            size: 4096,
+            totalWeight: 360,
+            createdAt: date,
+            active: true,
+            metrics: ["accuracy": 0.9],
+            contributions: [contribution]
+        )
+        let bareModel = ModelDTO(
+            id: hash,
+            parent: nil,
+            session: nil,
+            round: nil,
+            aggregator: nil,
+            size: 4096,
+            totalWeight: nil,
+            createdAt: date,
+            active: false,
+            metrics: [:],
+            contributions: nil
+        )
+        let validation = ValidationDTO(
+            id: 7,
+            model: hash,
+            client: "edge-1",
+            metrics: ["accuracy": 0.91],
+            numExamples: 120,
+            createdAt: date
+        )
+        let metric = MetricDTO(
+            session: "s-1a2b3c4d",
+            round: 1,
+            client: "edge-1",
+            name: "loss",
+            value: 0.3,
+            createdAt: date
+        )
         let bareMetric = MetricDTO(session: nil, round: nil, client: nil, name: "loss", value: 0.3, createdAt: date)
-        let event = EventDTO(id: 42, kind: "round.committed", actor: "controller", subject: "s-1a2b3c4d", message: "Round 1 committed",
-                             createdAt: date, hash: hash)
-        let bareEvent = EventDTO(id: 0, kind: "round.progress", actor: "controller", subject: nil, message: "1 of 3 updates",
-                                 createdAt: date, hash: "")
+        let event = EventDTO(
+            id: 42,
+            kind: "round.committed",
+            actor: "controller",
+            subject: "s-1a2b3c4d",
+            message: "Round 1 committed",
+            createdAt: date,
+            hash: hash
+        )
+        let bareEvent = EventDTO(
+            id: 0,
+            kind: "round.progress",
+            actor: "controller",
+            subject: nil,
+            message: "1 of 3 updates",
+            createdAt: date,
+            hash: ""
+        )
         let package = PackageDTO(id: hash, name: "mnist", size: 1024, createdAt: date)
 
         return [
-            DTOSample("HealthDTO", full: HealthDTO(status: "ok", role: "controller", name: "controller", version: "0.1.0", uptimeSeconds: 12.5)),
+            DTOSample(
+                "HealthDTO",
+                full: HealthDTO(
+                    status: "ok",
+                    role: "controller",
+                    name: "controller",
+                    version: "0.1.0",
+                    uptimeSeconds: 12.5
+                )
+            ),
             DTOSample("ErrorBody", full: APIErrorBody(code: "not_found", message: "No session has id 's-42'.")),
             DTOSample("CombinerDTO", full: combiner),
             DTOSample("TelemetryDTO", full: telemetry),
@@ -181,10 +356,17 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             DTOSample("RoundDTO", full: round, minimal: bareRound),
             DTOSample("ContributionDTO", full: contribution, minimal: bareContribution),
             DTOSample("ModelDTO", full: model, minimal: bareModel),
-            DTOSample("LineageDTO", full: LineageDTO(model: hash, ancestors: [model], children: [model]),
-                      minimal: LineageDTO(model: hash, ancestors: [bareModel], children: [bareModel])),
+            DTOSample(
+                "LineageDTO",
+                full: LineageDTO(model: hash, ancestors: [model], children: [model]),
+                minimal: LineageDTO(model: hash, ancestors: [bareModel], children: [bareModel])
+            ),
             DTOSample("TrailCheckDTO", full: TrailCheckDTO(models: 3, problems: ["model abababab: file missing"])),
-            DTOSample("AuditCheckDTO", full: AuditCheckDTO(events: 12, brokenAt: 7), minimal: AuditCheckDTO(events: 12, brokenAt: nil)),
+            DTOSample(
+                "AuditCheckDTO",
+                full: AuditCheckDTO(events: 12, brokenAt: 7),
+                minimal: AuditCheckDTO(events: 12, brokenAt: nil)
+            ),
             DTOSample("ActivateModelRequest", full: ActivateModelRequest(model: "abcdef")),
             DTOSample("ValidationDTO", full: validation),
             DTOSample("MetricDTO", full: metric, minimal: bareMetric),
@@ -283,7 +465,9 @@ struct OpenAPISpec {
     /// Where `json` departs from `schema`: a value of the wrong JSON type, and for every object described with
     /// `properties`, keys other than its properties (`everyOptionalSet`) or its required ones (otherwise).
     func mismatches(_ json: JSONValue, schema: JSONValue, at location: String, everyOptionalSet: Bool) -> [String] {
-        guard let schema = self.resolved(schema) else { return ["\(location): \(schema["$ref"]?.string ?? "?") does not resolve"] }
+        guard let schema = self.resolved(schema) else {
+            return ["\(location): \(schema["$ref"]?.string ?? "?") does not resolve"]
+        }
         let type = schema["type"]?.string
         switch (type, json) {
         case ("string", .string(let text)):
@@ -297,19 +481,33 @@ struct OpenAPISpec {
             return []
         case ("array", .array(let items)):
             return items.enumerated().flatMap { index, item in
-                self.mismatches(item, schema: schema["items"] ?? .null, at: "\(location)[\(index)]", everyOptionalSet: everyOptionalSet)
+                self.mismatches(
+                    item,
+                    schema: schema["items"] ?? .null,
+                    at: "\(location)[\(index)]",
+                    everyOptionalSet: everyOptionalSet
+                )
             }
         case ("object", .object(let members)), (nil, .object(let members)):
             var problems: [String] = []
             if let properties = schema["properties"]?.object {
-                let expected = everyOptionalSet ? Set(properties.keys) : Set(schema["required"]?.array?.compactMap(\.string) ?? [])
+                let expected =
+                    everyOptionalSet ? Set(properties.keys) : Set(schema["required"]?.array?.compactMap(\.string) ?? [])
                 if Set(members.keys) != expected {
-                    problems.append("\(location): keys \(members.keys.sorted()) but the schema expects \(expected.sorted())")
+                    problems.append(
+                        "\(location): keys \(members.keys.sorted()) but the schema expects \(expected.sorted())"
+                    )
                 }
             }
             for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-                guard let memberSchema = schema["properties"]?[key] ?? schema["additionalProperties"]?.objectOrNil else { continue }
-                problems += self.mismatches(value, schema: memberSchema, at: "\(location).\(key)", everyOptionalSet: everyOptionalSet)
+                guard let memberSchema = schema["properties"]?[key] ?? schema["additionalProperties"]?.objectOrNil
+                else { continue }
+                problems += self.mismatches(
+                    value,
+                    schema: memberSchema,
+                    at: "\(location).\(key)",
+                    everyOptionalSet: everyOptionalSet
+                )
             }
             return problems
         default:
@@ -322,10 +520,18 @@ struct OpenAPISpec {
 func makeController(in path: String) throws -> Controller {
     let directory = URL(fileURLWithPath: path)
     let configuration = ControllerConfiguration(
-        directory: directory, grpcListen: Endpoint(host: "127.0.0.1", port: 0), grpcSecurity: .insecure, httpListeners: [], apiToken: nil
+        directory: directory,
+        grpcListen: Endpoint(host: "127.0.0.1", port: 0),
+        grpcSecurity: .insecure,
+        httpListeners: [],
+        apiToken: nil
     )
-    return try Controller(configuration: configuration, database: FedgeDatabase.inMemory(),
-                          blobs: BlobStore(root: directory.appendingPathComponent("blobs")), logger: Logger(label: "fedge.test.openapi"))
+    return try Controller(
+        configuration: configuration,
+        database: FedgeDatabase.inMemory(),
+        blobs: BlobStore(root: directory.appendingPathComponent("blobs")),
+        logger: Logger(label: "fedge.test.openapi")
+    )
 }
 
 /// A DTO as the API sends it.
@@ -335,7 +541,9 @@ func encodeToJSON(_ value: any Encodable) throws -> JSONValue {
 
 /// The `{name}` parameters of an OpenAPI path.
 func templateParameters(of path: String) -> [String] {
-    path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map { String($0.dropFirst().dropLast()) }
+    path.split(separator: "/").filter { $0.hasPrefix("{") && $0.hasSuffix("}") }.map {
+        String($0.dropFirst().dropLast())
+    }
 }
 
 /// Every `$ref` string anywhere in `value`.
@@ -365,7 +573,9 @@ func jsonValue(fromYAML node: Any?) throws -> JSONValue {
     case let value as String: .string(value)
     case let values as [Any]: .array(try values.map { try jsonValue(fromYAML: $0) })
     case let members as [AnyHashable: Any]:
-        .object(try Dictionary(uniqueKeysWithValues: members.map { ("\($0.key.base)", try jsonValue(fromYAML: $0.value)) }))
+        .object(
+            try Dictionary(uniqueKeysWithValues: members.map { ("\($0.key.base)", try jsonValue(fromYAML: $0.value)) })
+        )
     default: throw UnexpectedYAML(node: "\(node.map { "\($0)" } ?? "nil")")
     }
 }

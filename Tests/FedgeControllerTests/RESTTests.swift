@@ -31,7 +31,9 @@ struct RESTTests {
                         #expect(try await tcp.activeModel().id == seed.hex)
                         #expect(try await tcp.model(String(seed.hex.prefix(8))).id == seed.hex)
                         #expect(try await tcp.listModels().items.map(\.id) == [seed.hex])
-                        let session = try await tcp.createSession(SessionConfigDTO(aggregator: "fedadam", rounds: 2, clientSettings: ["epochs": .number(2)]))
+                        let session = try await tcp.createSession(
+                            SessionConfigDTO(aggregator: "fedadam", rounds: 2, clientSettings: ["epochs": .number(2)])
+                        )
                         let shown = try await socket.session(session.id)
                         #expect(shown.config.aggregator == "fedadam")
                         #expect(shown.config.roundTimeout == 180)
@@ -49,18 +51,23 @@ struct RESTTests {
                         try await tcp.downloadModel(seed.hex, to: downloaded)
                         #expect(try ModelID.ofFile(atPath: downloaded) == seed)
                         let kinds = try await socket.listEvents().items.map(\.kind)
-                        #expect(kinds.contains("model.uploaded") && kinds.contains("session.created") && kinds.contains("session.stopped"))
+                        #expect(
+                            kinds.contains("model.uploaded") && kinds.contains("session.created")
+                                && kinds.contains("session.stopped")
+                        )
                     }
                 }
 
                 // Without the token, TCP refuses with a sentence; /health stays open for probes.
-                try await APIClient.withClient(endpoint: try .url(live.httpURL)) { (anonymous: APIClient) async throws -> Void in
+                try await APIClient.withClient(endpoint: try .url(live.httpURL)) {
+                    (anonymous: APIClient) async throws -> Void in
                     #expect(try await anonymous.health().status == "ok")
                     let error = await #expect(throws: APIClientError.self) { try await anonymous.listSessions() }
                     #expect(error?.status == 401)
                     #expect("\(error!)".contains("token"))
                 }
-                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: "wrong")) { (wrong: APIClient) async throws -> Void in
+                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: "wrong")) {
+                    (wrong: APIClient) async throws -> Void in
                     let error = await #expect(throws: APIClientError.self) { try await wrong.listSessions() }
                     #expect(error?.status == 401)
                 }
@@ -75,13 +82,16 @@ struct RESTTests {
             let tls = TLSFiles(certificate: certificates.serverCertificate, privateKey: certificates.serverKey)
             try await LiveController.with(directory: dir, tls: tls, logger: testLogger) { live in
                 #expect(live.httpURL.hasPrefix("https://"))
-                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token, trustRoots: certificates.caCertificate)) {
+                try await APIClient.withClient(
+                    endpoint: try .url(live.httpURL, token: live.token, trustRoots: certificates.caCertificate)
+                ) {
                     (api: APIClient) async throws -> Void in
                     #expect(try await api.health().status == "ok")
                     #expect(try await api.listSessions().total == 0)
                 }
                 // A client that does not trust the controller's CA does not get through.
-                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token)) { (untrusting: APIClient) async throws -> Void in
+                try await APIClient.withClient(endpoint: try .url(live.httpURL, token: live.token)) {
+                    (untrusting: APIClient) async throws -> Void in
                     await #expect(throws: APIClientError.self) { try await untrusting.listSessions() }
                 }
             }

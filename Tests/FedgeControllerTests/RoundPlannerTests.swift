@@ -10,7 +10,15 @@ struct RoundPlannerTests {
 
     static func plans(_ online: [String: Int], config: SessionConfig, kind: TaskKind = .train) -> [String: RoundPlan] {
         RoundPlanner(participants: online.sorted { $0.key < $1.key }.map { .init(name: $0.key, online: $0.value) })
-            .plans(session: "s-1", round: 3, kind: kind, model: Self.model, modelSize: 42, config: config, deadline: Self.deadline)
+            .plans(
+                session: "s-1",
+                round: 3,
+                kind: kind,
+                model: Self.model,
+                modelSize: 42,
+                config: config,
+                deadline: Self.deadline
+            )
     }
 
     @Test("Splits add up, largest remainder first, never more than a part's weight")
@@ -48,7 +56,9 @@ struct RoundPlannerTests {
         let spread = Self.plans(["a": 4, "b": 4], config: config)
         #expect(spread["a"]?.quota == 2 && spread["b"]?.quota == 1)
         #expect(spread.values.map(\.bufferSize).reduce(0, +) == 2)
-        let planner = RoundPlanner(participants: [.init(name: "a", online: 8), .init(name: "b", online: 1), .init(name: "c", online: 1)])
+        let planner = RoundPlanner(participants: [
+            .init(name: "a", online: 8), .init(name: "b", online: 1), .init(name: "c", online: 1),
+        ])
         #expect(planner.expectedClients(plans) == 3)
     }
 

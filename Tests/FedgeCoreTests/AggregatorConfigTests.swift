@@ -6,9 +6,18 @@ struct AggregatorConfigTests {
     @Test func defaultsFollowTheIssue() throws {
         #expect(try AggregatorConfig(name: "fedavg") == .fedavg)
         #expect(try AggregatorConfig(name: "fedavgm") == .fedavgm(.init(eta: 1.0, beta: 0.9)))
-        #expect(try AggregatorConfig(name: "fedadam") == .fedopt(.fedadam, .init(eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3)))
-        #expect(try AggregatorConfig(name: "fedyogi") == .fedopt(.fedyogi, .init(eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3)))
-        #expect(try AggregatorConfig(name: "fedadagrad") == .fedopt(.fedadagrad, .init(eta: 0.1, beta1: 0, beta2: 0.99, tau: 1e-3)))
+        #expect(
+            try AggregatorConfig(name: "fedadam")
+                == .fedopt(.fedadam, .init(eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3))
+        )
+        #expect(
+            try AggregatorConfig(name: "fedyogi")
+                == .fedopt(.fedyogi, .init(eta: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3))
+        )
+        #expect(
+            try AggregatorConfig(name: "fedadagrad")
+                == .fedopt(.fedadagrad, .init(eta: 0.1, beta1: 0, beta2: 0.99, tau: 1e-3))
+        )
         #expect(try AggregatorConfig(name: "fedtrimmedavg") == .fedtrimmedavg(beta: 0.2))
         #expect(try AggregatorConfig(name: "krum") == .krum(f: 0))
         #expect(try AggregatorConfig(name: "multikrum") == .multikrum(f: 0, m: 2))

@@ -8,7 +8,9 @@ import Testing
 
 @Suite("Compute packages")
 struct ComputePackageTests {
-    static let numpyPackage = URL(fileURLWithPath: ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/numpy-package")
+    static let numpyPackage = URL(
+        fileURLWithPath: ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/numpy-package"
+    )
 
     static func package(_ manifest: String, name: String = "fedge.yaml", in dir: String) throws -> URL {
         let url = URL(fileURLWithPath: dir)
@@ -18,13 +20,20 @@ struct ComputePackageTests {
 
     @Test func readsFedgeAndFednManifests() async throws {
         try await withTemporaryDirectory { dir in
-            let fedn = try ComputePackage(directory: try Self.package(
-                "entry_points:\n  train:\n    command: python train.py\n  validate:\n    command: python validate.py\n",
-                name: "fedn.yaml", in: dir
-            ))
+            let fedn = try ComputePackage(
+                directory: try Self.package(
+                    "entry_points:\n  train:\n    command: python train.py\n  validate:\n    command: python validate.py\n",
+                    name: "fedn.yaml",
+                    in: dir
+                )
+            )
             #expect(fedn.entryPoints == ["train": "python train.py", "validate": "python validate.py"])
             #expect(fedn.manifest.lastPathComponent == "fedn.yaml")
-            #expect(try ComputePackage(directory: Self.numpyPackage).entryPoints.keys.sorted() == ["startup", "train", "validate"])
+            #expect(
+                try ComputePackage(directory: Self.numpyPackage).entryPoints.keys.sorted() == [
+                    "startup", "train", "validate",
+                ]
+            )
         }
     }
 
@@ -52,8 +61,11 @@ struct ComputePackageTests {
     @Test func childProcessForwardsLinesAndReportsFailure() async throws {
         let lines = Mutex<[String]>([])
         let outcome = try await ChildProcess.run(
-            entryPoint: "test", command: "printf 'one\\ntwo\\n'; echo three >&2; exit 3", arguments: [],
-            directory: URL(fileURLWithPath: "/tmp"), timeout: .seconds(10)
+            entryPoint: "test",
+            command: "printf 'one\\ntwo\\n'; echo three >&2; exit 3",
+            arguments: [],
+            directory: URL(fileURLWithPath: "/tmp"),
+            timeout: .seconds(10)
         ) { stream, line in lines.withLock { $0.append("\(stream):\(line)") } }
         #expect(outcome.status == 3)
         #expect(Set(lines.withLock { $0 }) == ["stdout:one", "stdout:two", "stderr:three"])
@@ -64,7 +76,10 @@ struct ComputePackageTests {
         let start = clock.now
         await #expect(throws: TrainerError.timedOut(entryPoint: "slow", seconds: 0.3)) {
             _ = try await ChildProcess.run(
-                entryPoint: "slow", command: "sleep 30", arguments: [], directory: URL(fileURLWithPath: "/tmp"),
+                entryPoint: "slow",
+                command: "sleep 30",
+                arguments: [],
+                directory: URL(fileURLWithPath: "/tmp"),
                 timeout: .milliseconds(300)
             ) { _, _ in }
         }
@@ -76,7 +91,11 @@ struct ComputePackageTests {
         let start = clock.now
         let run = Task {
             try await ChildProcess.run(
-                entryPoint: "slow", command: "sleep 30", arguments: [], directory: URL(fileURLWithPath: "/tmp"), timeout: nil
+                entryPoint: "slow",
+                command: "sleep 30",
+                arguments: [],
+                directory: URL(fileURLWithPath: "/tmp"),
+                timeout: nil
             ) { _, _ in }
         }
         try await Task.sleep(for: .milliseconds(200))
@@ -88,7 +107,11 @@ struct ComputePackageTests {
     @Test("A child ended by a signal reads the same through the package runner and the plain runner: 128 + signal")
     func signalledChildReportsTheShellStatus() async throws {
         let outcome = try await ChildProcess.run(
-            entryPoint: "test", command: "kill -TERM $$", arguments: [], directory: URL(fileURLWithPath: "/tmp"), timeout: .seconds(10)
+            entryPoint: "test",
+            command: "kill -TERM $$",
+            arguments: [],
+            directory: URL(fileURLWithPath: "/tmp"),
+            timeout: .seconds(10)
         ) { _, _ in }
         #expect(outcome.status == 128 + SIGTERM)
         let output = try await SpawnedProcess.run("/bin/sh", ["-c", "echo out; echo err >&2; kill -TERM $$"])
@@ -102,10 +125,18 @@ struct ComputePackageTests {
         #expect(ChildProcess.quote("it's") == "'it'\\''s'")
     }
 
-    @Test(.enabled(if: ExternalTools.hasPythonSafetensors, "needs python3 with numpy and safetensors (pip install numpy safetensors)"))
+    @Test(
+        .enabled(
+            if: ExternalTools.hasPythonSafetensors,
+            "needs python3 with numpy and safetensors (pip install numpy safetensors)"
+        )
+    )
     func aNumPyPackageTrainsAndValidates() async throws {
         try await withTemporaryDirectory { dir in
-            let trainer = ComputePackageTrainer(package: try ComputePackage(directory: Self.numpyPackage), timeout: .seconds(120))
+            let trainer = ComputePackageTrainer(
+                package: try ComputePackage(directory: Self.numpyPackage),
+                timeout: .seconds(120)
+            )
             let startup = Mutex<[String]>([])
             try await trainer.startup { _, line in startup.withLock { $0.append(line) } }
             #expect(startup.withLock { $0 } == ["startup: local data is ready"])
@@ -115,11 +146,22 @@ struct ComputePackageTests {
             let input = dir + "/in.safetensors"
             try SafetensorsWriter.write(model, to: input)
             let logs = Mutex<[String]>([])
-            let task = TrainingTask(id: "t", session: "s", round: 1, kind: .train, model: try ModelID.ofFile(atPath: input),
-                                    modelSize: 0, clientSettingsJSON: "{\"learning_rate\": 0.1, \"epochs\": 3}", deadline: Date())
+            let task = TrainingTask(
+                id: "t",
+                session: "s",
+                round: 1,
+                kind: .train,
+                model: try ModelID.ofFile(atPath: input),
+                modelSize: 0,
+                clientSettingsJSON: "{\"learning_rate\": 0.1, \"epochs\": 3}",
+                deadline: Date()
+            )
             let trainerInput = TrainerInput(
-                model: URL(fileURLWithPath: input), output: URL(fileURLWithPath: dir + "/out.safetensors"),
-                settingsJSON: task.clientSettingsJSON, workDirectory: URL(fileURLWithPath: dir), task: task,
+                model: URL(fileURLWithPath: input),
+                output: URL(fileURLWithPath: dir + "/out.safetensors"),
+                settingsJSON: task.clientSettingsJSON,
+                workDirectory: URL(fileURLWithPath: dir),
+                task: task,
                 log: { _, line in logs.withLock { $0.append(line) } }
             )
             let result = try await trainer.train(trainerInput)
@@ -128,10 +170,16 @@ struct ComputePackageTests {
             #expect(logs.withLock { $0.filter { $0.hasPrefix("epoch") }.count } == 3)
             let trained = RandomModel.flatFloats(try SafetensorsFile(path: dir + "/out.safetensors"))
             #expect(trained.allSatisfy { $0 > 0 }, "three steps towards the all-ones solution move every weight up")
-            let validation = try await trainer.validate(TrainerInput(
-                model: URL(fileURLWithPath: dir + "/out.safetensors"), output: URL(fileURLWithPath: dir + "/unused"),
-                settingsJSON: "{}", workDirectory: URL(fileURLWithPath: dir), task: task, log: { _, _ in }
-            ))
+            let validation = try await trainer.validate(
+                TrainerInput(
+                    model: URL(fileURLWithPath: dir + "/out.safetensors"),
+                    output: URL(fileURLWithPath: dir + "/unused"),
+                    settingsJSON: "{}",
+                    workDirectory: URL(fileURLWithPath: dir),
+                    task: task,
+                    log: { _, _ in }
+                )
+            )
             #expect(validation.numExamples == 64)
             #expect((validation.metrics["loss"] ?? 100) < 8, "the loss fell from 8 (all zeros) after training")
         }
@@ -140,18 +188,37 @@ struct ComputePackageTests {
     @Test func aFailingEntryPointIsAReportedError() async throws {
         try await withTemporaryDirectory { dir in
             let trainer = ComputePackageTrainer(
-                package: try ComputePackage(directory: try Self.package("entry_points:\n  train:\n    command: sh -c 'echo diverged >&2; exit 2'\n", in: dir)),
+                package: try ComputePackage(
+                    directory: try Self.package(
+                        "entry_points:\n  train:\n    command: sh -c 'echo diverged >&2; exit 2'\n",
+                        in: dir
+                    )
+                ),
                 timeout: .seconds(10)
             )
             var model = InMemoryModel()
             model.append(name: "w", shape: [1], floats: [0])
             try SafetensorsWriter.write(model, to: dir + "/in.safetensors")
-            let task = TrainingTask(id: "t", session: "s", round: 1, kind: .train, model: try ModelID.ofFile(atPath: dir + "/in.safetensors"), modelSize: 0, deadline: Date())
+            let task = TrainingTask(
+                id: "t",
+                session: "s",
+                round: 1,
+                kind: .train,
+                model: try ModelID.ofFile(atPath: dir + "/in.safetensors"),
+                modelSize: 0,
+                deadline: Date()
+            )
             do {
-                _ = try await trainer.train(TrainerInput(
-                    model: URL(fileURLWithPath: dir + "/in.safetensors"), output: URL(fileURLWithPath: dir + "/out.safetensors"),
-                    settingsJSON: "{}", workDirectory: URL(fileURLWithPath: dir), task: task, log: { _, _ in }
-                ))
+                _ = try await trainer.train(
+                    TrainerInput(
+                        model: URL(fileURLWithPath: dir + "/in.safetensors"),
+                        output: URL(fileURLWithPath: dir + "/out.safetensors"),
+                        settingsJSON: "{}",
+                        workDirectory: URL(fileURLWithPath: dir),
+                        task: task,
+                        log: { _, _ in }
+                    )
+                )
                 Issue.record("a failing entry point succeeded")
             } catch {
                 #expect("\(error)".contains("exited with status 2"))

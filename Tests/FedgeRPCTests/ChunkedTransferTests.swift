@@ -1,10 +1,10 @@
 import FedgeCore
 import FedgeProto
-import SwiftProtobuf
 import FedgeRPC
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
+import SwiftProtobuf
 import Testing
 
 @Suite("Chunked transfer")
@@ -14,16 +14,24 @@ struct ChunkedTransferTests {
         let path = dir + "/source"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let collected = Collector()
-        try await ChunkedTransfer.send(file: path, header: .with { $0.size = UInt64(bytes.count) }, as: Fedge_V1_ModelChunk.self) {
+        try await ChunkedTransfer.send(
+            file: path,
+            header: .with { $0.size = UInt64(bytes.count) },
+            as: Fedge_V1_ModelChunk.self
+        ) {
             collected.append($0)
         }
         return collected.items
     }
 
-    static func receive(_ messages: [Fedge_V1_ModelChunk], in dir: String, maxBytes: UInt64 = .max) async throws -> ChunkedTransfer.Received<Fedge_V1_TransferHeader> {
+    static func receive(
+        _ messages: [Fedge_V1_ModelChunk],
+        in dir: String,
+        maxBytes: UInt64 = .max
+    ) async throws -> ChunkedTransfer.Received<Fedge_V1_TransferHeader> {
         try await ChunkedTransfer.receive(
             AsyncStream { continuation in
-                messages.forEach { continuation.yield($0) }
+                for message in messages { continuation.yield(message) }
                 continuation.finish()
             },
             spoolDirectory: dir + "/spool",
@@ -52,7 +60,9 @@ struct ChunkedTransferTests {
         }
     }
 
-    enum Damage: CaseIterable, Sendable { case wrongHash, missingTrailer, missingHeader, extraBytes, fewerBytes, twoHeaders, afterTrailer, tooLarge }
+    enum Damage: CaseIterable, Sendable {
+        case wrongHash, missingTrailer, missingHeader, extraBytes, fewerBytes, twoHeaders, afterTrailer, tooLarge
+    }
 
     @Test(arguments: Damage.allCases)
     func damagedStreamsAreRefusedAndLeaveNothing(damage: Damage) async throws {

@@ -1,15 +1,15 @@
 import FedgeCore
 import FedgeProto
 import FedgeRPC
+import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import Logging
+import SwiftProtobuf
 import Synchronization
 import Testing
-import SwiftProtobuf
-import FedgeTensor
 
 /// Models in a directory, by id.
 struct DirectorySource: ModelSource {
@@ -34,12 +34,14 @@ struct ModelTransferServiceTests {
             let sent = Atomic<UInt64>(0)
             let admitted = Atomic<Int>(0)
             let service = ModelTransferService(
-                source: DirectorySource(files: [id: path]), origin: "the test server",
+                source: DirectorySource(files: [id: path]),
+                origin: "the test server",
                 admission: { body in
                     admitted.add(1, ordering: .relaxed)
                     try await body()
                 },
-                sent: { sent.add($0, ordering: .relaxed) }, logger: Logger(label: "test")
+                sent: { sent.add($0, ordering: .relaxed) },
+                logger: Logger(label: "test")
             )
             let transport = InProcessTransport()
             try await withThrowingDiscardingTaskGroup { group in
@@ -49,7 +51,9 @@ struct ModelTransferServiceTests {
                     let models = Fedge_V1_ModelTransfer.Client(wrapping: client)
                     let received = try await models.downloadModel(.with { $0.modelID = id.hex }) { response in
                         try await ChunkedTransfer.receive(
-                            response.messages, spoolDirectory: dir + "/spool", maxBytes: .max,
+                            response.messages,
+                            spoolDirectory: dir + "/spool",
+                            maxBytes: .max,
                             declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
                             destination: { _, _ in dir + "/copy" }
                         )

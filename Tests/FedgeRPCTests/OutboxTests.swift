@@ -19,7 +19,9 @@ struct OutboxTests {
         return received
     }
 
-    @Test("A flood of state messages arrives whole and in order; heartbeats are coalesced; dropped log lines are counted")
+    @Test(
+        "A flood of state messages arrives whole and in order; heartbeats are coalesced; dropped log lines are counted"
+    )
     func floodFromSeveralWriters() async throws {
         let outbox = Outbox<Message>(bestEffortCapacity: 100)
         let reader = Task { await Self.drain(outbox) }
@@ -46,7 +48,10 @@ struct OutboxTests {
             let own = states.filter { $0 / 25_000 == writer }
             #expect(own == own.sorted(), "writer \(writer)'s messages arrive in the order sent")
         }
-        #expect(heartbeats.count >= 1 && heartbeats.count < 10_000, "heartbeats coalesce: \(heartbeats.count) of 10000 sent")
+        #expect(
+            heartbeats.count >= 1 && heartbeats.count < 10_000,
+            "heartbeats coalesce: \(heartbeats.count) of 10000 sent"
+        )
         #expect(logs.count + dropped == 100_000, "every log line is delivered or counted as dropped")
         #expect(dropped > 0)
     }

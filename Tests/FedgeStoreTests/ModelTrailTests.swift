@@ -13,9 +13,13 @@ struct ModelTrailTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/state.sqlite"
             let first = try FedgeDatabase(path: path)
-            await #expect(try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
+            await #expect(
+                try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"]
+            )
             let again = try FedgeDatabase(path: path)
-            await #expect(try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"])
+            await #expect(
+                try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"]
+            )
             let mode = try await again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")
         }
@@ -28,9 +32,26 @@ struct ModelTrailTests {
             Contribution(client: "a", combiner: "c1", weight: 3, update: Self.id(90)),
             Contribution(client: "b", combiner: "c2", weight: 5, update: Self.id(91)),
         ]
-        try await db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), session: "s", round: 1, aggregator: "fedavg", size: 10, totalWeight: 8), contributions: contributions)
-        try await db.commitModel(ModelRecord(id: Self.id(3), parent: Self.id(2), session: "s", round: 2, size: 10), contributions: [])
-        try await db.commitModel(ModelRecord(id: Self.id(4), parent: Self.id(2), session: "t", round: 1, size: 10), contributions: [])
+        try await db.commitModel(
+            ModelRecord(
+                id: Self.id(2),
+                parent: Self.id(1),
+                session: "s",
+                round: 1,
+                aggregator: "fedavg",
+                size: 10,
+                totalWeight: 8
+            ),
+            contributions: contributions
+        )
+        try await db.commitModel(
+            ModelRecord(id: Self.id(3), parent: Self.id(2), session: "s", round: 2, size: 10),
+            contributions: []
+        )
+        try await db.commitModel(
+            ModelRecord(id: Self.id(4), parent: Self.id(2), session: "t", round: 1, size: 10),
+            contributions: []
+        )
         await #expect(try db.ancestors(of: Self.id(3)).map(\.id) == [Self.id(2).hex, Self.id(1).hex])
         await #expect(try Set(db.children(of: Self.id(2)).map(\.id)) == [Self.id(3).hex, Self.id(4).hex])
         await #expect(try db.contributions(of: Self.id(2)).map(\.client) == ["a", "b"])
@@ -45,7 +66,10 @@ struct ModelTrailTests {
     @Test func theTrailIsAppendOnlyButTheActivePointerMoves() async throws {
         let db = try FedgeDatabase.inMemory()
         try await db.commitModel(ModelRecord(id: Self.id(1), parent: nil, size: 10), contributions: [])
-        try await db.commitModel(ModelRecord(id: Self.id(2), parent: Self.id(1), size: 10), contributions: [Contribution(client: "a", weight: 1, update: Self.id(9))])
+        try await db.commitModel(
+            ModelRecord(id: Self.id(2), parent: Self.id(1), size: 10),
+            contributions: [Contribution(client: "a", weight: 1, update: Self.id(9))]
+        )
         #expect(throws: DatabaseError.self) {
             try db.writer.write { db in try db.execute(sql: "UPDATE model SET size = 11") }
         }
@@ -72,7 +96,9 @@ struct BlobStoreTests {
             #expect(store.path(for: id).hasSuffix("blobs/sha256/ba/\(id.hex).safetensors"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: store.path(for: id))) == Data("abc".utf8))
             #expect(throws: BlobStore.BlobError.self) { try store.put(fileAt: dir + "/missing") }
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").filter { $0.hasPrefix(".incoming") }
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/blobs").filter {
+                $0.hasPrefix(".incoming")
+            }
             #expect(leftovers.isEmpty)
         }
     }
@@ -88,7 +114,10 @@ struct TrailVerificationTests {
             for (i, text) in ["seed", "round one", "round two"].enumerated() {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/m\(i)"))
                 let id = try blobs.put(fileAt: dir + "/m\(i)")
-                try await db.commitModel(ModelRecord(id: id, parent: ids.last, size: Int64(text.utf8.count)), contributions: [])
+                try await db.commitModel(
+                    ModelRecord(id: id, parent: ids.last, size: Int64(text.utf8.count)),
+                    contributions: []
+                )
                 ids.append(id)
             }
             await #expect(try db.verifyTrail(blobs: blobs).isEmpty)
@@ -107,12 +136,26 @@ struct AuditTrailTests {
     @Test func eventsChainAndTamperingIsFound() async throws {
         let db = try FedgeDatabase.inMemory()
         await #expect(try db.verifyAuditTrail() == nil)
-        let first = try await db.appendAuditEvent(kind: "session.created", actor: "operator", subject: "s1", message: "session s1 created")
+        let first = try await db.appendAuditEvent(
+            kind: "session.created",
+            actor: "operator",
+            subject: "s1",
+            message: "session s1 created"
+        )
         #expect(first.previousHash == FedgeDatabase.genesisHash)
-        let second = try await db.appendAuditEvent(kind: "session.started", actor: "operator", subject: "s1", message: "started")
+        let second = try await db.appendAuditEvent(
+            kind: "session.started",
+            actor: "operator",
+            subject: "s1",
+            message: "started"
+        )
         #expect(second.previousHash == first.hash)
         try await db.appendAuditEvent(kind: "update.refused", actor: "combiner-a", message: "stale round")
-        await #expect(try db.auditEvents(ListQuery()).items.map(\.kind) == ["update.refused", "session.started", "session.created"])
+        await #expect(
+            try db.auditEvents(ListQuery()).items.map(\.kind) == [
+                "update.refused", "session.started", "session.created",
+            ]
+        )
         await #expect(try db.verifyAuditTrail() == nil)
         // The table refuses changes; someone who bypasses the trigger still cannot hide it.
         #expect(throws: DatabaseError.self) {

@@ -1,8 +1,8 @@
+import FedgeEdge
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
 import Testing
-import FedgeEdge
 
 /// Files made by Python's `safetensors` load in Fedge, and files Fedge writes load in Python.
 @Suite("Interoperability with Python's safetensors")
@@ -41,7 +41,12 @@ struct PythonInteropTests {
         var __metadata__: [String: String]
     }
 
-    @Test(.enabled(if: ExternalTools.hasPythonSafetensors, "needs python3 with numpy and safetensors (pip install numpy safetensors)"))
+    @Test(
+        .enabled(
+            if: ExternalTools.hasPythonSafetensors,
+            "needs python3 with numpy and safetensors (pip install numpy safetensors)"
+        )
+    )
     func filesWrittenByFedgeLoadInPython() async throws {
         var generator = SeededGenerator(seed: 99)
         let model = RandomModel.make(

@@ -15,7 +15,8 @@ struct SafetensorsMalformedTests {
     }
 
     static func open(_ bytes: [UInt8]) throws(SafetensorsError) -> SafetensorsFile {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedge-malformed-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedge-malformed-\(UUID().uuidString)")
+            .path
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try SafetensorsFile(path: path)
@@ -42,22 +43,75 @@ struct SafetensorsMalformedTests {
         (file(header: "not json"), "badJSON"),
         (file(header: "[1, 2]"), "badJSON"),
         (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2]}}", data: eight), "badJSON"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [\"2\"], \"data_offsets\": [0, 8]}}", data: eight), "badJSON"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2.5], \"data_offsets\": [0, 8]}}", data: eight), "badJSON"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, \"__metadata__\": {\"k\": 1}}", data: eight), "badJSON"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}", data: eight), "badJSON"),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [\"2\"], \"data_offsets\": [0, 8]}}", data: eight),
+            "badJSON"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2.5], \"data_offsets\": [0, 8]}}", data: eight),
+            "badJSON"
+        ),
+        (
+            file(
+                header:
+                    "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, \"__metadata__\": {\"k\": 1}}",
+                data: eight
+            ), "badJSON"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}", data: eight),
+            "badJSON"
+        ),
         ([8, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0x7b, 0x7d, 0x20, 0x20, 0x20, 0x20], "badJSON"),
-        (file(header: "{\"a\": {\"dtype\": \"Q7\", \"shape\": [2], \"data_offsets\": [0, 8]}}", data: eight), "unknownDType"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", data: eight), "badShape"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296], \"data_offsets\": [0, 8]}}", data: eight), "badShape"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}", data: eight), "badOffsets"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 4, 8]}}", data: eight), "badOffsets"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [-8, 0]}}", data: eight), "badOffsets"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", data: eight), "offsetsOutOfBounds"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", data: eight), "sizeMismatch"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, \"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", data: eight), "offsetsOverlap"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", data: eight), "uncoveredBytes"),
-        (file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", data: eight), "uncoveredBytes"),
+        (
+            file(header: "{\"a\": {\"dtype\": \"Q7\", \"shape\": [2], \"data_offsets\": [0, 8]}}", data: eight),
+            "unknownDType"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", data: eight),
+            "badShape"
+        ),
+        (
+            file(
+                header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296], \"data_offsets\": [0, 8]}}",
+                data: eight
+            ), "badShape"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 0]}}", data: eight),
+            "badOffsets"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 4, 8]}}", data: eight),
+            "badOffsets"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [-8, 0]}}", data: eight),
+            "badOffsets"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", data: eight),
+            "offsetsOutOfBounds"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", data: eight),
+            "sizeMismatch"
+        ),
+        (
+            file(
+                header:
+                    "{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, \"b\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}",
+                data: eight
+            ), "offsetsOverlap"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", data: eight),
+            "uncoveredBytes"
+        ),
+        (
+            file(header: "{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", data: eight),
+            "uncoveredBytes"
+        ),
     ])
     func refusedWithTheRightError(bytes: [UInt8], expected: String) {
         #expect(Self.kind(of: bytes) == expected)
@@ -65,7 +119,12 @@ struct SafetensorsMalformedTests {
 
     @Test func errorsReadAsSentences() {
         do {
-            _ = try Self.open(Self.file(header: "{\"w\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}", data: Self.eight))
+            _ = try Self.open(
+                Self.file(
+                    header: "{\"w\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}}",
+                    data: Self.eight
+                )
+            )
             Issue.record("a size mismatch was accepted")
         } catch {
             #expect("\(error)".contains("tensor 'w'"))
@@ -82,7 +141,10 @@ struct SafetensorsMalformedTests {
     @Test func corruptedFilesNeverCrash() throws {
         var generator = SeededGenerator(seed: 3)
         let model = RandomModel.make(
-            [TensorDescriptor(name: "w", dtype: .f32, shape: [4, 2]), TensorDescriptor(name: "n", dtype: .i64, shape: [])],
+            [
+                TensorDescriptor(name: "w", dtype: .f32, shape: [4, 2]),
+                TensorDescriptor(name: "n", dtype: .i64, shape: []),
+            ],
             metadata: ["k": "v"],
             using: &generator
         )

@@ -40,7 +40,10 @@ struct SafetensorsRoundTripTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/abc"
             try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
-            #expect(try ModelID.ofFile(atPath: path).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(
+                try ModelID.ofFile(atPath: path).hex
+                    == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            )
         }
     }
 
@@ -57,11 +60,15 @@ struct SafetensorsRoundTripTests {
         try await withTemporaryDirectory { dir in
             let path = dir + "/short.safetensors"
             do {
-                let writer = try SafetensorsWriter(path: path, tensors: [TensorDescriptor(name: "a", dtype: .f32, shape: [2])])
+                let writer = try SafetensorsWriter(
+                    path: path,
+                    tensors: [TensorDescriptor(name: "a", dtype: .f32, shape: [2])]
+                )
                 try [UInt8](repeating: 0, count: 4).withBytes { (b) throws(SafetensorsError) in try writer.append(b) }
                 #expect(throws: SafetensorsError.self) { try writer.finish() }
                 #expect(throws: SafetensorsError.self) {
-                    try [UInt8](repeating: 0, count: 8).withBytes { (b) throws(SafetensorsError) in try writer.append(b) }
+                    try [UInt8](repeating: 0, count: 8).withBytes { (b) throws(SafetensorsError) in try writer.append(b)
+                    }
                 }
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
@@ -80,7 +87,10 @@ struct SafetensorsRoundTripTests {
     @Test func largeTensorsStreamInChunks() async throws {
         var generator = SeededGenerator(seed: 2)
         let model = RandomModel.make(
-            [TensorDescriptor(name: "big", dtype: .f32, shape: [700_000]), TensorDescriptor(name: "tail", dtype: .f16, shape: [3])],
+            [
+                TensorDescriptor(name: "big", dtype: .f32, shape: [700_000]),
+                TensorDescriptor(name: "tail", dtype: .f16, shape: [3]),
+            ],
             using: &generator
         )
         try await withTemporaryDirectory { dir in

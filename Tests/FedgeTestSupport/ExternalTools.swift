@@ -1,8 +1,9 @@
+package import FedgeEdge
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-package import FedgeEdge
-import Foundation
 
 /// Optional tools some tests need, found once; a test that needs one is skipped with a message when it is absent.
 package enum ExternalTools {
@@ -25,7 +26,9 @@ package enum ExternalTools {
 
     /// The path of an executable of this package that `swift test` built next to the test bundle, or `nil`.
     package static func builtExecutable(_ name: String) -> String? {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            name
+        ).path
         let candidates = [beside, Self.repositoryRoot + "/.build/debug/\(name)"]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }

@@ -70,10 +70,30 @@ package enum RandomModel {
         let width = dtype.byteWidth
         return (0..<(bytes.count / width)).map { i in
             switch dtype {
-            case .f32: Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
-            case .f64: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
-            case .f16: Double(Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))))
-            case .bf16: Double(Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16))
+            case .f32:
+                Double(
+                    Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                )
+            case .f64:
+                Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+            case .f16:
+                Double(
+                    Float(
+                        Float16(
+                            bitPattern: UInt16(
+                                littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)
+                            )
+                        )
+                    )
+                )
+            case .bf16:
+                Double(
+                    Float(
+                        bitPattern: UInt32(
+                            UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
+                        ) << 16
+                    )
+                )
             case .i32: Double(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
             case .i64: Double(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
             case .u8, .bool: Double(bytes[i])

@@ -10,7 +10,13 @@ package enum Reference {
     }
 
     /// FedAvgM: g = x − avg, v ← βv + g, x ← x − ηv.
-    package static func fedavgm(x: [Double], average: [Double], velocity: inout [Double], eta: Double, beta: Double) -> [Double] {
+    package static func fedavgm(
+        x: [Double],
+        average: [Double],
+        velocity: inout [Double],
+        eta: Double,
+        beta: Double
+    ) -> [Double] {
         (0..<x.count).map { i in
             velocity[i] = beta * velocity[i] + (x[i] - average[i])
             return x[i] - eta * velocity[i]

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// `PUT /models/active`.
 package struct ActivateModelRequest: Sendable, Hashable, Codable {

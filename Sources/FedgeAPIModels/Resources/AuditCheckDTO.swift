@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The result of checking the audit trail's hash chain.
 package struct AuditCheckDTO: Sendable, Hashable, Codable {

@@ -11,8 +11,16 @@ package struct ClientDTO: Sendable, Hashable, Codable {
     package var tasksFailed: Int
     package var telemetry: TelemetryDTO?
 
-    package init(name: String, combiner: String?, status: String, firstSeen: Date, lastSeen: Date, tasksDone: Int,
-                 tasksFailed: Int, telemetry: TelemetryDTO?) {
+    package init(
+        name: String,
+        combiner: String?,
+        status: String,
+        firstSeen: Date,
+        lastSeen: Date,
+        tasksDone: Int,
+        tasksFailed: Int,
+        telemetry: TelemetryDTO?
+    ) {
         self.name = name
         self.combiner = combiner
         self.status = status

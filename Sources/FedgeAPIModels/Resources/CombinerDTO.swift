@@ -13,8 +13,16 @@ package struct CombinerDTO: Sendable, Hashable, Codable {
     package var clientsStale: Int
     package var clientsOffline: Int
 
-    package init(name: String, address: String, status: String, firstSeen: Date, lastSeen: Date,
-                 clientsOnline: Int, clientsStale: Int, clientsOffline: Int) {
+    package init(
+        name: String,
+        address: String,
+        status: String,
+        firstSeen: Date,
+        lastSeen: Date,
+        clientsOnline: Int,
+        clientsStale: Int,
+        clientsOffline: Int
+    ) {
         self.name = name
         self.address = address
         self.status = status

@@ -12,8 +12,17 @@ package struct CombinerRoundDTO: Sendable, Hashable, Codable {
     package var bufferSize: Int
     package var deadline: Date
 
-    package init(session: String, round: Int, kind: String, selected: Int, received: Int, failed: Int, minimum: Int,
-                 bufferSize: Int, deadline: Date) {
+    package init(
+        session: String,
+        round: Int,
+        kind: String,
+        selected: Int,
+        received: Int,
+        failed: Int,
+        minimum: Int,
+        bufferSize: Int,
+        deadline: Date
+    ) {
         self.session = session
         self.round = round
         self.kind = kind

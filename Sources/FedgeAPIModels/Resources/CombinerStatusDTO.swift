@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// A combiner's own view, on its control socket.
 package struct CombinerStatusDTO: Sendable, Hashable, Codable {
@@ -14,9 +14,18 @@ package struct CombinerStatusDTO: Sendable, Hashable, Codable {
     package var updatesRefused: [String: Int]
     package var round: CombinerRoundDTO?
 
-    package init(name: String, address: String, controller: String?, attached: Bool, clientsOnline: Int,
-                 clientsStale: Int, clientsOffline: Int, updatesAccepted: Int, updatesRefused: [String: Int],
-                 round: CombinerRoundDTO?) {
+    package init(
+        name: String,
+        address: String,
+        controller: String?,
+        attached: Bool,
+        clientsOnline: Int,
+        clientsStale: Int,
+        clientsOffline: Int,
+        updatesAccepted: Int,
+        updatesRefused: [String: Int],
+        round: CombinerRoundDTO?
+    ) {
         self.name = name
         self.address = address
         self.controller = controller

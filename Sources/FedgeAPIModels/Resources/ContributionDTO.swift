@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// One update's share in a model.
 package struct ContributionDTO: Sendable, Hashable, Codable {

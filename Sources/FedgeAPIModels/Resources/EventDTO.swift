@@ -11,7 +11,15 @@ package struct EventDTO: Sendable, Hashable, Codable {
     /// The entry's hash in the audit chain (empty for progress notices, which are not stored).
     package var hash: String
 
-    package init(id: Int64, kind: String, actor: String, subject: String?, message: String, createdAt: Date, hash: String) {
+    package init(
+        id: Int64,
+        kind: String,
+        actor: String,
+        subject: String?,
+        message: String,
+        createdAt: Date,
+        hash: String
+    ) {
         self.id = id
         self.kind = kind
         self.actor = actor

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// `GET /health`.
 package struct HealthDTO: Sendable, Hashable, Codable {

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// A model's ancestors (newest first, ending at its seed) and children.
 package struct LineageDTO: Sendable, Hashable, Codable {

@@ -19,9 +19,20 @@ package struct ModelDTO: Sendable, Hashable, Codable {
     /// Present when one model is shown.
     package var contributions: [ContributionDTO]?
 
-    package init(id: String, parent: String?, session: String?, round: Int?, aggregator: String?, size: Int64,
-                 totalWeight: Double?, createdAt: Date, active: Bool, metrics: [String: Double], contributors: Int = 0,
-                 contributions: [ContributionDTO]?) {
+    package init(
+        id: String,
+        parent: String?,
+        session: String?,
+        round: Int?,
+        aggregator: String?,
+        size: Int64,
+        totalWeight: Double?,
+        createdAt: Date,
+        active: Bool,
+        metrics: [String: Double],
+        contributors: Int = 0,
+        contributions: [ContributionDTO]?
+    ) {
         self.id = id
         self.parent = parent
         self.session = session

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// One combiner's part in a round.
 package struct ParticipationDTO: Sendable, Hashable, Codable {

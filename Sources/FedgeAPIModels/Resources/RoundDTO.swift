@@ -18,9 +18,20 @@ package struct RoundDTO: Sendable, Hashable, Codable {
     package var reason: String?
     package var participation: [ParticipationDTO]
 
-    package init(session: String, number: Int, status: String, startedAt: Date, endedAt: Date?, deadline: Date?,
-                 minimum: Int, expected: Int, received: Int, model: String?, reason: String?,
-                 participation: [ParticipationDTO]) {
+    package init(
+        session: String,
+        number: Int,
+        status: String,
+        startedAt: Date,
+        endedAt: Date?,
+        deadline: Date?,
+        minimum: Int,
+        expected: Int,
+        received: Int,
+        model: String?,
+        reason: String?,
+        participation: [ParticipationDTO]
+    ) {
         self.session = session
         self.number = number
         self.status = status

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// What an operator asks for when creating a session; every field may be left out for its default.
 package struct SessionConfigDTO: Sendable, Hashable, Codable {
@@ -22,10 +22,18 @@ package struct SessionConfigDTO: Sendable, Hashable, Codable {
     /// Passed to every trainer (for example epochs, learning_rate, mu).
     package var clientSettings: [String: JSONValue]?
 
-    package init(aggregator: String? = nil, aggregatorParams: [String: Double]? = nil, rounds: Int? = nil,
-                 roundTimeout: Double? = nil, bufferSize: Int? = nil, clientsRequired: Int? = nil,
-                 requestedClients: Int? = nil, validate: Bool? = nil, modelId: String? = nil,
-                 clientSettings: [String: JSONValue]? = nil) {
+    package init(
+        aggregator: String? = nil,
+        aggregatorParams: [String: Double]? = nil,
+        rounds: Int? = nil,
+        roundTimeout: Double? = nil,
+        bufferSize: Int? = nil,
+        clientsRequired: Int? = nil,
+        requestedClients: Int? = nil,
+        validate: Bool? = nil,
+        modelId: String? = nil,
+        clientSettings: [String: JSONValue]? = nil
+    ) {
         self.aggregator = aggregator
         self.aggregatorParams = aggregatorParams
         self.rounds = rounds

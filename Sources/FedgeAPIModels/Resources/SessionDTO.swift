@@ -14,8 +14,16 @@ package struct SessionDTO: Sendable, Hashable, Codable {
     package var latestModel: String?
     package var reason: String?
 
-    package init(id: String, status: String, config: SessionConfigDTO, createdAt: Date, seedModel: String,
-                 roundsDone: Int, latestModel: String?, reason: String?) {
+    package init(
+        id: String,
+        status: String,
+        config: SessionConfigDTO,
+        createdAt: Date,
+        seedModel: String,
+        roundsDone: Int,
+        latestModel: String?,
+        reason: String?
+    ) {
         self.id = id
         self.status = status
         self.config = config

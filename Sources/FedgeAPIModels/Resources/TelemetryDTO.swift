@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// A node's resource use, as its last heartbeat reported.
 package struct TelemetryDTO: Sendable, Hashable, Codable {
@@ -9,8 +9,14 @@ package struct TelemetryDTO: Sendable, Hashable, Codable {
     package var processRssBytes: UInt64
     package var cores: Int
 
-    package init(cpuPercent: Double, memoryUsedBytes: UInt64, memoryTotalBytes: UInt64, diskFreeBytes: UInt64,
-                 processRssBytes: UInt64, cores: Int) {
+    package init(
+        cpuPercent: Double,
+        memoryUsedBytes: UInt64,
+        memoryTotalBytes: UInt64,
+        diskFreeBytes: UInt64,
+        processRssBytes: UInt64,
+        cores: Int
+    ) {
         self.cpuPercent = cpuPercent
         self.memoryUsedBytes = memoryUsedBytes
         self.memoryTotalBytes = memoryTotalBytes

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The result of checking the model trail.
 package struct TrailCheckDTO: Sendable, Hashable, Codable {

@@ -9,7 +9,14 @@ package struct ValidationDTO: Sendable, Hashable, Codable {
     package var numExamples: Double
     package var createdAt: Date
 
-    package init(id: Int64, model: String, client: String, metrics: [String: Double], numExamples: Double, createdAt: Date) {
+    package init(
+        id: Int64,
+        model: String,
+        client: String,
+        metrics: [String: Double],
+        numExamples: Double,
+        createdAt: Date
+    ) {
         self.id = id
         self.model = model
         self.client = client

@@ -1,4 +1,4 @@
-package import FedgeAPIModels
+import FedgeAPIModels
 import FedgeCore
 package import FedgeServerKit
 import Foundation
@@ -31,16 +31,24 @@ package struct CombinerAPI: Sendable {
         let routes = RouteCollection(context: FedgeRequestContext.self)
         let combiner = self.combiner
         routes.on(RouterPath(API.health), method: .get) { _, _ in
-            HealthDTO(status: "ok", role: "combiner", name: combiner.configuration.name, version: "0.1.0",
-                      uptimeSeconds: Date().timeIntervalSince(self.startedAt))
+            HealthDTO(
+                status: "ok",
+                role: "combiner",
+                name: combiner.configuration.name,
+                version: "0.1.0",
+                uptimeSeconds: Date().timeIntervalSince(self.startedAt)
+            )
         }
         routes.on(RouterPath(API.combinerStatus), method: .get) { _, _ in
             let clients = await combiner.registry.snapshots()
             let refusals = await combiner.runner.refusals
             return CombinerStatusDTO(
-                name: combiner.configuration.name, address: "\(combiner.configuration.listen)", controller: self.controller,
+                name: combiner.configuration.name,
+                address: "\(combiner.configuration.listen)",
+                controller: self.controller,
                 attached: self.link?.isAttached ?? false,
-                clientsOnline: clients.count { $0.liveness == .online }, clientsStale: clients.count { $0.liveness == .stale },
+                clientsOnline: clients.count { $0.liveness == .online },
+                clientsStale: clients.count { $0.liveness == .stale },
                 clientsOffline: clients.count { $0.liveness == .offline },
                 updatesAccepted: await combiner.runner.acceptedUpdates,
                 updatesRefused: Dictionary(uniqueKeysWithValues: refusals.map { ($0.key.rawValue, $0.value) }),
@@ -51,11 +59,17 @@ package struct CombinerAPI: Sendable {
             let limit = try request.intQuery("limit", default: 50)
             let offset = try request.intQuery("offset", default: 0)
             let status = request.query("status")
-            let all = await combiner.registry.snapshots().filter { status == nil || $0.liveness.rawValue == status }.sorted { $0.name < $1.name }
+            let all = await combiner.registry.snapshots().filter { status == nil || $0.liveness.rawValue == status }
+                .sorted { $0.name < $1.name }
             let items = all.dropFirst(max(0, offset)).prefix(max(0, limit)).map { client in
                 ClientDTO(
-                    name: client.name, combiner: combiner.configuration.name, status: client.liveness.rawValue, firstSeen: client.lastSeen,
-                    lastSeen: client.lastSeen, tasksDone: client.tasksDone, tasksFailed: client.tasksFailed,
+                    name: client.name,
+                    combiner: combiner.configuration.name,
+                    status: client.liveness.rawValue,
+                    firstSeen: client.lastSeen,
+                    lastSeen: client.lastSeen,
+                    tasksDone: client.tasksDone,
+                    tasksFailed: client.tasksFailed,
                     telemetry: TelemetryDTO(client.telemetry)
                 )
             }
@@ -79,8 +93,14 @@ package struct CombinerAPI: Sendable {
     private func currentRound() async -> CombinerRoundDTO? {
         guard let progress = await self.combiner.runner.progress() else { return nil }
         return CombinerRoundDTO(
-            session: progress.plan.session.rawValue, round: progress.plan.round, kind: progress.plan.kind.rawValue, selected: progress.selected,
-            received: progress.received, failed: progress.failed, minimum: progress.plan.minUpdates, bufferSize: progress.plan.bufferSize,
+            session: progress.plan.session.rawValue,
+            round: progress.plan.round,
+            kind: progress.plan.kind.rawValue,
+            selected: progress.selected,
+            received: progress.received,
+            failed: progress.failed,
+            minimum: progress.plan.minUpdates,
+            bufferSize: progress.plan.bufferSize,
             deadline: progress.plan.deadline
         )
     }

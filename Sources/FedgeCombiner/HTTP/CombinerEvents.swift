@@ -11,7 +11,17 @@ package final class CombinerEvents: Sendable {
 
     package func record(_ kind: String, subject: String? = nil, _ message: String) {
         self.state.withLock { state in
-            state.events.append(EventDTO(id: state.next, kind: kind, actor: "combiner", subject: subject, message: message, createdAt: Date(), hash: ""))
+            state.events.append(
+                EventDTO(
+                    id: state.next,
+                    kind: kind,
+                    actor: "combiner",
+                    subject: subject,
+                    message: message,
+                    createdAt: Date(),
+                    hash: ""
+                )
+            )
             state.next += 1
             if state.events.count > self.capacity { state.events.removeFirst(state.events.count - self.capacity) }
         }

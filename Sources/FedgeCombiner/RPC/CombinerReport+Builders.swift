@@ -36,20 +36,35 @@ extension Fedge_V1_CombinerReport {
 
     static func progress(_ progress: RoundRunner.Progress) -> Self {
         .counts(
-            session: progress.plan.session.rawValue, round: progress.plan.round, selected: progress.selected, received: progress.received,
-            failed: progress.failed, refused: progress.refusedByReason
+            session: progress.plan.session.rawValue,
+            round: progress.plan.round,
+            selected: progress.selected,
+            received: progress.received,
+            failed: progress.failed,
+            refused: progress.refusedByReason
         )
     }
 
     /// The counts of a round that ended: the controller records them with the outcome that follows.
     static func finalCounts(_ result: RoundResult) -> Self {
         .counts(
-            session: result.plan.session.rawValue, round: result.plan.round, selected: result.selected, received: result.received,
-            failed: result.failed, refused: result.refused
+            session: result.plan.session.rawValue,
+            round: result.plan.round,
+            selected: result.selected,
+            received: result.received,
+            failed: result.failed,
+            refused: result.refused
         )
     }
 
-    private static func counts(session: String, round: Int, selected: Int, received: Int, failed: Int, refused: [Refusal: Int]) -> Self {
+    private static func counts(
+        session: String,
+        round: Int,
+        selected: Int,
+        received: Int,
+        failed: Int,
+        refused: [Refusal: Int]
+    ) -> Self {
         .with {
             $0.progress = .with {
                 $0.sessionID = session
@@ -58,7 +73,9 @@ extension Fedge_V1_CombinerReport {
                 $0.received = UInt32(clamping: received)
                 $0.failed = UInt32(clamping: failed)
                 $0.refused = UInt32(clamping: refused.values.reduce(0, +))
-                $0.refusedByReason = Dictionary(uniqueKeysWithValues: refused.map { ($0.key.rawValue, UInt32(clamping: $0.value)) })
+                $0.refusedByReason = Dictionary(
+                    uniqueKeysWithValues: refused.map { ($0.key.rawValue, UInt32(clamping: $0.value)) }
+                )
             }
         }
     }
@@ -90,7 +107,14 @@ extension Fedge_V1_CombinerReport {
         }
     }
 
-    static func outcome(session: String, round: Int, succeeded: Bool, reason: String, partial: ModelID? = nil, updates: Int = 0) -> Self {
+    static func outcome(
+        session: String,
+        round: Int,
+        succeeded: Bool,
+        reason: String,
+        partial: ModelID? = nil,
+        updates: Int = 0
+    ) -> Self {
         .with {
             $0.outcome = .with {
                 $0.sessionID = session

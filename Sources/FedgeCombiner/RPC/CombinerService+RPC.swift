@@ -2,8 +2,8 @@ import FedgeCore
 package import FedgeProto
 import FedgeRPC
 import Foundation
-import Logging
 package import GRPCCore
+import Logging
 import SwiftProtobuf
 
 extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
@@ -21,17 +21,24 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                         continue
                     }
                     guard case .hello(let hello) = event.event, !hello.name.isEmpty else {
-                        throw RefusalError(.malformed, "the first message on Connect must be a hello with the client's name")
+                        throw RefusalError(
+                            .malformed,
+                            "the first message on Connect must be a hello with the client's name"
+                        )
                     }
                     let registered = await self.registry.connect(name: hello.name, trainers: hello.trainers)
                     connection = registered
-                    try await response.write(.with {
-                        $0.welcome = .with {
-                            $0.clientID = registered.clientID.rawValue
-                            $0.combiner = self.configuration.name
-                            $0.heartbeatMillis = UInt32(clamping: self.configuration.heartbeatInterval.components.seconds * 1000)
+                    try await response.write(
+                        .with {
+                            $0.welcome = .with {
+                                $0.clientID = registered.clientID.rawValue
+                                $0.combiner = self.configuration.name
+                                $0.heartbeatMillis = UInt32(
+                                    clamping: self.configuration.heartbeatInterval.components.seconds * 1000
+                                )
+                            }
                         }
-                    })
+                    )
                     group.addTask {
                         for await command in registered.outbox { try await response.write(command.proto) }
                     }
@@ -90,12 +97,19 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 destination: { header, id in "\(updates)/\(id.hex)-\(UUID().uuidString.prefix(8)).safetensors" }
             )
             admitted = nil
-            let id = try await self.runner.accept(UpdateAnnouncement(received.header), path: received.path, id: received.id)
+            let id = try await self.runner.accept(
+                UpdateAnnouncement(received.header),
+                path: received.path,
+                id: received.id
+            )
             return .with { $0.updateID = id.hex }
         } catch {
             if let admitted {
                 await self.runner.abandon(taskID: TaskID(admitted), because: RefusalError(error)?.refusal)
-                self.logger.warning("Upload broke off", metadata: ["fedge.task.id": "\(admitted)", "fedge.error": "\(error)"])
+                self.logger.warning(
+                    "Upload broke off",
+                    metadata: ["fedge.task.id": "\(admitted)", "fedge.error": "\(error)"]
+                )
             }
             throw error
         }

@@ -43,11 +43,20 @@ package struct CombinerService: Sendable {
         case .log(let record):
             self.logger.info(
                 "\(record.line)",
-                metadata: ["fedge.client": "\(connection.name)", "fedge.task.id": "\(record.taskID)", "fedge.stream": "\(record.stream)"]
+                metadata: [
+                    "fedge.client": "\(connection.name)", "fedge.task.id": "\(record.taskID)",
+                    "fedge.stream": "\(record.stream)",
+                ]
             )
         case .metrics(let record):
             let values = record.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            self.logger.info("Client metrics", metadata: ["fedge.client": "\(connection.name)", "fedge.task.id": "\(record.taskID)", "fedge.metrics": "\(values)"])
+            self.logger.info(
+                "Client metrics",
+                metadata: [
+                    "fedge.client": "\(connection.name)", "fedge.task.id": "\(record.taskID)",
+                    "fedge.metrics": "\(values)",
+                ]
+            )
         case .hello:
             self.logger.warning("Second hello ignored", metadata: ["fedge.client": "\(connection.name)"])
         case nil:

@@ -4,9 +4,9 @@ import FedgeProto
 import FedgeRPC
 import FedgeTensor
 import Foundation
-import SwiftProtobuf
 import GRPCCore
 import Logging
+import SwiftProtobuf
 
 extension ControllerLink {
     /// Runs one plan and reports its outcome; never throws (a failure is an outcome).
@@ -16,7 +16,9 @@ extension ControllerLink {
         models: Fedge_V1_ModelTransfer.Client<Transport>,
         outbox: Outbox<Fedge_V1_CombinerReport>
     ) async {
-        let metadata: Logger.Metadata = ["fedge.session": "\(plan.session)", "fedge.round": "\(plan.round)", "fedge.kind": "\(plan.kind)"]
+        let metadata: Logger.Metadata = [
+            "fedge.session": "\(plan.session)", "fedge.round": "\(plan.round)", "fedge.kind": "\(plan.kind)",
+        ]
         do {
             try await self.fetchModel(plan.model, size: plan.modelSize, from: models)
             var result = try await self.runRound(plan, outbox: outbox)
@@ -27,7 +29,13 @@ extension ControllerLink {
                     self.report(.validation(plan: plan, client: client, metrics: metrics), to: outbox)
                 }
                 self.report(
-                    .outcome(session: plan.session.rawValue, round: plan.round, succeeded: result.succeeded, reason: result.reason, updates: result.validations.count),
+                    .outcome(
+                        session: plan.session.rawValue,
+                        round: plan.round,
+                        succeeded: result.succeeded,
+                        reason: result.reason,
+                        updates: result.validations.count
+                    ),
                     to: outbox
                 )
             case .train:
@@ -36,21 +44,43 @@ extension ControllerLink {
                 }
                 guard result.succeeded, let partial = result.partial.take() else {
                     self.report(
-                        .outcome(session: plan.session.rawValue, round: plan.round, succeeded: false, reason: result.reason, updates: result.received),
+                        .outcome(
+                            session: plan.session.rawValue,
+                            round: plan.round,
+                            succeeded: false,
+                            reason: result.reason,
+                            updates: result.received
+                        ),
                         to: outbox
                     )
                     return
                 }
                 let partialID = try await self.upload(partial, plan: plan, to: controller)
                 self.report(
-                    .outcome(session: plan.session.rawValue, round: plan.round, succeeded: true, reason: result.reason, partial: partialID, updates: result.received),
+                    .outcome(
+                        session: plan.session.rawValue,
+                        round: plan.round,
+                        succeeded: true,
+                        reason: result.reason,
+                        partial: partialID,
+                        updates: result.received
+                    ),
                     to: outbox
                 )
-                self.logger.info("Partial aggregate delivered", metadata: metadata.merging(["fedge.partial": "\(partialID.shortPrefix)"]) { $1 })
+                self.logger.info(
+                    "Partial aggregate delivered",
+                    metadata: metadata.merging(["fedge.partial": "\(partialID.shortPrefix)"]) { $1 }
+                )
             }
         } catch {
-            self.logger.warning("Round failed at this combiner", metadata: metadata.merging(["fedge.error": "\(error)"]) { $1 })
-            self.report(.outcome(session: plan.session.rawValue, round: plan.round, succeeded: false, reason: "\(error)"), to: outbox)
+            self.logger.warning(
+                "Round failed at this combiner",
+                metadata: metadata.merging(["fedge.error": "\(error)"]) { $1 }
+            )
+            self.report(
+                .outcome(session: plan.session.rawValue, round: plan.round, succeeded: false, reason: "\(error)"),
+                to: outbox
+            )
         }
     }
 
@@ -63,7 +93,9 @@ extension ControllerLink {
             group.addTask {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .seconds(1))
-                    if let progress = await runner.progress(), progress.plan.session == plan.session, progress.plan.round == plan.round {
+                    if let progress = await runner.progress(), progress.plan.session == plan.session,
+                        progress.plan.round == plan.round
+                    {
                         outbox.coalesce(.progress(progress), key: "progress")
                     }
                 }
@@ -78,29 +110,44 @@ extension ControllerLink {
     }
 
     /// Downloads global model `id` from the controller into the model store, unless it is there already.
-    private func fetchModel<Transport: ClientTransport>(_ id: ModelID, size: UInt64, from models: Fedge_V1_ModelTransfer.Client<Transport>) async throws {
+    private func fetchModel<Transport: ClientTransport>(
+        _ id: ModelID,
+        size: UInt64,
+        from models: Fedge_V1_ModelTransfer.Client<Transport>
+    ) async throws {
         let store = self.combiner.runner.models
         guard !store.contains(id) else { return }
         let spool = self.combiner.configuration.spoolDirectory.appendingPathComponent("models").path
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
-        let received = try await models.downloadModel(.with { $0.modelID = id.hex }, options: Self.callOptions) { response in
+        let received = try await models.downloadModel(.with { $0.modelID = id.hex }, options: Self.callOptions) {
+            response in
             try await ChunkedTransfer.receive(
                 response.messages,
                 spoolDirectory: spool,
                 maxBytes: size > 0 ? size : UInt64.max,
                 declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
-                destination: { _, received in received == id ? store.path(for: id) : "\(spool)/mismatch-\(received.hex)" }
+                destination: { _, received in received == id ? store.path(for: id) : "\(spool)/mismatch-\(received.hex)"
+                }
             )
         }
         guard received.id == id else {
             try? FileManager.default.removeItem(atPath: received.path)
-            throw RefusalError(.hashMismatch, "the controller sent model \(received.id.shortPrefix) for \(id.shortPrefix)")
+            throw RefusalError(
+                .hashMismatch,
+                "the controller sent model \(received.id.shortPrefix) for \(id.shortPrefix)"
+            )
         }
     }
 
     /// Writes the partial aggregate to the spool and streams it to the controller.
-    private func upload<Transport: ClientTransport>(_ partial: consuming PartialAggregate, plan: RoundPlan, to controller: Fedge_V1_Controller.Client<Transport>) async throws -> ModelID {
-        let path = self.combiner.configuration.spoolDirectory.appendingPathComponent("partial-\(plan.session)-\(plan.round)-\(UUID().uuidString.prefix(8)).safetensors").path
+    private func upload<Transport: ClientTransport>(
+        _ partial: consuming PartialAggregate,
+        plan: RoundPlan,
+        to controller: Fedge_V1_Controller.Client<Transport>
+    ) async throws -> ModelID {
+        let path = self.combiner.configuration.spoolDirectory.appendingPathComponent(
+            "partial-\(plan.session)-\(plan.round)-\(UUID().uuidString.prefix(8)).safetensors"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try SafetensorsWriter.write(partial, to: path)
         _ = consume partial
@@ -112,7 +159,9 @@ extension ControllerLink {
             $0.size = size
         }
         let receipt = try await controller.uploadPartial(options: Self.callOptions) { writer in
-            try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_PartialChunk.self) { try await writer.write($0) }
+            try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_PartialChunk.self) {
+                try await writer.write($0)
+            }
         }
         guard let id = ModelID(hex: receipt.partialID) else {
             throw RefusalError(.malformed, "the controller's receipt names no partial id")

@@ -7,9 +7,9 @@ import Foundation
 package import GRPCCore
 import GRPCNIOTransportHTTP2
 package import Logging
-package import Synchronization
-package import ServiceLifecycle
+import ServiceLifecycle
 import SwiftProtobuf
+package import Synchronization
 
 /// A combiner's tie to its controller: it dials out, holds the `Attach` stream (hello, heartbeats with its
 /// clients, round progress and outcomes up; plans and cancellations down), fetches global models, runs each plan
@@ -28,7 +28,13 @@ package struct ControllerLink: Service {
     /// Where notable events go, for the combiner's control socket.
     package var events = CombinerEvents()
 
-    package init(combiner: Combiner, controller: FedgeRPC.Endpoint, security: TransportSecurity, advertisedAddress: String, logger: Logger) {
+    package init(
+        combiner: Combiner,
+        controller: FedgeRPC.Endpoint,
+        security: TransportSecurity,
+        advertisedAddress: String,
+        logger: Logger
+    ) {
         self.combiner = combiner
         self.controller = controller
         self.security = security
@@ -61,17 +67,26 @@ package struct ControllerLink: Service {
             do {
                 try await withGRPCClient(transport: try makeTransport()) { client in
                     try await self.session(
-                        Fedge_V1_Controller.Client(wrapping: client), models: Fedge_V1_ModelTransfer.Client(wrapping: client)
+                        Fedge_V1_Controller.Client(wrapping: client),
+                        models: Fedge_V1_ModelTransfer.Client(wrapping: client)
                     ) { welcomed.store(true, ordering: .relaxed) }
                     client.beginGracefulShutdown()
                 }
-                self.logger.warning("The controller closed the stream", metadata: ["fedge.controller": "\(self.controller)"])
-            } catch where Task.isCancelled {
+                self.logger.warning(
+                    "The controller closed the stream",
+                    metadata: ["fedge.controller": "\(self.controller)"]
+                )
+            } catch  where Task.isCancelled {
                 return
             } catch {
-                self.logger.warning("Link to the controller failed", metadata: ["fedge.controller": "\(self.controller)", "fedge.error": "\(error)"])
+                self.logger.warning(
+                    "Link to the controller failed",
+                    metadata: ["fedge.controller": "\(self.controller)", "fedge.error": "\(error)"]
+                )
             }
-            if self.status.isAttached { self.events.record("controller.detached", "Lost the controller at \(self.controller); dialling again") }
+            if self.status.isAttached {
+                self.events.record("controller.detached", "Lost the controller at \(self.controller); dialling again")
+            }
             self.status.attached.store(false, ordering: .relaxed)
             if welcomed.load(ordering: .relaxed) { backoff.reset() }
             do { try await Task.sleep(for: backoff.next()) } catch { return }
@@ -94,7 +109,9 @@ package struct ControllerLink: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 // Rounds run one at a time, in the order planned.
                 group.addTask {
-                    for await plan in plans { await self.execute(plan, controller: controller, models: models, outbox: outbox) }
+                    for await plan in plans {
+                        await self.execute(plan, controller: controller, models: models, outbox: outbox)
+                    }
                 }
                 for try await command in response.messages {
                     switch command.command {
@@ -106,8 +123,16 @@ package struct ControllerLink: Service {
                     case .plan(let proto):
                         await self.received(proto, queue: planQueue, outbox: outbox)
                     case .cancel(let cancel):
-                        self.events.record("round.cancelled", subject: "\(cancel.sessionID)/\(cancel.round)", "The controller cancelled the round: \(cancel.reason)")
-                        await self.combiner.runner.cancel(session: SessionID(cancel.sessionID), round: Int(cancel.round), reason: cancel.reason)
+                        self.events.record(
+                            "round.cancelled",
+                            subject: "\(cancel.sessionID)/\(cancel.round)",
+                            "The controller cancelled the round: \(cancel.reason)"
+                        )
+                        await self.combiner.runner.cancel(
+                            session: SessionID(cancel.sessionID),
+                            round: Int(cancel.round),
+                            reason: cancel.reason
+                        )
                     case nil:
                         break
                     }
@@ -135,12 +160,16 @@ package struct ControllerLink: Service {
             let plan = try RoundPlan(proto)
             await self.combiner.runner.cancel(reason: "the controller planned round \(plan.session)/\(plan.round)")
             self.events.record(
-                "round.planned", subject: "\(plan.session)/\(plan.round)",
+                "round.planned",
+                subject: "\(plan.session)/\(plan.round)",
                 "The controller planned \(plan.kind) round \(plan.round) of \(plan.session) (quota \(plan.quota == 0 ? "all" : "\(plan.quota)"))"
             )
             queue.yield(plan)
         } catch {
-            self.report(.outcome(session: proto.sessionID, round: Int(proto.round), succeeded: false, reason: "\(error)"), to: outbox)
+            self.report(
+                .outcome(session: proto.sessionID, round: Int(proto.round), succeeded: false, reason: "\(error)"),
+                to: outbox
+            )
         }
     }
 
@@ -157,11 +186,15 @@ package struct ControllerLink: Service {
     /// controller fails the round of a combiner that went away, and the error says which report was lost.
     func report(_ report: Fedge_V1_CombinerReport, to outbox: Outbox<Fedge_V1_CombinerReport>) {
         if !outbox.send(report) {
-            self.logger.error("Report to the controller lost: the stream closed", metadata: ["fedge.report": "\(report.summary)"])
+            self.logger.error(
+                "Report to the controller lost: the stream closed",
+                metadata: ["fedge.report": "\(report.summary)"]
+            )
         }
         guard case .outcome(let outcome) = report.event else { return }
         self.events.record(
-            outcome.succeeded ? "round.closed" : "round.failed", subject: "\(outcome.sessionID)/\(outcome.round)",
+            outcome.succeeded ? "round.closed" : "round.failed",
+            subject: "\(outcome.sessionID)/\(outcome.round)",
             "Round \(outcome.round) of \(outcome.sessionID): \(outcome.reason)"
         )
     }

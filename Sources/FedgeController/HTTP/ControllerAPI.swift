@@ -36,7 +36,9 @@ package struct ControllerAPI: Sendable {
         for (combiner, statuses) in counts where !combiner.isEmpty { online[combiner] = statuses["online"] ?? 0 }
         var sessions: [String: Int] = [:]
         for status in SessionStatus.allCases {
-            sessions[status.rawValue] = try await self.controller.database.sessions(ListQuery(limit: 0, filters: ["status": status.rawValue])).total
+            sessions[status.rawValue] = try await self.controller.database.sessions(
+                ListQuery(limit: 0, filters: ["status": status.rawValue])
+            ).total
         }
         self.controller.metrics.setGauges(clientsOnline: online, sessions: sessions)
     }
@@ -45,7 +47,9 @@ package struct ControllerAPI: Sendable {
         let limit = try request.intQuery("limit", default: 50)
         let offset = try request.intQuery("offset", default: 0)
         guard (0...1000).contains(limit), offset >= 0 else {
-            throw APIError.badRequest("limit must be from 0 to 1000 and offset 0 or more (got limit=\(limit), offset=\(offset)).")
+            throw APIError.badRequest(
+                "limit must be from 0 to 1000 and offset 0 or more (got limit=\(limit), offset=\(offset))."
+            )
         }
         var query = ListQuery(limit: limit, offset: offset)
         for name in filters { if let value = request.query(name) { query.filters[name] = value } }
@@ -55,7 +59,9 @@ package struct ControllerAPI: Sendable {
 
     func sessionRecord(_ context: FedgeRequestContext) async throws -> SessionRecord {
         let id = context.parameters.get("id") ?? ""
-        guard let record = try await self.controller.database.session(SessionID(id)) else { throw Orchestrator.noSuchSession(SessionID(id)) }
+        guard let record = try await self.controller.database.session(SessionID(id)) else {
+            throw Orchestrator.noSuchSession(SessionID(id))
+        }
         return record
     }
 
@@ -64,7 +70,11 @@ package struct ControllerAPI: Sendable {
         if config.model == nil { config.model = ModelID(hex: record.seedModel) }
         let rounds = try await self.controller.database.rounds(ofSession: SessionID(record.id.rawValue))
         return SessionDTO(
-            id: record.id.rawValue, status: record.status.rawValue, config: config.dto, createdAt: record.createdAt, seedModel: record.seedModel,
+            id: record.id.rawValue,
+            status: record.status.rawValue,
+            config: config.dto,
+            createdAt: record.createdAt,
+            seedModel: record.seedModel,
             roundsDone: rounds.filter { $0.status != .running }.count,
             latestModel: rounds.filter { $0.status == .committed }.max { $0.number < $1.number }?.model,
             reason: record.reason
@@ -74,22 +84,42 @@ package struct ControllerAPI: Sendable {
     func rounds(_ records: [RoundRecord]) async throws -> [RoundDTO] {
         var out: [RoundDTO] = []
         for record in records {
-            var participation = try await self.controller.database.participation(session: SessionID(record.session.rawValue), round: record.number).map(ParticipationDTO.init)
+            var participation = try await self.controller.database.participation(
+                session: SessionID(record.session.rawValue),
+                round: record.number
+            ).map(ParticipationDTO.init)
             var received = record.received
             if record.status == .running {
                 // Live counts from the combiners while the round runs.
                 let live = await self.controller.hub.progress(session: record.session.rawValue, round: record.number)
                 participation = live.sorted { $0.key < $1.key }.map {
-                    ParticipationDTO(combiner: $0.key, selected: $0.value.selected, received: $0.value.received, failed: $0.value.failed,
-                                     refused: $0.value.refused, partial: nil)
+                    ParticipationDTO(
+                        combiner: $0.key,
+                        selected: $0.value.selected,
+                        received: $0.value.received,
+                        failed: $0.value.failed,
+                        refused: $0.value.refused,
+                        partial: nil
+                    )
                 }
                 received = live.values.reduce(0) { $0 + $1.received }
             }
-            out.append(RoundDTO(
-                session: record.session.rawValue, number: record.number, status: record.status.rawValue, startedAt: record.startedAt, endedAt: record.endedAt,
-                deadline: record.deadline, minimum: record.minimum, expected: record.expected, received: received, model: record.model,
-                reason: record.reason, participation: participation
-            ))
+            out.append(
+                RoundDTO(
+                    session: record.session.rawValue,
+                    number: record.number,
+                    status: record.status.rawValue,
+                    startedAt: record.startedAt,
+                    endedAt: record.endedAt,
+                    deadline: record.deadline,
+                    minimum: record.minimum,
+                    expected: record.expected,
+                    received: received,
+                    model: record.model,
+                    reason: record.reason,
+                    participation: participation
+                )
+            )
         }
         return out
     }
@@ -108,15 +138,28 @@ package struct ControllerAPI: Sendable {
         for record in records {
             var means = WeightedMeans()
             for validation in validations[record.id] ?? [] {
-                let metrics = (try? JSONDecoder().decode([String: Double].self, from: Data(validation.metrics.utf8))) ?? [:]
+                let metrics =
+                    (try? JSONDecoder().decode([String: Double].self, from: Data(validation.metrics.utf8))) ?? [:]
                 means.add(metrics, examples: validation.numExamples)
             }
-            let contributions = detailed ? try await db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
-            models.append(ModelDTO(
-                id: record.id, parent: record.parent, session: record.session?.rawValue, round: record.round, aggregator: record.aggregator,
-                size: record.size, totalWeight: record.totalWeight, createdAt: record.createdAt, active: record.id == active?.hex,
-                metrics: means.means, contributors: contributors[record.id] ?? 0, contributions: contributions
-            ))
+            let contributions =
+                detailed ? try await db.contributions(of: ModelID(hex: record.id)!).map(ContributionDTO.init) : nil
+            models.append(
+                ModelDTO(
+                    id: record.id,
+                    parent: record.parent,
+                    session: record.session?.rawValue,
+                    round: record.round,
+                    aggregator: record.aggregator,
+                    size: record.size,
+                    totalWeight: record.totalWeight,
+                    createdAt: record.createdAt,
+                    active: record.id == active?.hex,
+                    metrics: means.means,
+                    contributors: contributors[record.id] ?? 0,
+                    contributions: contributions
+                )
+            )
         }
         return models
     }
@@ -126,7 +169,9 @@ package struct ControllerAPI: Sendable {
         let text = text.lowercased()
         if let id = ModelID(hex: text), try await self.controller.database.model(id) != nil { return id }
         guard text.count >= 6 else {
-            throw APIError.notFound("'\(text)' is not a model id; give the id or at least its first 6 hex digits (`fedge model list`).")
+            throw APIError.notFound(
+                "'\(text)' is not a model id; give the id or at least its first 6 hex digits (`fedge model list`)."
+            )
         }
         let matches = try await self.controller.database.models(withPrefix: text)
         switch matches.count {
@@ -140,7 +185,9 @@ package struct ControllerAPI: Sendable {
     static func spool(_ body: RequestBody, into directory: URL) async throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("upload-\(UUID().uuidString)").path
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw APIError(.internal, "cannot create \(path) for the upload")
         }
         do {

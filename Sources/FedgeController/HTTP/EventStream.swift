@@ -31,7 +31,10 @@ enum EventStream {
                 try await writer.write(frame(event))
                 replayed = max(replayed, event.id)
             }
-            let (merged, continuation) = AsyncStream.makeStream(of: EventDTO?.self, bufferingPolicy: .bufferingNewest(1024))
+            let (merged, continuation) = AsyncStream.makeStream(
+                of: EventDTO?.self,
+                bufferingPolicy: .bufferingNewest(1024)
+            )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await event in subscription { continuation.yield(event) }
@@ -61,6 +64,10 @@ enum EventStream {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: body
+        )
     }
 }

@@ -17,19 +17,32 @@ struct FederationRoutes {
         let db = c.database
 
         routes.on(RouterPath(API.health), method: .get) { _, _ in
-            HealthDTO(status: "ok", role: "controller", name: "controller", version: "0.1.0", uptimeSeconds: Date().timeIntervalSince(c.startedAt))
+            HealthDTO(
+                status: "ok",
+                role: "controller",
+                name: "controller",
+                version: "0.1.0",
+                uptimeSeconds: Date().timeIntervalSince(c.startedAt)
+            )
         }
         routes.on(RouterPath(API.metrics), method: .get) { _, _ in
             try await self.api.refreshGauges()
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: c.metrics.render())))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: c.metrics.render()))
+            )
         }
 
         routes.on(RouterPath(API.combiners), method: .get) { request, _ in
             let (items, total) = try await db.combiners(try ControllerAPI.listQuery(request, filters: ["status"]))
             let counts = try await db.clientCounts()
-            return Page(items: items.map { CombinerDTO($0, counts: counts[$0.name.rawValue] ?? [:]) }, total: total,
-                        offset: try request.intQuery("offset", default: 0), limit: try request.intQuery("limit", default: 50))
+            return Page(
+                items: items.map { CombinerDTO($0, counts: counts[$0.name.rawValue] ?? [:]) },
+                total: total,
+                offset: try request.intQuery("offset", default: 0),
+                limit: try request.intQuery("limit", default: 50)
+            )
         }
         routes.on(RouterPath(API.clients), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["status", "combiner"])

@@ -17,7 +17,9 @@ struct MeasurementRoutes {
         let db = c.database
         routes.on(RouterPath(API.validations), method: .get) { request, _ in
             var query = try ControllerAPI.listQuery(request, filters: ["client"])
-            if let model = request.query("model") { query.filters["model"] = try await self.api.resolveModel(model).hex }
+            if let model = request.query("model") {
+                query.filters["model"] = try await self.api.resolveModel(model).hex
+            }
             let (items, total) = try await db.validations(query)
             return Page(items: items.map(ValidationDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
@@ -36,12 +38,18 @@ struct MeasurementRoutes {
         }
         routes.on(RouterPath(API.eventStream), method: .get) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
-            let since = Int64(request.query("since") ?? "") ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
+            let since =
+                Int64(request.query("since") ?? "")
+                ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
             let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
-            return EventStream.response(feed: c.auditTrail.feed, kinds: kinds, replay: {
-                guard let since else { return [] }
-                return try await db.auditEvents(after: since).map(EventDTO.init)
-            })
+            return EventStream.response(
+                feed: c.auditTrail.feed,
+                kinds: kinds,
+                replay: {
+                    guard let since else { return [] }
+                    return try await db.auditEvents(after: since).map(EventDTO.init)
+                }
+            )
         }
         routes.on(RouterPath(API.packages), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["name"])
@@ -50,16 +58,27 @@ struct MeasurementRoutes {
         }
         routes.on(RouterPath(API.packages), method: .post) { request, _ in
             guard let name = request.query("name"), name.count <= 200, !name.contains("/") else {
-                throw APIError.badRequest("Give the package a name with ?name=NAME (no slashes, at most 200 characters).")
+                throw APIError.badRequest(
+                    "Give the package a name with ?name=NAME (no slashes, at most 200 characters)."
+                )
             }
             let upload = c.configuration.directory.appendingPathComponent("uploads")
             let path = try await ControllerAPI.spool(request.body, into: upload)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-            guard size > 0 else { throw APIError.badRequest("The package is empty; send the archive's bytes as the request body.") }
+            guard size > 0 else {
+                throw APIError.badRequest("The package is empty; send the archive's bytes as the request body.")
+            }
             let id = try c.blobs.put(fileAt: path)
-            let record = try await db.insertPackage(PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size))
-            await c.auditTrail.record(kind: "package.uploaded", actor: "operator", subject: id.hex, message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded")
+            let record = try await db.insertPackage(
+                PackageRecord(id: id.hex, name: name, createdAt: Date(), size: size)
+            )
+            await c.auditTrail.record(
+                kind: "package.uploaded",
+                actor: "operator",
+                subject: id.hex,
+                message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded"
+            )
             return EditedResponse(status: .created, response: PackageDTO(record))
         }
         return routes

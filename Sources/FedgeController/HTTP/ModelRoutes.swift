@@ -19,8 +19,12 @@ struct ModelRoutes {
             let query = try ControllerAPI.listQuery(request, filters: ["session"])
             let (items, total) = try await db.models(query)
             let active = try await db.activeModel()
-            return await Page(items: try self.api.models(items, active: active), total: total,
-                        offset: query.offset, limit: query.limit)
+            return await Page(
+                items: try self.api.models(items, active: active),
+                total: total,
+                offset: query.offset,
+                limit: query.limit
+            )
         }
         routes.on(RouterPath(API.models), method: .post) { request, context in
             let upload = c.configuration.directory.appendingPathComponent("uploads")
@@ -30,11 +34,16 @@ struct ModelRoutes {
             let existed = try await c.database.modelCount()
             let record = try await c.addSeed(fileAt: path, actor: "operator", activate: activate)
             let created = try await c.database.modelCount() > existed
-            return await EditedResponse(status: created ? .created : .ok, response: try self.api.model(record, active: try db.activeModel(), detailed: true))
+            return await EditedResponse(
+                status: created ? .created : .ok,
+                response: try self.api.model(record, active: try db.activeModel(), detailed: true)
+            )
         }
         routes.on(RouterPath(API.activeModel), method: .get) { _, _ in
             guard let active = try await db.activeModel(), let record = try await db.model(active) else {
-                throw APIError.notFound("No model is active yet; upload a seed with `fedge model upload FILE --activate`.")
+                throw APIError.notFound(
+                    "No model is active yet; upload a seed with `fedge model upload FILE --activate`."
+                )
             }
             return try await self.api.model(record, active: active, detailed: true)
         }
@@ -42,7 +51,12 @@ struct ModelRoutes {
             let body = try await request.decode(as: ActivateModelRequest.self, context: context)
             let id = try await self.api.resolveModel(body.model)
             try await db.setActiveModel(id)
-            await c.auditTrail.record(kind: "model.activated", actor: "operator", subject: id.hex, message: "Model \(id.shortPrefix) is now the active model")
+            await c.auditTrail.record(
+                kind: "model.activated",
+                actor: "operator",
+                subject: id.hex,
+                message: "Model \(id.shortPrefix) is now the active model"
+            )
             return try await self.api.model(try db.model(id)!, active: id, detailed: true)
         }
         routes.on(RouterPath(API.trailCheck), method: .get) { _, _ in
@@ -57,14 +71,19 @@ struct ModelRoutes {
             let id = try await self.api.resolveModel(context.parameters.get("id") ?? "")
             let path = c.blobs.path(for: id)
             guard c.blobs.contains(id) else {
-                throw APIError(.internal, "Model \(id.shortPrefix) is in the trail but its file is missing from the blob store; run `fedge model verify`.")
+                throw APIError(
+                    .internal,
+                    "Model \(id.shortPrefix) is in the trail but its file is missing from the blob store; run `fedge model verify`."
+                )
             }
             let size = c.blobs.size(of: id)
             let body = try await FileIO().loadFile(path: path, context: context)
             return Response(
                 status: .ok,
-                headers: [.contentType: "application/octet-stream", .contentLength: "\(size)",
-                          .contentDisposition: "attachment; filename=\"\(id.hex).safetensors\""],
+                headers: [
+                    .contentType: "application/octet-stream", .contentLength: "\(size)",
+                    .contentDisposition: "attachment; filename=\"\(id.hex).safetensors\"",
+                ],
                 body: body
             )
         }

@@ -38,10 +38,14 @@ struct SessionRoutes {
             try await self.api.session(try self.api.sessionRecord(context))
         }
         routes.on(RouterPath(API.sessions + "/:id/start"), method: .post) { _, context in
-            try await self.api.session(try await c.orchestrator.resumeSession(try self.api.sessionRecord(context).id, actor: "operator"))
+            try await self.api.session(
+                try await c.orchestrator.resumeSession(try self.api.sessionRecord(context).id, actor: "operator")
+            )
         }
         routes.on(RouterPath(API.sessions + "/:id/stop"), method: .post) { _, context in
-            try await self.api.session(try await c.orchestrator.stopSession(try self.api.sessionRecord(context).id, actor: "operator"))
+            try await self.api.session(
+                try await c.orchestrator.stopSession(try self.api.sessionRecord(context).id, actor: "operator")
+            )
         }
         routes.on(RouterPath(API.sessions + "/:id/rounds"), method: .get) { request, context in
             let session = try await self.api.sessionRecord(context)
@@ -52,8 +56,12 @@ struct SessionRoutes {
         routes.on(RouterPath(API.sessions + "/:id/rounds/:number"), method: .get) { _, context in
             let session = try await self.api.sessionRecord(context)
             let text = context.parameters.get("number") ?? ""
-            guard let number = Int(text), let round = try await db.round(session: SessionID(session.id.rawValue), number: number) else {
-                throw APIError.notFound("Session \(session.id) has no round '\(text)'; `fedge round list --session \(session.id)` shows its rounds.")
+            guard let number = Int(text),
+                let round = try await db.round(session: SessionID(session.id.rawValue), number: number)
+            else {
+                throw APIError.notFound(
+                    "Session \(session.id) has no round '\(text)'; `fedge round list --session \(session.id)` shows its rounds."
+                )
             }
             return try await self.api.rounds([round])[0]
         }

@@ -29,16 +29,23 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                         continue
                     }
                     guard case .hello(let hello) = report.event, !hello.name.isEmpty, !hello.address.isEmpty else {
-                        throw RefusalError(.malformed, "the first message on Attach must be a hello with the combiner's name and address")
+                        throw RefusalError(
+                            .malformed,
+                            "the first message on Attach must be a hello with the combiner's name and address"
+                        )
                     }
                     let (connection, commands) = await hub.attach(name: hello.name, address: hello.address)
                     attached = (hello.name, connection)
-                    try await response.write(.with {
-                        $0.welcome = .with {
-                            $0.combinerID = hello.name
-                            $0.heartbeatMillis = UInt32(clamping: Int64(self.controller.configuration.heartbeatInterval.inSeconds * 1000))
+                    try await response.write(
+                        .with {
+                            $0.welcome = .with {
+                                $0.combinerID = hello.name
+                                $0.heartbeatMillis = UInt32(
+                                    clamping: Int64(self.controller.configuration.heartbeatInterval.inSeconds * 1000)
+                                )
+                            }
                         }
-                    })
+                    )
                     group.addTask {
                         for await command in commands { try await response.write(command.proto) }
                     }
@@ -61,34 +68,64 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                     name: info.name.isEmpty ? info.clientID : info.name,
                     liveness: ClientLiveness(info.liveness) ?? .offline,
                     lastSeen: Date(unixMillis: info.lastSeenUnixMillis),
-                    tasksDone: Int(info.tasksDone), tasksFailed: Int(info.tasksFailed),
+                    tasksDone: Int(info.tasksDone),
+                    tasksFailed: Int(info.tasksFailed),
                     telemetry: info.hasTelemetry ? Telemetry(info.telemetry) : nil
                 )
             }
             await hub.heartbeat(name: name, connection: connection, clients: clients)
         case .progress(let progress):
-            let counts = RoundCounts(selected: Int(progress.selected), received: Int(progress.received),
-                                     refused: Int(progress.refused), failed: Int(progress.failed),
-                                     refusedByReason: progress.refusedByReason.mapValues { Int($0) })
+            let counts = RoundCounts(
+                selected: Int(progress.selected),
+                received: Int(progress.received),
+                refused: Int(progress.refused),
+                failed: Int(progress.failed),
+                refusedByReason: progress.refusedByReason.mapValues { Int($0) }
+            )
             await hub.progress(name: name, session: progress.sessionID, round: Int(progress.round), counts: counts)
             self.controller.auditTrail.notice(
-                kind: "round.progress", subject: "\(progress.sessionID)/\(progress.round)",
-                message: "\(name): \(progress.received)/\(progress.selected) updates, \(progress.failed) failed, \(progress.refused) refused"
+                kind: "round.progress",
+                subject: "\(progress.sessionID)/\(progress.round)",
+                message:
+                    "\(name): \(progress.received)/\(progress.selected) updates, \(progress.failed) failed, \(progress.refused) refused"
             )
         case .outcome(let outcome):
-            await hub.outcome(name: name, session: outcome.sessionID, round: Int(outcome.round), outcome: CombinerOutcome(
-                combiner: name, succeeded: outcome.succeeded, reason: outcome.reason,
-                partial: ModelID(hex: outcome.partialID), updates: Int(outcome.updates)
-            ))
+            await hub.outcome(
+                name: name,
+                session: outcome.sessionID,
+                round: Int(outcome.round),
+                outcome: CombinerOutcome(
+                    combiner: name,
+                    succeeded: outcome.succeeded,
+                    reason: outcome.reason,
+                    partial: ModelID(hex: outcome.partialID),
+                    updates: Int(outcome.updates)
+                )
+            )
         case .validation(let validation):
             guard let model = ModelID(hex: validation.modelID) else { return }
-            await hub.validation(name: name, session: validation.sessionID, round: Int(validation.round), report: ValidationReport(
-                client: validation.client, model: model, metrics: validation.report.metrics, numExamples: validation.report.numExamples
-            ))
+            await hub.validation(
+                name: name,
+                session: validation.sessionID,
+                round: Int(validation.round),
+                report: ValidationReport(
+                    client: validation.client,
+                    model: model,
+                    metrics: validation.report.metrics,
+                    numExamples: validation.report.numExamples
+                )
+            )
         case .trainingMetrics(let report):
-            await hub.training(name: name, session: report.sessionID, round: Int(report.round), report: TrainingReport(
-                client: report.client, metrics: report.metrics, numExamples: report.numExamples
-            ))
+            await hub.training(
+                name: name,
+                session: report.sessionID,
+                round: Int(report.round),
+                report: TrainingReport(
+                    client: report.client,
+                    metrics: report.metrics,
+                    numExamples: report.numExamples
+                )
+            )
         case .hello:
             self.controller.logger.warning("Second hello ignored", metadata: ["fedge.combiner": "\(name)"])
         case nil:
@@ -108,8 +145,12 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             maxBytes: UInt64.max,
             declaredSize: { (header: Fedge_V1_PartialHeader) in header.size },
             check: { header in
-                guard await hub.expects(name: header.combiner, session: header.sessionID, round: Int(header.round)) else {
-                    throw RefusalError(.staleRound, "round \(header.sessionID)/\(header.round) is not waiting for a partial from \(header.combiner)")
+                guard await hub.expects(name: header.combiner, session: header.sessionID, round: Int(header.round))
+                else {
+                    throw RefusalError(
+                        .staleRound,
+                        "round \(header.sessionID)/\(header.round) is not waiting for a partial from \(header.combiner)"
+                    )
                 }
             },
             destination: { _, id in self.controller.orchestrator.partialPath(id) }
@@ -118,13 +159,20 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
         return .with { $0.partialID = received.id.hex }
     }
 
-    package func assignCombiner(request: Fedge_V1_AssignRequest, context: ServerContext) async throws -> Fedge_V1_AssignResponse {
+    package func assignCombiner(
+        request: Fedge_V1_AssignRequest,
+        context: ServerContext
+    ) async throws -> Fedge_V1_AssignResponse {
         guard !request.clientName.isEmpty else {
             throw RefusalError(.malformed, "AssignCombiner needs the client's name")
         }
         let preferred = request.preferredCombiner.isEmpty ? nil : request.preferredCombiner
-        guard let attachment = await self.controller.hub.assign(clientName: request.clientName, preferred: preferred) else {
-            throw RPCError(code: .unavailable, message: "no combiner is attached to the controller yet; the client will ask again")
+        guard let attachment = await self.controller.hub.assign(clientName: request.clientName, preferred: preferred)
+        else {
+            throw RPCError(
+                code: .unavailable,
+                message: "no combiner is attached to the controller yet; the client will ask again"
+            )
         }
         return .with {
             $0.combiner = attachment.name
@@ -139,7 +187,13 @@ extension CombinerInstruction {
         case .plan(let plan):
             .with { $0.plan = plan.proto }
         case .cancel(let session, let round, let reason):
-            .with { $0.cancel = .with { $0.sessionID = session; $0.round = UInt32(clamping: round); $0.reason = reason } }
+            .with {
+                $0.cancel = .with {
+                    $0.sessionID = session
+                    $0.round = UInt32(clamping: round)
+                    $0.reason = reason
+                }
+            }
         }
     }
 }

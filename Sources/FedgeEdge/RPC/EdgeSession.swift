@@ -1,10 +1,10 @@
 import FedgeCore
 import FedgeProto
-import SwiftProtobuf
 import FedgeRPC
 import Foundation
 import GRPCCore
 import Logging
+import SwiftProtobuf
 import Synchronization
 
 /// One connection to a combiner: the control stream, its heartbeats, and the task it is running.
@@ -26,14 +26,16 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
     /// Runs the control stream until the combiner closes it or the connection breaks.
     func run(onWelcome: @escaping @Sendable () -> Void) async throws {
         let outbox = Outbox<Fedge_V1_ClientEvent>()
-        outbox.send(.with {
-            $0.hello = .with {
-                $0.name = self.configuration.name
-                $0.trainers = [self.trainer.name]
-                $0.version = "fedge/0.1"
-                $0.labels = self.configuration.labels
+        outbox.send(
+            .with {
+                $0.hello = .with {
+                    $0.name = self.configuration.name
+                    $0.trainers = [self.trainer.name]
+                    $0.version = "fedge/0.1"
+                    $0.labels = self.configuration.labels
+                }
             }
-        })
+        )
         let running = TaskSlot()
         try await self.combiner.connect(options: Self.callOptions) { writer in
             for await event in outbox {
@@ -50,14 +52,19 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
                     case .welcome(let welcome):
                         self.logger.info(
                             "Connected to combiner",
-                            metadata: ["fedge.combiner": "\(welcome.combiner)", "fedge.client.id": "\(welcome.clientID)"]
+                            metadata: [
+                                "fedge.combiner": "\(welcome.combiner)", "fedge.client.id": "\(welcome.clientID)",
+                            ]
                         )
                         onWelcome()
                     case .task(let assignment):
                         self.start(assignment, running: running, outbox: outbox, group: &group)
                     case .cancel(let cancel):
                         if let target = running.current, target.id.rawValue == cancel.taskID {
-                            self.logger.info("Task cancelled by the combiner", metadata: ["fedge.task.id": "\(cancel.taskID)", "fedge.reason": "\(cancel.reason)"])
+                            self.logger.info(
+                                "Task cancelled by the combiner",
+                                metadata: ["fedge.task.id": "\(cancel.taskID)", "fedge.reason": "\(cancel.reason)"]
+                            )
                             target.cancel.yield()
                         }
                     case nil:
@@ -75,12 +82,15 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
         while true {
             let telemetry = sampler.sample()
             let task = running.current?.id ?? ""
-            outbox.coalesce(.with {
-                $0.heartbeat = .with {
-                    $0.telemetry = telemetry.proto
-                    $0.runningTaskID = task.rawValue
-                }
-            }, key: "heartbeat")
+            outbox.coalesce(
+                .with {
+                    $0.heartbeat = .with {
+                        $0.telemetry = telemetry.proto
+                        $0.runningTaskID = task.rawValue
+                    }
+                },
+                key: "heartbeat"
+            )
             try await Task.sleep(for: self.configuration.heartbeatInterval)
         }
     }
@@ -142,45 +152,54 @@ struct TaskReporter: Sendable {
     let logger: Logger
 
     func status(_ state: TaskState, _ message: String = "", validation: ValidationResult? = nil) {
-        self.send(.with {
-            $0.status = .with {
-                $0.taskID = self.taskID
-                $0.state = state.proto
-                $0.message = message
-                if let validation {
-                    $0.validation = .with {
-                        $0.metrics = validation.metrics
-                        $0.numExamples = validation.numExamples
+        self.send(
+            .with {
+                $0.status = .with {
+                    $0.taskID = self.taskID
+                    $0.state = state.proto
+                    $0.message = message
+                    if let validation {
+                        $0.validation = .with {
+                            $0.metrics = validation.metrics
+                            $0.numExamples = validation.numExamples
+                        }
                     }
                 }
             }
-        })
+        )
     }
 
     func log(_ stream: String, _ line: String) {
-        self.outbox.offer(.with {
-            $0.log = .with {
-                $0.taskID = self.taskID
-                $0.stream = stream
-                $0.line = line
-                $0.unixMillis = Date().unixMillis
+        self.outbox.offer(
+            .with {
+                $0.log = .with {
+                    $0.taskID = self.taskID
+                    $0.stream = stream
+                    $0.line = line
+                    $0.unixMillis = Date().unixMillis
+                }
             }
-        })
+        )
     }
 
     func metrics(_ values: [String: Double]) {
         guard !values.isEmpty else { return }
-        self.send(.with {
-            $0.metrics = .with {
-                $0.taskID = self.taskID
-                $0.values = values
+        self.send(
+            .with {
+                $0.metrics = .with {
+                    $0.taskID = self.taskID
+                    $0.values = values
+                }
             }
-        })
+        )
     }
 
     private func send(_ event: Fedge_V1_ClientEvent) {
         if !self.outbox.send(event) {
-            self.logger.error("Task report lost: the stream to the combiner closed", metadata: ["fedge.task.id": "\(self.taskID)"])
+            self.logger.error(
+                "Task report lost: the stream to the combiner closed",
+                metadata: ["fedge.task.id": "\(self.taskID)"]
+            )
         }
     }
 

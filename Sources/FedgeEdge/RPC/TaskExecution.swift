@@ -1,10 +1,10 @@
 import FedgeCore
 import FedgeProto
-import SwiftProtobuf
 import FedgeRPC
 import Foundation
 import GRPCCore
 import Logging
+import SwiftProtobuf
 
 /// Runs one task: download the global model (verified), train or validate, upload the update, report.
 struct TaskExecution<Transport: ClientTransport>: Sendable {
@@ -19,7 +19,9 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     func execute(_ task: TrainingTask) async {
         let directory = self.configuration.workDirectory.appendingPathComponent("tasks/\(Self.safe(task.id.rawValue))")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let metadata: Logger.Metadata = ["fedge.task.id": "\(task.id)", "fedge.round": "\(task.round)", "fedge.task.kind": "\(task.kind)"]
+        let metadata: Logger.Metadata = [
+            "fedge.task.id": "\(task.id)", "fedge.round": "\(task.round)", "fedge.task.kind": "\(task.kind)",
+        ]
         self.logger.info("Task received", metadata: metadata)
         self.reporter.status(.running)
         do {
@@ -50,7 +52,9 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
                 timings.uploadSeconds = (clock.now - uploadStart).inSeconds
                 self.logger.info(
                     "Update accepted",
-                    metadata: metadata.merging(["fedge.update": "\(id.shortPrefix)", "fedge.num_examples": "\(result.numExamples)"]) { $1 }
+                    metadata: metadata.merging([
+                        "fedge.update": "\(id.shortPrefix)", "fedge.num_examples": "\(result.numExamples)",
+                    ]) { $1 }
                 )
                 self.reporter.status(.succeeded, "update \(id.hex) accepted")
             case .validate:
@@ -59,7 +63,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
                 self.reporter.status(.succeeded, "validated", validation: result)
                 self.logger.info("Validation done", metadata: metadata)
             }
-        } catch where Task.isCancelled || error is CancellationError {
+        } catch  where Task.isCancelled || error is CancellationError {
             self.logger.info("Task cancelled", metadata: metadata)
             self.reporter.status(.cancelled, "cancelled")
         } catch {
@@ -86,13 +90,21 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             )
         }
         guard received.id == task.model else {
-            throw RefusalError(.hashMismatch, "the combiner sent model \(received.id.shortPrefix) for task \(task.id), which names \(task.model.shortPrefix)")
+            throw RefusalError(
+                .hashMismatch,
+                "the combiner sent model \(received.id.shortPrefix) for task \(task.id), which names \(task.model.shortPrefix)"
+            )
         }
         return URL(fileURLWithPath: path)
     }
 
     /// Uploads the update at `file` with the task's ids, its weight and metrics.
-    private func upload(_ file: URL, task: TrainingTask, result: TrainingResult, timings: Fedge_V1_Timings) async throws -> ModelID {
+    private func upload(
+        _ file: URL,
+        task: TrainingTask,
+        result: TrainingResult,
+        timings: Fedge_V1_Timings
+    ) async throws -> ModelID {
         let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.uint64Value ?? 0
         let header = Fedge_V1_UpdateHeader.with {
             $0.taskID = task.id.rawValue

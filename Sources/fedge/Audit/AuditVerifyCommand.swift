@@ -7,7 +7,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the audit trail's hash chain.",
-        discussion: "The controller recomputes every entry's hash from its fields and the hash before it. Exits with status 1 and names the first entry that does not fit when the chain is broken."
+        discussion:
+            "The controller recomputes every entry's hash from its fields and the hash before it. Exits with status 1 and names the first entry that does not fit when the chain is broken."
     )
 
     @OptionGroup var api: APIOptions
@@ -16,7 +17,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let check = try await self.api.withClient { try await $0.verifyAuditTrail() }
         self.api.print(check) {
             if let broken = check.brokenAt {
-                print("audit trail broken at event \(broken) (\(check.events) events): that entry, or one before it, was changed")
+                print(
+                    "audit trail broken at event \(broken) (\(check.events) events): that entry, or one before it, was changed"
+                )
             } else {
                 print("audit trail ok: \(check.events) event\(check.events == 1 ? "" : "s") chained")
             }

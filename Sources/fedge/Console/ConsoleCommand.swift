@@ -37,22 +37,36 @@ struct ConsoleCommand: AsyncParsableCommand {
         var theme = try ConsoleThemes.load(self.theme)
         var glyphs = Glyphs.unicode
         let term = environment["TERM"] ?? ""
-        let utf8 = ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty }.map { $0.uppercased().contains("UTF-8") || $0.uppercased().contains("UTF8") } ?? false
+        let utf8 =
+            ["LC_ALL", "LC_CTYPE", "LANG"].compactMap { environment[$0] }.first { !$0.isEmpty }.map {
+                $0.uppercased().contains("UTF-8") || $0.uppercased().contains("UTF8")
+            } ?? false
         if environment["NO_COLOR"].map({ !$0.isEmpty }) == true || term == "dumb" || term.isEmpty {
             theme = .monochromeTheme
             glyphs = .ascii
         }
         if !utf8 { glyphs = .ascii }
-        let combinerMode = self.combiner != nil || self.api.socket.map { ($0 as NSString).lastPathComponent.hasPrefix("combiner-") } == true
+        let combinerMode =
+            self.combiner != nil
+            || self.api.socket.map { ($0 as NSString).lastPathComponent.hasPrefix("combiner-") } == true
         let defaultSocket = self.combiner.map { APIEndpoint.defaultCombinerSocket(name: $0, environment: environment) }
-        let endpoint = try self.api.endpoint(daemon: combinerMode ? .combiner : .controller, defaultSocket: defaultSocket)
+        let endpoint = try self.api.endpoint(
+            daemon: combinerMode ? .combiner : .controller,
+            defaultSocket: defaultSocket
+        )
         try await APIClient.withClient(endpoint: endpoint) { api in
             let feed = ConsoleFeed(api: api, combiner: combinerMode)
             let first = await feed.refresh(ConsoleData())
             guard first.connected else {
                 throw ValidationError(first.problem ?? "The console could not reach \(endpoint).")
             }
-            try await ConsoleSession(feed: feed, theme: theme, glyphs: glyphs, combinerMode: combinerMode, initial: first).run()
+            try await ConsoleSession(
+                feed: feed,
+                theme: theme,
+                glyphs: glyphs,
+                combinerMode: combinerMode,
+                initial: first
+            ).run()
         }
     }
 }

@@ -43,7 +43,13 @@ struct ConsoleSession {
         let (uiDone, uiDoneSink) = AsyncStream.makeStream(of: Void.self)
         let (theme, glyphs, combinerMode) = (self.theme, self.glyphs, self.combinerMode)
         let thread = Thread {
-            Self.terminalLoop(shared: shared, theme: theme, glyphs: glyphs, combinerMode: combinerMode, actions: actionSink)
+            Self.terminalLoop(
+                shared: shared,
+                theme: theme,
+                glyphs: glyphs,
+                combinerMode: combinerMode,
+                actions: actionSink
+            )
             uiDoneSink.yield()
             uiDoneSink.finish()
         }
@@ -99,7 +105,8 @@ struct ConsoleSession {
 
     /// Follows the controller's live events from the latest 200 on, reconnecting after a second when the stream
     /// breaks; each event asks for a refresh.
-    private static func follow(_ feed: ConsoleFeed, into shared: Shared, refresh: AsyncStream<Void>.Continuation) async {
+    private static func follow(_ feed: ConsoleFeed, into shared: Shared, refresh: AsyncStream<Void>.Continuation) async
+    {
         var since: Int64 = 0
         if let recent = try? await feed.api.listEvents(limit: 200) {
             shared.publish { $0.append(events: recent.items) }
@@ -125,7 +132,9 @@ struct ConsoleSession {
                 break
             case .startSession(let config):
                 let session = try await feed.api.createSession(config)
-                shared.say("Session \(session.id) \(session.status): \(session.config.rounds ?? 0) rounds of \(session.config.aggregator ?? "")")
+                shared.say(
+                    "Session \(session.id) \(session.status): \(session.config.rounds ?? 0) rounds of \(session.config.aggregator ?? "")"
+                )
             case .stopSession(let id):
                 let session = try await feed.api.stopSession(id)
                 shared.say("Session \(session.id) \(session.status).")
@@ -139,20 +148,29 @@ struct ConsoleSession {
     }
 
     /// The terminal thread: keys in, paint out, until quit.
-    private static func terminalLoop(shared: Shared, theme: Theme, glyphs: Glyphs, combinerMode: Bool, actions: AsyncStream<ConsoleAction>.Continuation) {
+    private static func terminalLoop(
+        shared: Shared,
+        theme: Theme,
+        glyphs: Glyphs,
+        combinerMode: Bool,
+        actions: AsyncStream<ConsoleAction>.Continuation
+    ) {
         let terminal = Terminal(theme: theme, glyphs: glyphs)
         defer { terminal.close() }
         var console = Console()
         console.glyphs = glyphs
         console.theme = terminal.theme
         console.state.combinerMode = combinerMode
-        if combinerMode { console.state.say("Combiner view: its clients, its current round and its events. Press ? for help.") }
+        if combinerMode {
+            console.state.say("Combiner view: its clients, its current round and its events. Press ? for help.")
+        }
         var seenVersion = -1
         var data = ConsoleData()
         var lastPaint = Date.distantPast
         var dirty = true
         while true {
-            let (version, latest, messages, quit) = shared.state.withLock { state -> (Int, ConsoleData?, [(String, Bool)], Bool) in
+            let (version, latest, messages, quit) = shared.state.withLock {
+                state -> (Int, ConsoleData?, [(String, Bool)], Bool) in
                 let messages = state.messages
                 state.messages = []
                 return (state.dataVersion, state.dataVersion != seenVersion ? state.data : nil, messages, state.quit)

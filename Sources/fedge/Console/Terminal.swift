@@ -44,8 +44,10 @@ final class Terminal {
             if !theme.monochrome && has_colors() {
                 let pair = Int16(index + 1)
                 let colours = Int16(clamping: fedge_colors())
-                let foreground = style.foreground.number < colours ? style.foreground.number : style.foreground.number % 8
-                let background = style.background.number < colours ? style.background.number : style.background.number % 8
+                let foreground =
+                    style.foreground.number < colours ? style.foreground.number : style.foreground.number % 8
+                let background =
+                    style.background.number < colours ? style.background.number : style.background.number % 8
                 init_pair(pair, foreground, background)
                 self.pairs[role] = pair
             }
@@ -73,7 +75,13 @@ final class Terminal {
             for x in 0..<screen.width {
                 let cell = screen[x, y]
                 let scalar = cell.character.unicodeScalars.first.map { wchar_t(bitPattern: $0.value) } ?? 32
-                fedge_put_cell(Int32(y), Int32(x), scalar, self.attributes[cell.role] ?? fedge_a_normal(), self.pairs[cell.role] ?? 0)
+                fedge_put_cell(
+                    Int32(y),
+                    Int32(x),
+                    scalar,
+                    self.attributes[cell.role] ?? fedge_a_normal(),
+                    self.pairs[cell.role] ?? 0
+                )
             }
         }
         self.previous = screen

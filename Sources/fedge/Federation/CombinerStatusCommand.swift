@@ -25,25 +25,31 @@ struct CombinerStatusCommand: AsyncParsableCommand {
         self.api.print(status) {
             print("combiner \(status.name)")
             let refused = status.updatesRefused.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            Output.printFields([
-                ("address", status.address),
-                ("controller", (status.controller ?? "-") + (status.attached ? " (attached)" : " (detached)")),
-                (
-                    "clients",
-                    "\(status.clientsOnline) online, \(status.clientsStale) stale, \(status.clientsOffline) offline"
-                ),
-                ("updates", "\(status.updatesAccepted) accepted"),
-                ("refused", refused.joined(separator: " ")),
-            ], indent: 2)
+            Output.printFields(
+                [
+                    ("address", status.address),
+                    ("controller", (status.controller ?? "-") + (status.attached ? " (attached)" : " (detached)")),
+                    (
+                        "clients",
+                        "\(status.clientsOnline) online, \(status.clientsStale) stale, \(status.clientsOffline) offline"
+                    ),
+                    ("updates", "\(status.updatesAccepted) accepted"),
+                    ("refused", refused.joined(separator: " ")),
+                ],
+                indent: 2
+            )
             if let round = status.round {
                 print("")
                 print("round \(round.session)/\(round.round) (\(round.kind))")
-                Output.printFields([
-                    ("updates", "\(round.received)/\(round.selected) received, \(round.failed) failed"),
-                    ("minimum", String(round.minimum)),
-                    ("buffer size", String(round.bufferSize)),
-                    ("deadline", Format.relative(round.deadline)),
-                ], indent: 2)
+                Output.printFields(
+                    [
+                        ("updates", "\(round.received)/\(round.selected) received, \(round.failed) failed"),
+                        ("minimum", String(round.minimum)),
+                        ("buffer size", String(round.bufferSize)),
+                        ("deadline", Format.relative(round.deadline)),
+                    ],
+                    indent: 2
+                )
             }
         }
     }

@@ -23,14 +23,17 @@ struct RoundShowCommand: AsyncParsableCommand {
         let round = try await self.api.withClient { try await $0.round(session: self.session, number: self.number) }
         self.api.print(round) {
             print("round \(round.session)/\(round.number) \(round.status)")
-            Output.printFields([
-                ("updates", "\(round.received)/\(round.expected) received, \(round.minimum) needed"),
-                ("started", "\(Format.timestamp(round.startedAt)) (\(Format.relative(round.startedAt)))"),
-                ("duration", RoundFields.duration(round)),
-                ("deadline", round.endedAt == nil ? (round.deadline.map { Format.relative($0) } ?? "") : ""),
-                ("model", round.model ?? ""),
-                ("reason", round.reason ?? ""),
-            ], indent: 2)
+            Output.printFields(
+                [
+                    ("updates", "\(round.received)/\(round.expected) received, \(round.minimum) needed"),
+                    ("started", "\(Format.timestamp(round.startedAt)) (\(Format.relative(round.startedAt)))"),
+                    ("duration", RoundFields.duration(round)),
+                    ("deadline", round.endedAt == nil ? (round.deadline.map { Format.relative($0) } ?? "") : ""),
+                    ("model", round.model ?? ""),
+                    ("reason", round.reason ?? ""),
+                ],
+                indent: 2
+            )
             guard !round.participation.isEmpty else { return }
             print("")
             var table = Table("COMBINER", "SELECTED", "RECEIVED", "FAILED", "REFUSED", "PARTIAL")

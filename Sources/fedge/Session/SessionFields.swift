@@ -26,8 +26,11 @@ enum SessionFields {
             ("round timeout", config.roundTimeout.map(Format.duration) ?? ""),
             ("buffer size", config.bufferSize.map { $0 == 0 ? "0 (every selected client)" : String($0) } ?? ""),
             ("clients required", config.clientsRequired.map(String.init) ?? ""),
-            ("requested clients", config.requestedClients.map { $0 == 0 ? "0 (every active client)" : String($0) }
-                ?? ""),
+            (
+                "requested clients",
+                config.requestedClients.map { $0 == 0 ? "0 (every active client)" : String($0) }
+                    ?? ""
+            ),
             ("validate", config.validate.map { $0 ? "yes" : "no" } ?? ""),
             ("client settings", settings.joined(separator: " ")),
         ]

@@ -33,7 +33,8 @@ struct SessionShowCommand: AsyncParsableCommand {
                     round.status,
                     "\(round.received)/\(round.expected)",
                     String(round.minimum),
-                    round.endedAt == nil ? Format.duration(Date().timeIntervalSince(round.startedAt)) + "…"
+                    round.endedAt == nil
+                        ? Format.duration(Date().timeIntervalSince(round.startedAt)) + "…"
                         : Format.duration(round.durationSeconds),
                     Format.hash(round.model),
                     round.reason ?? ""

@@ -24,8 +24,10 @@ struct SessionStartCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("param"),
-        help: ArgumentHelp("An aggregator parameter as NAME=NUMBER, e.g. --param eta=0.05. Repeatable.",
-                           valueName: "name=number")
+        help: ArgumentHelp(
+            "An aggregator parameter as NAME=NUMBER, e.g. --param eta=0.05. Repeatable.",
+            valueName: "name=number"
+        )
     )
     var parameters: [String] = []
 
@@ -75,8 +77,10 @@ struct SessionStartCommand: AsyncParsableCommand {
         if let timeout = self.roundTimeout, !(timeout > 0) {
             throw ValidationError("--round-timeout must be a positive number of seconds; got \(timeout).")
         }
-        for (flag, value) in [("--buffer-size", self.bufferSize), ("--clients-required", self.clientsRequired),
-                              ("--requested-clients", self.requestedClients)] {
+        for (flag, value) in [
+            ("--buffer-size", self.bufferSize), ("--clients-required", self.clientsRequired),
+            ("--requested-clients", self.requestedClients),
+        ] {
             if let value, value < 0 {
                 throw ValidationError("\(flag) cannot be negative; got \(value).")
             }

@@ -1,4 +1,3 @@
-@testable import FedgeCombiner
 import FedgeCore
 import FedgeProto
 import FedgeRPC
@@ -7,17 +6,25 @@ import Foundation
 import Logging
 import Testing
 
+@testable import FedgeCombiner
+
 @Suite("A combiner's reports to its controller under load")
 struct ControllerReportFloodTests {
     @Test("Every outcome, validation and training report arrives in order while heartbeats coalesce")
     func floodedLink() async throws {
         try await withTemporaryDirectory { dir in
             let configuration = CombinerConfiguration.defaults(
-                name: "flood", listen: Endpoint(host: "127.0.0.1", port: 0), security: .insecure, home: URL(fileURLWithPath: dir)
+                name: "flood",
+                listen: Endpoint(host: "127.0.0.1", port: 0),
+                security: .insecure,
+                home: URL(fileURLWithPath: dir)
             ) { _ in }
             let combiner = try Combiner(configuration: configuration, logger: Federation.logger)
             let link = ControllerLink(
-                combiner: combiner, controller: Endpoint(host: "127.0.0.1", port: 1), security: .insecure, advertisedAddress: "x:1",
+                combiner: combiner,
+                controller: Endpoint(host: "127.0.0.1", port: 1),
+                security: .insecure,
+                advertisedAddress: "x:1",
                 logger: Federation.logger
             )
             let outbox = Outbox<Fedge_V1_CombinerReport>()

@@ -39,9 +39,17 @@ struct ControllerRoutesTests {
         try await Self.withRoutes(token: "sesame") { client, _, _ in
             #expect(try await client.execute(uri: API.health, method: .get).status == .ok)
             #expect(try await client.execute(uri: API.sessions, method: .get).status == .unauthorized)
-            let wrong = try await client.execute(uri: API.sessions, method: .get, headers: [.authorization: "Bearer nope"])
+            let wrong = try await client.execute(
+                uri: API.sessions,
+                method: .get,
+                headers: [.authorization: "Bearer nope"]
+            )
             #expect(wrong.status == .unauthorized)
-            let right = try await client.execute(uri: API.sessions, method: .get, headers: [.authorization: "Bearer sesame"])
+            let right = try await client.execute(
+                uri: API.sessions,
+                method: .get,
+                headers: [.authorization: "Bearer sesame"]
+            )
             #expect(right.status == .ok)
         }
     }
@@ -50,13 +58,21 @@ struct ControllerRoutesTests {
     func badRequestsChangeNothing() async throws {
         try await Self.withRoutes { client, controller, dir in
             // No active model yet.
-            var response = try await client.execute(uri: API.sessions, method: .post, body: try Self.json(SessionConfigDTO()))
+            var response = try await client.execute(
+                uri: API.sessions,
+                method: .post,
+                body: try Self.json(SessionConfigDTO())
+            )
             #expect(response.status == .conflict)
             #expect(String(buffer: response.body).contains("fedge model upload"))
 
             try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
             let seed = try Data(contentsOf: URL(fileURLWithPath: dir + "/seed.safetensors"))
-            response = try await client.execute(uri: API.models + "?activate=true", method: .post, body: ByteBuffer(data: seed))
+            response = try await client.execute(
+                uri: API.models + "?activate=true",
+                method: .post,
+                body: ByteBuffer(data: seed)
+            )
             #expect(response.status == .created)
 
             for (config, field) in [
@@ -75,7 +91,9 @@ struct ControllerRoutesTests {
             #expect(try await client.execute(uri: API.session("s-nope"), method: .get).status == .notFound)
             #expect(try await client.execute(uri: API.model("abc"), method: .get).status == .notFound)
             response = try await client.execute(
-                uri: API.activeModel, method: .put, body: try Self.json(ActivateModelRequest(model: "00000000"))
+                uri: API.activeModel,
+                method: .put,
+                body: try Self.json(ActivateModelRequest(model: "00000000"))
             )
             #expect(response.status == .notFound)
             #expect(try Self.errorCode(response) == "not_found")
@@ -94,8 +112,16 @@ struct ControllerRoutesTests {
         try await Self.withRoutes { client, _, dir in
             try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
             let seed = try Data(contentsOf: URL(fileURLWithPath: dir + "/seed.safetensors"))
-            _ = try await client.execute(uri: API.models + "?activate=true", method: .post, body: ByteBuffer(data: seed))
-            var response = try await client.execute(uri: API.sessions, method: .post, body: try Self.json(SessionConfigDTO(rounds: 2)))
+            _ = try await client.execute(
+                uri: API.models + "?activate=true",
+                method: .post,
+                body: ByteBuffer(data: seed)
+            )
+            var response = try await client.execute(
+                uri: API.sessions,
+                method: .post,
+                body: try Self.json(SessionConfigDTO(rounds: 2))
+            )
             #expect(response.status == .created)
             let session = try API.makeDecoder().decode(SessionDTO.self, from: Data(buffer: response.body))
             #expect(session.status == "queued")

@@ -31,7 +31,11 @@ struct ShutdownTests {
         cp "$1" "$2"
         echo '{"num_examples": 1}' > "$2-metadata"
         """.write(toFile: package + "/train.sh", atomically: true, encoding: .utf8)
-        try "echo '{\"accuracy\": 1}' > \"$2\"\n".write(toFile: package + "/validate.sh", atomically: true, encoding: .utf8)
+        try "echo '{\"accuracy\": 1}' > \"$2\"\n".write(
+            toFile: package + "/validate.sh",
+            atomically: true,
+            encoding: .utf8
+        )
         return package
     }
 
@@ -66,7 +70,7 @@ struct ShutdownTests {
         let all = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []
         return all.filter { path in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
             guard !isDirectory.boolValue else { return false }
             let parts = path.split(separator: "/").map(String.init)
             let name = parts.last ?? ""
@@ -75,7 +79,9 @@ struct ShutdownTests {
         }
     }
 
-    @Test("SIGTERM in the middle of a round ends the client, the combiner and the controller within 5 s each, leaving no half-written file and no child")
+    @Test(
+        "SIGTERM in the middle of a round ends the client, the combiner and the controller within 5 s each, leaving no half-written file and no child"
+    )
     func sigtermMidRound() async throws {
         guard let controllerBinary = ExternalTools.builtExecutable("fedge-controller"),
             let combinerBinary = ExternalTools.builtExecutable("fedge-combiner"),
@@ -88,35 +94,68 @@ struct ShutdownTests {
             let package = try Self.slowPackage(in: dir)
             try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
             let (controllerPort, combinerPort) = (try freePort(), try freePort())
-            let controller = try launch(controllerBinary, [
-                "serve", "--insecure", "--home", dir + "/ctl", "--listen", "127.0.0.1:\(controllerPort)", "--listen-api", "none",
-            ], log: dir + "/controller.log")
-            let combiner = try launch(combinerBinary, [
-                "serve", "--insecure", "--name", "c1", "--listen", "127.0.0.1:\(combinerPort)", "--controller", "127.0.0.1:\(controllerPort)",
-                "--advertise", "127.0.0.1:\(combinerPort)", "--home", dir + "/cmb", "--socket", "none",
-            ], log: dir + "/combiner.log")
-            let client = try launch(clientBinary, [
-                "run", "--controller", "127.0.0.1:\(controllerPort)", "--insecure", "--package", package, "--name", "edge-1",
-                "--work-dir", dir + "/edge", "--heartbeat", "0.5",
-            ], log: dir + "/client.log")
-            defer { [client, combiner, controller].forEach { $0.kill(SIGKILL); _ = $0.isRunning() } }
+            let controller = try launch(
+                controllerBinary,
+                [
+                    "serve", "--insecure", "--home", dir + "/ctl", "--listen", "127.0.0.1:\(controllerPort)",
+                    "--listen-api", "none",
+                ],
+                log: dir + "/controller.log"
+            )
+            let combiner = try launch(
+                combinerBinary,
+                [
+                    "serve", "--insecure", "--name", "c1", "--listen", "127.0.0.1:\(combinerPort)", "--controller",
+                    "127.0.0.1:\(controllerPort)",
+                    "--advertise", "127.0.0.1:\(combinerPort)", "--home", dir + "/cmb", "--socket", "none",
+                ],
+                log: dir + "/combiner.log"
+            )
+            let client = try launch(
+                clientBinary,
+                [
+                    "run", "--controller", "127.0.0.1:\(controllerPort)", "--insecure", "--package", package, "--name",
+                    "edge-1",
+                    "--work-dir", dir + "/edge", "--heartbeat", "0.5",
+                ],
+                log: dir + "/client.log"
+            )
+            defer {
+                for process in [client, combiner, controller] {
+                    process.kill(SIGKILL)
+                    _ = process.isRunning()
+                }
+            }
 
             try await APIClient.withClient(endpoint: .unixSocket(dir + "/ctl/run/controller.sock")) { api in
                 #expect(try await eventually(timeout: .seconds(30)) { (try? await api.health()) != nil })
                 _ = try await api.uploadModel(from: dir + "/seed.safetensors", activate: true)
-                #expect(try await eventually(timeout: .seconds(30)) { try await api.listClients(status: "online").total == 1 })
+                #expect(
+                    try await eventually(timeout: .seconds(30)) {
+                        try await api.listClients(status: "online").total == 1
+                    }
+                )
                 _ = try await api.createSession(SessionConfigDTO(rounds: 1, roundTimeout: 120, validate: false))
             }
             // The client is training: its task directory holds the global model and the package is sleeping.
-            #expect(try await eventually(timeout: .seconds(30)) {
-                !Self.processes(mentioning: "sleep 60").isEmpty
-                    && ((try? FileManager.default.subpathsOfDirectory(atPath: dir + "/edge")) ?? []).contains { $0.hasSuffix("global.safetensors") }
-            })
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    !Self.processes(mentioning: "sleep 60").isEmpty
+                        && ((try? FileManager.default.subpathsOfDirectory(atPath: dir + "/edge")) ?? []).contains {
+                            $0.hasSuffix("global.safetensors")
+                        }
+                }
+            )
 
-            for (name, process) in [("fedge-client", client), ("fedge-combiner", combiner), ("fedge-controller", controller)] {
+            for (name, process) in [
+                ("fedge-client", client), ("fedge-combiner", combiner), ("fedge-controller", controller),
+            ] {
                 process.kill(SIGTERM)
                 let termination = await Self.exit(of: process, within: .seconds(5))
-                #expect(termination == .exited(0), "\(name) did not end cleanly within 5 s: \(String(describing: termination))")
+                #expect(
+                    termination == .exited(0),
+                    "\(name) did not end cleanly within 5 s: \(String(describing: termination))"
+                )
             }
             #expect(Self.processes(mentioning: package).isEmpty, "the compute package outlived its client")
             #expect(Self.halfWritten(under: dir).isEmpty, "left behind: \(Self.halfWritten(under: dir))")

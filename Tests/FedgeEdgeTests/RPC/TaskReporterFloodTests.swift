@@ -1,9 +1,10 @@
-@testable import FedgeEdge
 import FedgeCore
 import FedgeProto
 import FedgeRPC
 import Logging
 import Testing
+
+@testable import FedgeEdge
 
 @Suite("A client's task reports under load")
 struct TaskReporterFloodTests {
