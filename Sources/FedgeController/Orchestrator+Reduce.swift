@@ -38,6 +38,18 @@ extension Orchestrator {
             state: consume state
         )
         let model = try Self.store(next, in: blobs)
+        // Self-reported weights are not trusted blindly: a model with NaN or infinite values (an absurd weight
+        // overflows the sums) never joins the trail.
+        do {
+            _ = try layout.validate(
+                SafetensorsFile(path: blobs.path(for: model)),
+                weight: 1,
+                label: "the new global model"
+            )
+        } catch {
+            try? FileManager.default.removeItem(atPath: blobs.path(for: model))
+            throw error
+        }
         let stateBlob = try newState.map { try Self.store($0.encodable(layout: layout), in: blobs) }
         return Reduced(
             model: model,

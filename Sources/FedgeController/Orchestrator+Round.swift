@@ -43,13 +43,23 @@ extension Orchestrator {
             return nil
         }
         // Off the actor: stopping or creating sessions stays responsive while a large model is reduced.
-        let reduced = try await Self.reduce(
-            partials: partials.map(self.partialPath),
-            base: self.blobs.path(for: model),
-            aggregator: aggregator,
-            state: consume state,
-            blobs: self.blobs
-        )
+        let reduced: Reduced
+        do {
+            reduced = try await Self.reduce(
+                partials: partials.map(self.partialPath),
+                base: self.blobs.path(for: model),
+                aggregator: aggregator,
+                state: consume state,
+                blobs: self.blobs
+            )
+        } catch let error as AggregationError {
+            if case .nonFinite = error {
+                try await self.fail(round, reason: "the reduced model is not finite (\(error)); it was not committed")
+                return nil
+            }
+            throw error
+        }
+
         try await self.commit(
             round,
             reduced: reduced,
