@@ -7,8 +7,14 @@ import Foundation
 /// chosen (all when the quota is 0). A round that would have fewer than its minimum, or no client at all, does not
 /// start.
 package struct ClientSelection: Sendable, Hashable {
+    /// A chosen client and its task.
+    package struct Assignment: Sendable, Hashable {
+        package var task: TrainingTask
+        package var client: ClientID
+    }
+
     /// The chosen clients and a task for each.
-    package var assignments: [(task: TrainingTask, client: ClientID)]
+    package var assignments: [Assignment]
     /// How many clients were eligible.
     package var eligible: Int
 
@@ -56,18 +62,7 @@ package struct ClientSelection: Sendable, Hashable {
                 clientSettingsJSON: plan.clientSettingsJSON,
                 deadline: plan.deadline
             )
-            return (task, client)
+            return Assignment(task: task, client: client)
         }
-    }
-
-    package static func == (lhs: ClientSelection, rhs: ClientSelection) -> Bool {
-        lhs.eligible == rhs.eligible && lhs.assignments.map(\.task) == rhs.assignments.map(\.task)
-            && lhs.assignments.map(\.client) == rhs.assignments.map(\.client)
-    }
-
-    package func hash(into hasher: inout Hasher) {
-        hasher.combine(self.eligible)
-        hasher.combine(self.assignments.map(\.task))
-        hasher.combine(self.assignments.map(\.client))
     }
 }

@@ -147,9 +147,9 @@ package actor RoundRunner {
                 "fedge.aggregator": "\(config.name)", "fedge.model": "\(plan.model.shortPrefix)",
             ]) { $1 }
         )
-        for (task, client) in selection.assignments {
-            let sent = await self.registry.send(.run(task), to: client)
-            if !sent { self.taskEnded(taskID: task.id, succeeded: false) }
+        for assignment in selection.assignments {
+            let sent = await self.registry.send(.run(assignment.task), to: assignment.client)
+            if !sent { self.taskEnded(taskID: assignment.task.id, succeeded: false) }
         }
     }
 

@@ -20,7 +20,7 @@ package struct RoundPlanner: Sendable, Hashable {
 
     package var participants: [Participant]
 
-    /// The participants among `attachments`: those with at least one active client.
+    /// A planner over the combiners of `participants` that have at least one active client.
     package init(participants: [Participant]) {
         self.participants = participants.filter { $0.online > 0 }
     }

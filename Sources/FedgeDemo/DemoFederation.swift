@@ -21,7 +21,7 @@ package enum DemoFederation {
         logger: Logger,
         driver: @escaping @Sendable (_ socket: String) async throws -> Void
     ) async throws {
-        let configuration = LiveController.configuration(directory: directory, token: LiveController.randomToken())
+        let configuration = LiveController.configuration(directory: directory, token: APIToken.generate())
         let controller = try Controller(configuration: configuration, logger: logger)
         let (addresses, announce) = AsyncStream.makeStream(of: String.self)
         let box = GroupBox()

@@ -42,12 +42,6 @@ package struct LiveController: Sendable {
         return configuration
     }
 
-    /// A token of 32 random hexadecimal digits.
-    package static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
-    }
-
     /// Starts the controller with its state under `directory`, runs `body`, then shuts it down gracefully.
     package static func with<R: Sendable>(
         directory: String,
@@ -57,7 +51,7 @@ package struct LiveController: Sendable {
         logger: Logger,
         _ body: @Sendable (LiveController) async throws -> R
     ) async throws -> R {
-        let token = Self.randomToken()
+        let token = APIToken.generate()
         let configuration = Self.configuration(
             directory: directory,
             grpcPort: grpcPort,
@@ -103,8 +97,7 @@ package struct ListeningAddresses: Sendable {
 
     /// Reads announcements until the gRPC port, the TCP API (if any) and the control socket are all up.
     package static func collect(
-        from addresses: AsyncStream<String>,
-        expectingTCP: Bool = true
+        from addresses: AsyncStream<String>
     ) async -> ListeningAddresses {
         var result = ListeningAddresses()
         var unix = false
@@ -112,7 +105,7 @@ package struct ListeningAddresses: Sendable {
             if address.hasPrefix("grpc:") { result.grpcPort = Int(address.split(separator: ":").last ?? "") ?? 0 }
             if address.hasPrefix("http://") || address.hasPrefix("https://") { result.http = address }
             if address.hasPrefix("unix:") { unix = true }
-            if result.grpcPort != 0 && (result.http != nil || !expectingTCP) && unix { break }
+            if result.grpcPort != 0 && result.http != nil && unix { break }
         }
         return result
     }

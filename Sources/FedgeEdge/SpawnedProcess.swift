@@ -157,14 +157,25 @@ package struct SpawnedProcess: Sendable {
         while waitpid(self.pid, &status, 0) < 0 {
             if errno != EINTR { return .exited(-1) }
         }
-        let low = status & 0x7f
-        return low == 0 ? .exited((status >> 8) & 0xff) : .signalled(low)
+        return Self.termination(status)
+    }
+
+    /// How the child ended, reaping it, or `nil` while it runs (does not block).
+    package func poll() -> Termination? {
+        var status: Int32 = 0
+        return waitpid(self.pid, &status, WNOHANG) == self.pid ? Self.termination(status) : nil
     }
 
     /// Whether the child is still running (it is reaped if it ended).
     package func isRunning() -> Bool {
         var status: Int32 = 0
         return waitpid(self.pid, &status, WNOHANG) == 0
+    }
+
+    /// A `waitpid` status read as an exit code or a signal.
+    private static func termination(_ status: Int32) -> Termination {
+        let signal = status & 0x7f
+        return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
     }
 }
 

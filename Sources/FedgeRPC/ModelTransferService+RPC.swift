@@ -1,6 +1,7 @@
 import FedgeCore
 package import FedgeProto
 package import GRPCCore
+import Logging
 import SwiftProtobuf
 
 extension ModelTransferService: Fedge_V1_ModelTransfer.SimpleServiceProtocol {
@@ -22,5 +23,6 @@ extension ModelTransferService: Fedge_V1_ModelTransfer.SimpleServiceProtocol {
             }
         }
         self.sent(file.size)
+        self.logger.debug("Model sent", metadata: ["fedge.model": "\(id.shortPrefix)", "fedge.bytes": "\(file.size)"])
     }
 }

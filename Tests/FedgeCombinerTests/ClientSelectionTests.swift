@@ -29,7 +29,7 @@ struct ClientSelectionTests {
         let selection = try ClientSelection(plan: Self.plan(), eligible: Self.clients, modelSize: 7, using: &generator)
         #expect(Set(selection.assignments.map(\.client)) == Set(Self.clients))
         #expect(Set(selection.assignments.map(\.task.id)).count == 10)
-        for (task, _) in selection.assignments {
+        for task in selection.assignments.map(\.task) {
             #expect(task.session == "s-9" && task.round == 4 && task.model == Self.model && task.modelSize == 7)
             #expect(task.clientSettingsJSON == #"{"epochs":2}"# && task.id.rawValue.hasPrefix("s-9-r4-"))
         }

@@ -17,7 +17,7 @@ struct OpenAPISpec {
         var path: String
         var body: JSONValue
 
-        /// `GET /api/v1/sessions/{id}`, as `RouteTable.Entry` describes itself.
+        /// `GET /api/v1/sessions/{id}`, as the route list of Hummingbird's router describes it.
         var route: String { "\(self.method) \(self.path)" }
     }
 

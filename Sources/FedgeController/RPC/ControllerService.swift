@@ -7,7 +7,8 @@ package import GRPCCore
 import Logging
 import SwiftProtobuf
 
-/// The gRPC face of the controller: combiners attach and move models and partials; clients ask where to go.
+/// The gRPC face of the controller: combiners attach and upload partials; clients ask where to go. (Models go down
+/// through the shared `ModelTransferService`.)
 /// A thin adapter from proto messages to the hub and the orchestrator.
 package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
     let controller: Controller

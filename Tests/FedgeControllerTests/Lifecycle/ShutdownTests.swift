@@ -6,12 +6,6 @@ import FedgeTestSupport
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The three daemons as separate processes, stopped with SIGTERM in the middle of a round.
 @Suite("Graceful shutdown", .serialized)
 struct ShutdownTests {
@@ -43,12 +37,7 @@ struct ShutdownTests {
     static func exit(of process: SpawnedProcess, within limit: Duration) async -> SpawnedProcess.Termination? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < limit {
-            var status: Int32 = 0
-            let pid = waitpid(process.pid, &status, WNOHANG)
-            if pid == process.pid {
-                let signal = status & 0x7f
-                return signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)
-            }
+            if let termination = process.poll() { return termination }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return nil
