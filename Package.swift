@@ -26,6 +26,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -36,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -44,6 +47,18 @@ let package = Package(
     targets: [
         // Vocabulary: IDs, aggregator configuration, contributions, errors. No I/O, no dependencies.
         .target(name: "FedgeCore", swiftSettings: fedgeSwiftSettings),
+        // Identities: the private CA and certificates, tokens (JWT, ES256), roles and the one access matrix, kits.
+        .target(
+            name: "FedgeSecurity",
+            dependencies: [
+                "FedgeCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
         // Tensors, dtypes, safetensors read (mmap) and write (streaming), SHA-256 model ids.
         .target(
             name: "FedgeTensor",
@@ -72,7 +87,8 @@ let package = Package(
         .target(
             name: "FedgeRPC",
             dependencies: [
-                "FedgeCore", "FedgeProto",
+                "FedgeCore", "FedgeProto", "FedgeSecurity",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ] + grpc,
@@ -104,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "FedgeClientCLI",
             dependencies: [
-                "FedgeEdge", "FedgeRPC", "FedgeCore", "FedgeDaemonOptions",
+                "FedgeEdge", "FedgeRPC", "FedgeCore", "FedgeDaemonOptions", "FedgeSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,7 +133,7 @@ let package = Package(
             name: "FedgeCombinerCLI",
             dependencies: [
                 "FedgeCombiner", "FedgeRPC", "FedgeCore", "FedgeAggregation", "FedgeTensor", "FedgeServerKit",
-                "FedgeDaemonOptions",
+                "FedgeDaemonOptions", "FedgeSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,7 +181,7 @@ let package = Package(
         .target(
             name: "FedgeServerKit",
             dependencies: [
-                "FedgeAPIModels", "FedgeCore",
+                "FedgeAPIModels", "FedgeCore", "FedgeSecurity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -182,7 +198,7 @@ let package = Package(
             name: "FedgeController",
             dependencies: [
                 "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeStore",
-                "FedgeServerKit",
+                "FedgeServerKit", "FedgeSecurity",
                 "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -196,6 +212,7 @@ let package = Package(
             name: "FedgeControllerCLI",
             dependencies: [
                 "FedgeController", "FedgeServerKit", "FedgeRPC", "FedgeCore", "FedgeStore", "FedgeDaemonOptions",
+                "FedgeSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

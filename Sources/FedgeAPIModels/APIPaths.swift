@@ -19,6 +19,9 @@ package enum API {
     package static let eventStream = "/api/v1/events/stream"
     package static let auditCheck = "/api/v1/events/verify"
     package static let packages = "/api/v1/packages"
+    package static let tokens = "/api/v1/tokens"
+    package static let combinerEnrollments = "/api/v1/enrollments/combiners"
+    package static let clientEnrollments = "/api/v1/enrollments/clients"
     /// A combiner's own API (on its control socket).
     package static let combinerStatus = "/api/v1/status"
 
@@ -29,6 +32,7 @@ package enum API {
     package static func round(session: String, number: Int) -> String {
         "\(sessions)/\(escape(session))/rounds/\(number)"
     }
+    package static func token(_ id: String) -> String { "\(tokens)/\(escape(id))" }
     package static func model(_ id: String) -> String { "\(models)/\(escape(id))" }
     package static func modelFile(_ id: String) -> String { "\(models)/\(escape(id))/file" }
     package static func modelLineage(_ id: String) -> String { "\(models)/\(escape(id))/lineage" }

@@ -1,8 +1,10 @@
 package import FedgeCore
 package import FedgeRPC
+package import FedgeSecurity
 package import GRPCCore
 package import GRPCNIOTransportHTTP2
 package import Logging
+import Synchronization
 
 /// A combiner: its client registry, its round runner and its gRPC service, ready to serve.
 ///
@@ -16,6 +18,8 @@ package struct Combiner: Sendable {
     package let registry: ClientRegistry
     package let runner: RoundRunner
     package let service: CombinerService
+    /// Checks clients' tokens: empty until the controller hands down its public key on attach.
+    package let verifier: VerifierSlot
     private let logger: Logger
 
     /// The clock deadlines and liveness are judged by.
@@ -26,6 +30,7 @@ package struct Combiner: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.verifier = VerifierSlot()
         self.registry = ClientRegistry(policy: configuration.liveness, clock: clock, logger: logger)
         self.runner = RoundRunner(
             configuration: configuration,
@@ -47,9 +52,13 @@ package struct Combiner: Sendable {
     /// The models this combiner serves its clients, at most `maxConcurrentDownloads` at once.
     package var modelTransfer: ModelTransferService {
         let downloads = self.service.downloads
+        let runner = self.runner
         return ModelTransferService(
             source: self.runner.models,
             origin: "combiner \(self.configuration.name)",
+            // A client gets the model of the round it has a task in; nothing else.
+            permits: { caller, id in caller.role == .client ? await runner.mayDownload(id, client: caller.name) : false
+            },
             admission: { body in try await downloads.withPermit(body) },
             logger: self.logger
         )
@@ -66,16 +75,29 @@ package struct Combiner: Sendable {
         )
     }
 
-    /// The gRPC server for clients on `transport`. Run it in a `ServiceGroup` through `GRPCServerService`, or
-    /// with `serve(transport:authorizer:onListening:)`.
-    package func server<Transport: ServerTransport>(
-        transport: Transport,
-        authorizer: any CallAuthorizer = AllowAll()
-    ) -> GRPCServer<Transport> {
-        GRPCServer(
+    /// The gRPC server for clients on `transport`: every call carries a client's token, checked with the
+    /// controller's key. Run it in a `ServiceGroup` through `GRPCServerService`, or with `serve(transport:)`.
+    package func server<Transport: ServerTransport>(transport: Transport) -> GRPCServer<Transport> {
+        let verifier = self.verifier
+        let logger = self.logger
+        return GRPCServer(
             transport: transport,
             services: [self.service, self.modelTransfer],
-            interceptors: [AuthorizingInterceptor(authorizer: authorizer)]
+            interceptors: [
+                AuthenticatingInterceptor(
+                    verifier: { verifier.current },
+                    requireCertificate: false,
+                    refused: { error, method, address, claimed in
+                        logger.warning(
+                            "Call refused",
+                            metadata: [
+                                "fedge.method": "\(method)", "fedge.address": "\(address)",
+                                "fedge.claimed": "\(claimed ?? "-")", "fedge.reason": "\(error.reason)",
+                            ]
+                        )
+                    }
+                )
+            ]
         )
     }
 
@@ -83,10 +105,9 @@ package struct Combiner: Sendable {
     /// ones in flight finish.
     package func serve<Transport: ServerTransport>(
         transport: Transport,
-        authorizer: any CallAuthorizer = AllowAll(),
         onListening: @Sendable (String) -> Void = { _ in }
     ) async throws {
-        let server = self.server(transport: transport, authorizer: authorizer)
+        let server = self.server(transport: transport)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 try await withTaskCancellationHandler {
@@ -109,4 +130,25 @@ package struct Combiner: Sendable {
             metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"]
         )
     }
+}
+
+/// The token verifier a combiner gets from its controller on attach (and its revocation list after).
+package final class VerifierSlot: Sendable {
+    private let verifier = Mutex<TokenVerifier?>(nil)
+
+    package init() {}
+
+    package var current: TokenVerifier? { self.verifier.withLock { $0 } }
+
+    /// Installs the controller's key (when it changed) and the revocation list.
+    package func update(publicKeyPEM: String, revoked: Set<String>) async throws {
+        if let current = self.current, current.publicKeyPEM == publicKeyPEM {
+            current.setRevoked(revoked)
+            return
+        }
+        let verifier = try await TokenVerifier(publicKeyPEM: publicKeyPEM, revoked: revoked)
+        self.verifier.withLock { $0 = verifier }
+    }
+
+    package func setRevoked(_ revoked: Set<String>) { self.current?.setRevoked(revoked) }
 }

@@ -8,6 +8,8 @@ package struct CombinerConfiguration: Sendable {
     /// Where clients reach it.
     package var listen: Endpoint
     package var security: TransportSecurity
+    /// The combiner's own token (from its kit), sent on every call to the controller.
+    package var token: String?
     /// The combiner's working directory: `models/` (global models by id) and `spool/` (uploads in flight).
     package var home: URL
     package var liveness = LivenessPolicy()

@@ -46,6 +46,22 @@ extension RoundRunner {
                 "the update's num_examples is \(header.numExamples); it must be a positive number"
             )
         }
+        guard header.numExamples <= round.plan.maxNumExamples else {
+            round.machine.uploadAbandoned(taskID: header.taskID)
+            throw RefusalError(
+                .badWeight,
+                "the update claims num_examples \(header.numExamples); this session accepts at most \(round.plan.maxNumExamples) (session config max_num_examples)"
+            )
+        }
+    }
+
+    /// Whether client `name` has a task in the open round on `model` (the only model it may download).
+    package func mayDownload(_ model: ModelID, client name: String) async -> Bool {
+        guard let round = self.open, round.plan.model == model else { return false }
+        for clientID in Set(round.taskClients.values) where await self.registry.name(of: clientID) == name {
+            return true
+        }
+        return false
     }
 
     /// The name of the client task `taskID` was assigned to.

@@ -14,6 +14,8 @@ package actor CombinerHub {
         package var lastSeen: Date
         /// Clients sent here since its last heartbeat (so that a burst of clients spreads out).
         package var recentAssignments: Int
+        /// The models this combiner was sent plans for: the only ones it may download.
+        package var models: Set<ModelID>
         fileprivate var outbox: AsyncStream<CombinerInstruction>.Continuation
 
         package var onlineClients: Int { self.clients.values.count { $0.liveness == .online } }
@@ -27,6 +29,8 @@ package actor CombinerHub {
 
     private struct Collector {
         var expected: Set<String>
+        /// The size of the round's model: partials may not be much larger.
+        var modelSize: UInt64 = 0
         var outcomes: [String: CombinerOutcome] = [:]
         var progress: [String: RoundCounts] = [:]
         var validations: [String: [ValidationReport]] = [:]
@@ -51,15 +55,26 @@ package actor CombinerHub {
 
     // MARK: Combiners
 
-    /// Registers a combiner's stream. A second stream under the same name replaces the first (the combiner
-    /// reconnected before the controller noticed the old one was gone).
+    /// Registers a combiner's stream. A second stream under the name of a combiner that is alive (heard from
+    /// within `liveWindow`) is refused: it is an impostor or a twin. One under the name of a combiner gone silent
+    /// replaces it (the combiner restarted before the controller noticed the old stream was dead).
     package func attach(
         name: String,
-        address: String
-    ) async -> (connection: UUID, commands: AsyncStream<CombinerInstruction>) {
+        address: String,
+        liveWindow: Duration
+    ) async throws(RefusalError) -> (connection: UUID, commands: AsyncStream<CombinerInstruction>) {
+        if let previous = self.attached[name] {
+            let silence = self.clock.date.timeIntervalSince(previous.lastSeen)
+            guard silence > liveWindow.inSeconds else {
+                throw RefusalError(
+                    .permissionDenied,
+                    "a combiner named '\(name)' is attached and alive (heard \(Int(silence * 1000)) ms ago); a second attach under a live name is refused"
+                )
+            }
+            previous.outbox.finish()
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: CombinerInstruction.self)
         let connection = UUID()
-        if let previous = self.attached[name] { previous.outbox.finish() }
         self.attached[name] = Attachment(
             name: name,
             address: address,
@@ -67,6 +82,7 @@ package actor CombinerHub {
             clients: [:],
             lastSeen: self.clock.date,
             recentAssignments: 0,
+            models: [],
             outbox: continuation
         )
         self.logger.notice("Combiner attached", metadata: ["fedge.combiner": "\(name)", "fedge.address": "\(address)"])
@@ -107,6 +123,16 @@ package actor CombinerHub {
         await self.observer.clientsReported(combiner: name, clients: clients)
     }
 
+    /// Whether combiner `name` was sent a plan for `model` (the only models it may download).
+    package func wasGiven(_ model: ModelID, to name: String) -> Bool {
+        self.attached[name]?.models.contains(model) ?? false
+    }
+
+    /// Tells every attached combiner the whole list of revoked tokens.
+    package func broadcastRevocations(_ ids: Set<String>) {
+        for attachment in self.attached.values { attachment.outbox.yield(.revocations(ids)) }
+    }
+
     /// The attached combiners.
     package func attachments() -> [Attachment] {
         self.attached.values.sorted { $0.name < $1.name }
@@ -141,9 +167,10 @@ package actor CombinerHub {
     package func run(plans: [String: RoundPlan], until: Date) async -> [String: CombinerOutcome] {
         guard let first = plans.values.first else { return [:] }
         let key = RoundKey(session: first.session.rawValue, round: first.round, kind: first.kind)
-        self.collectors[key] = Collector(expected: Set(plans.keys))
+        self.collectors[key] = Collector(expected: Set(plans.keys), modelSize: first.modelSize)
         for (name, plan) in plans {
             if let attachment = self.attached[name] {
+                self.attached[name]?.models.insert(plan.model)
                 attachment.outbox.yield(.plan(plan))
             } else {
                 self.record(
@@ -173,6 +200,15 @@ package actor CombinerHub {
     /// The open collector for `session`/`round` (a training round and its validation never overlap).
     private func key(session: String, round: Int) -> RoundKey? {
         self.collectors.keys.first { $0.session == session && $0.round == round }
+    }
+
+    /// The most bytes a partial of this round may have: sums are kept in at most double precision, plus room for
+    /// the metadata (the contributions). `nil` when the round is not waiting for this combiner.
+    package func partialLimit(name: String, session: String, round: Int) -> UInt64? {
+        guard self.expects(name: name, session: session, round: round),
+            let key = self.key(session: session, round: round)
+        else { return nil }
+        return (self.collectors[key]?.modelSize ?? 0) * 2 + 64 << 20
     }
 
     /// Whether combiner `name` is taking part in round `session`/`round` right now.

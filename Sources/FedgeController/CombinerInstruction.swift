@@ -6,4 +6,6 @@ import Logging
 package enum CombinerInstruction: Sendable, Hashable {
     case plan(RoundPlan)
     case cancel(session: String, round: Int, reason: String)
+    /// The ids of every revoked token, whole.
+    case revocations(Set<String>)
 }

@@ -1,6 +1,7 @@
 import FedgeAPIModels
 package import FedgeCore
 package import FedgeRPC
+package import FedgeSecurity
 import FedgeServerKit
 package import FedgeStore
 package import Foundation
@@ -76,9 +77,12 @@ package struct Controller: Sendable {
     /// The global models, served to combiners by the shared model-transfer service.
     package var modelTransfer: ModelTransferService {
         let metrics = self.metrics
+        let hub = self.hub
         return ModelTransferService(
             source: self.blobs,
             origin: "the controller",
+            // A combiner gets the models it was sent plans for; nothing else leaves the blob store this way.
+            permits: { caller, id in caller.role == .combiner ? await hub.wasGiven(id, to: caller.name) : false },
             sent: { metrics.sent(bytes: $0) },
             logger: self.logger
         )
@@ -88,7 +92,7 @@ package struct Controller: Sendable {
     package var service: ControllerService { ControllerService(controller: self) }
 
     /// Adds a seed model (a safetensors file) to the blob store and the trail.
-    package func addSeed(fileAt path: String, actor: String, activate: Bool) async throws -> ModelRecord {
+    package func addSeed(fileAt path: String, actor: Identity, activate: Bool) async throws -> ModelRecord {
         do {
             try SeedCheck.validate(path)
         } catch {
@@ -102,7 +106,7 @@ package struct Controller: Sendable {
             try await self.database.commitModel(record, contributions: [])
             await self.auditTrail.record(
                 kind: "model.uploaded",
-                actor: actor,
+                by: actor,
                 subject: id.hex,
                 message: "Seed model \(id.shortPrefix) uploaded (\(size) bytes)"
             )
@@ -111,7 +115,7 @@ package struct Controller: Sendable {
             try await self.database.setActiveModel(id)
             await self.auditTrail.record(
                 kind: "model.activated",
-                actor: actor,
+                by: actor,
                 subject: id.hex,
                 message: "Model \(id.shortPrefix) is now the active model"
             )

@@ -15,8 +15,12 @@ package struct ControllerConfiguration: Sendable {
     package var grpcSecurity: TransportSecurity
     /// Where the REST API listens, on TCP and on the control socket.
     package var httpListeners: [HTTPListener]
-    /// The bearer token the TCP REST API requires (`nil`: none; the control socket never needs one).
-    package var apiToken: String?
+    /// The keys that issue and check identities.
+    package var keys: SecurityKeys
+    /// The gRPC address nodes dial, written into their kits (HOST:PORT).
+    package var advertisedAddress: String
+    /// TLS is off (`--insecure`): tokens are still required; recorded in the audit trail and shown by `/health`.
+    package var insecure: Bool { if case .insecure = self.grpcSecurity { true } else { false } }
     /// Seconds between combiner heartbeats.
     package var heartbeatInterval: Duration = .seconds(2)
     package var orchestration: Orchestrator.Settings
@@ -26,13 +30,15 @@ package struct ControllerConfiguration: Sendable {
         grpcListen: Endpoint,
         grpcSecurity: TransportSecurity,
         httpListeners: [HTTPListener],
-        apiToken: String?
+        keys: SecurityKeys,
+        advertisedAddress: String? = nil
     ) {
         self.directory = directory
         self.grpcListen = grpcListen
         self.grpcSecurity = grpcSecurity
         self.httpListeners = httpListeners
-        self.apiToken = apiToken
+        self.keys = keys
+        self.advertisedAddress = advertisedAddress ?? "\(grpcListen.host):\(grpcListen.port)"
         self.orchestration = Orchestrator.Settings(partialsDirectory: directory.appendingPathComponent("partials"))
     }
 }

@@ -13,8 +13,9 @@ package enum ControllerDaemon {
         controller: Controller,
         logger: Logger,
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
-    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let configuration = controller.configuration
+        try await controller.loadRevocations()
         var grpcConfig = HTTP2ServerTransport.Posix.Config.defaults
         grpcConfig.http2.targetWindowSize = 1 << 20
         let server = GRPCServer(
@@ -24,7 +25,15 @@ package enum ControllerDaemon {
                 config: grpcConfig
             ),
             services: [controller.service, controller.modelTransfer],
-            interceptors: [AuthorizingInterceptor(authorizer: AllowAll())]
+            interceptors: [
+                AuthenticatingInterceptor(
+                    verifier: { [verifier = configuration.keys.verifier] in verifier },
+                    requireCertificate: !configuration.insecure,
+                    refused: { error, method, address, claimed in
+                        await controller.recordRefusal(error, action: method, address: address, claimed: claimed)
+                    }
+                )
+            ]
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: GRPCServerService(server: server)),
@@ -38,13 +47,23 @@ package enum ControllerDaemon {
                 successTerminationBehavior: .ignore
             ),
             .init(service: TaskService(name: "orchestrator") { try await controller.orchestrator.run() }),
+            .init(
+                service: TaskService(name: "refusal-summaries") {
+                    // Floods of refusals are stored as summaries once their window has passed.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: controller.auditTrail.floodWindow)
+                        await controller.auditTrail.flushRefusals()
+                    }
+                },
+                successTerminationBehavior: .ignore
+            ),
         ]
         let api = ControllerAPI(controller: controller)
         for listener in configuration.httpListeners {
-            let token: String? = if case .tcp = listener { configuration.apiToken } else { nil }
+            let socket: Bool = if case .controlSocket = listener { true } else { false }
             let application = try listener.application(
                 name: "fedge-controller",
-                router: api.router(token: token),
+                router: api.router(controlSocket: socket),
                 logger: logger
             ) { address in
                 logger.notice("REST API listening", metadata: ["fedge.address": "\(address)"])

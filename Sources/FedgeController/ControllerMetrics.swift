@@ -1,4 +1,5 @@
 import FedgeCore
+import FedgeSecurity
 import Foundation
 package import Prometheus
 import Synchronization
@@ -61,7 +62,26 @@ package final class ControllerMetrics: Sendable {
         }
         self.refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { ($0, refusedCounter($0.rawValue)) })
         self.otherRefusals = refusedCounter("other")
+        self.accessRefusals = Dictionary(
+            uniqueKeysWithValues: AccessError.reasons.map { reason in
+                (
+                    reason,
+                    registry.makeCounter(
+                        descriptor: Self.named(
+                            "fedge_access_refused_total",
+                            help: "Calls refused for their identity, by reason."
+                        ),
+                        labels: [("reason", reason)]
+                    )
+                )
+            }
+        )
     }
+
+    /// Counts a call refused for its identity.
+    package func refused(reason: String) { self.accessRefusals[reason]?.increment() }
+
+    private let accessRefusals: [String: Counter]
 
     package func sessionStarted() { self.sessionsStarted.increment() }
 

@@ -1,6 +1,7 @@
 import FedgeAPIModels
 import FedgeAggregation
 package import FedgeCore
+package import FedgeSecurity
 package import FedgeStore
 import FedgeTensor
 package import Foundation
@@ -60,7 +61,7 @@ package actor Orchestrator {
     // MARK: Operator actions
 
     /// Validates `config`, resolves its model and queues a new session.
-    package func createSession(_ config: SessionConfig, actor: String) async throws -> SessionRecord {
+    package func createSession(_ config: SessionConfig, actor: Identity) async throws -> SessionRecord {
         var config = config
         try config.check()
         if config.model == nil {
@@ -83,7 +84,7 @@ package actor Orchestrator {
         try await self.database.insertSession(record)
         await self.auditTrail.record(
             kind: "session.created",
-            actor: actor,
+            by: actor,
             subject: id,
             message:
                 "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)"
@@ -93,7 +94,7 @@ package actor Orchestrator {
     }
 
     /// Stops a queued or running session; the round in flight is cancelled on every combiner.
-    package func stopSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
+    package func stopSession(_ id: SessionID, actor: Identity) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard session.status.isLive else {
             throw SessionError.wrongState(
@@ -102,24 +103,24 @@ package actor Orchestrator {
                 wanted: "only a queued or running session can be stopped"
             )
         }
-        try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor)")
+        try await self.database.setSessionStatus(id, .stopped, reason: "stopped by \(actor.name)")
         try await self.database.closeRunningRounds(
             session: id,
             status: .cancelled,
-            reason: "the session was stopped by \(actor)"
+            reason: "the session was stopped by \(actor.name)"
         )
         if let running = self.running, running.id == id { running.stop.yield(id) }
         await self.auditTrail.record(
             kind: "session.stopped",
-            actor: actor,
+            by: actor,
             subject: id.rawValue,
-            message: "Session \(id) stopped by \(actor)"
+            message: "Session \(id) stopped by \(actor.name)"
         )
         return try await self.database.session(id) ?? session
     }
 
     /// Queues a stopped or failed session again; it resumes at the round after its last one.
-    package func resumeSession(_ id: SessionID, actor: String) async throws -> SessionRecord {
+    package func resumeSession(_ id: SessionID, actor: Identity) async throws -> SessionRecord {
         guard let session = try await self.database.session(id) else { throw Self.noSuchSession(id) }
         guard session.status == .stopped || session.status == .failed else {
             throw SessionError.wrongState(
@@ -136,9 +137,9 @@ package actor Orchestrator {
         try await self.database.setSessionStatus(id, .queued, reason: nil)
         await self.auditTrail.record(
             kind: "session.resumed",
-            actor: actor,
+            by: actor,
             subject: id.rawValue,
-            message: "Session \(id) queued again by \(actor)"
+            message: "Session \(id) queued again by \(actor.name)"
         )
         self.wake()
         return try await self.database.session(id) ?? session

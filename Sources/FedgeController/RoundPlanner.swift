@@ -49,7 +49,7 @@ package struct RoundPlanner: Sendable, Hashable {
         var plans: [String: RoundPlan] = [:]
         for (position, index) in taking.enumerated() {
             if config.bufferSize > 0 && training && buffers[position] == 0 { continue }
-            plans[self.participants[index].name] = RoundPlan(
+            var plan = RoundPlan(
                 session: session,
                 round: round,
                 kind: kind,
@@ -63,6 +63,8 @@ package struct RoundPlanner: Sendable, Hashable {
                 aggregator: config.aggregator,
                 aggregatorParameters: config.aggregatorParams
             )
+            plan.maxNumExamples = config.numExamplesCeiling
+            plans[self.participants[index].name] = plan
         }
         return plans
     }

@@ -17,6 +17,8 @@ package struct RoundPlan: Sendable, Hashable, Codable {
     package var clientSettingsJSON: String
     package var aggregator: AggregatorName
     package var aggregatorParameters: [String: Double]
+    /// The most examples one update may claim; a larger weight is refused (a self-reported number is not trusted).
+    package var maxNumExamples: Double = SessionConfig.defaultMaxNumExamples
 
     package init(
         session: SessionID,

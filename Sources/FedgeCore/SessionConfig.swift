@@ -22,6 +22,15 @@ package struct SessionConfig: Sendable, Hashable, Codable {
     package var model: ModelID?
     /// A JSON object passed to every trainer.
     package var clientSettingsJSON: String = "{}"
+    /// The most examples one update may claim (its weight in the average); `nil` takes the default, 1e7.
+    /// A client's self-reported count is not trusted beyond it: one huge claim would otherwise own the model.
+    package var maxNumExamples: Double?
+
+    /// The ceiling on `num_examples` when a session leaves it out.
+    package static let defaultMaxNumExamples: Double = 1e7
+
+    /// The ceiling in force.
+    package var numExamplesCeiling: Double { self.maxNumExamples ?? Self.defaultMaxNumExamples }
 
     package init(
         aggregator: AggregatorName = .fedavg,
@@ -59,6 +68,14 @@ package struct SessionConfig: Sendable, Hashable, Codable {
     /// Checks every field; the first problem found is thrown.
     package func check() throws(SessionConfigError) {
         _ = try self.aggregatorConfig()
+        if let ceiling = self.maxNumExamples {
+            guard ceiling.isFinite, ceiling >= 1, ceiling <= 1e15 else {
+                throw SessionConfigError(
+                    field: "max_num_examples",
+                    message: "max_num_examples is \(ceiling); give a number from 1 to 1e15"
+                )
+            }
+        }
         guard (1...100_000).contains(self.rounds) else {
             throw SessionConfigError(
                 field: "rounds",

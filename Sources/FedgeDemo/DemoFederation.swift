@@ -21,7 +21,7 @@ package enum DemoFederation {
         logger: Logger,
         driver: @escaping @Sendable (_ socket: String) async throws -> Void
     ) async throws {
-        let configuration = LiveController.configuration(directory: directory, token: APIToken.generate())
+        let configuration = try await LiveController.configuration(directory: directory)
         let controller = try Controller(configuration: configuration, logger: logger)
         let (addresses, announce) = AsyncStream.makeStream(of: String.self)
         let box = GroupBox()
@@ -31,6 +31,7 @@ package enum DemoFederation {
                 group: box.group,
                 directory: directory,
                 controllerPort: listening.grpcPort,
+                enroll: { role, name in try await LiveController.enroll(controller, role, name) },
                 logger: logger
             )
             for name in combiners { try await launcher.addCombiner(name) }
@@ -38,7 +39,7 @@ package enum DemoFederation {
                 try await Task.sleep(for: .milliseconds(20))
             }
             for (index, trainer) in trainers.enumerated() {
-                await launcher.addClient("client-\(index + 1)", trainer: trainer)
+                try await launcher.addClient("client-\(index + 1)", trainer: trainer)
             }
             let socket = directory + "/run/controller.sock"
             await box.group.addServiceUnlessShutdown(
@@ -48,7 +49,7 @@ package enum DemoFederation {
                 )
             )
         }
-        let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
+        let services = try await ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services + [.init(service: launch, successTerminationBehavior: .ignore)],

@@ -2,6 +2,7 @@ import FedgeCombiner
 import FedgeCore
 package import FedgeEdge
 import FedgeRPC
+package import FedgeSecurity
 import FedgeServerKit
 import Foundation
 import GRPCNIOTransportHTTP2
@@ -15,24 +16,37 @@ package struct FederationLauncher: Sendable {
     /// Where the nodes keep their state: `combiner-NAME/`, `edge/NAME/`, `run/combiner-NAME.sock`.
     package let directory: String
     package let controllerPort: Int
+    /// Makes a node's kit (the controller enrolls it, as `fedge combiner enroll` / `fedge client enroll` would).
+    package let enroll: @Sendable (Role, String) async throws -> Kit
     package let logger: Logger
 
-    package init(group: ServiceGroup, directory: String, controllerPort: Int, logger: Logger) {
+    package init(
+        group: ServiceGroup,
+        directory: String,
+        controllerPort: Int,
+        enroll: @escaping @Sendable (Role, String) async throws -> Kit,
+        logger: Logger
+    ) {
         self.group = group
         self.directory = directory
         self.controllerPort = controllerPort
+        self.enroll = enroll
         self.logger = logger
     }
 
     /// Adds a combiner named `name`: its gRPC server for clients on a loopback port first, then — once it listens —
     /// its link to the controller and its control socket, as the daemon serves them.
     package func addCombiner(_ name: String) async throws {
+        let home = URL(fileURLWithPath: self.directory + "/combiner-\(name)")
+        let kit = try await self.enroll(.combiner, name)
+        let security = try kit.transportSecurity(materializingIn: home.appendingPathComponent("kit"))
         let configuration = CombinerConfiguration.defaults(
             name: name,
             listen: Endpoint(host: "127.0.0.1", port: 0),
-            security: .insecure,
-            home: URL(fileURLWithPath: self.directory + "/combiner-\(name)")
+            security: security,
+            home: home
         ) {
+            $0.token = kit.token
             $0.liveness = LivenessPolicy(activeWindow: .seconds(5), offlineWindow: .seconds(20))
         }
         let combiner = try Combiner(configuration: configuration, logger: self.logger)
@@ -44,7 +58,7 @@ package struct FederationLauncher: Sendable {
         var link = ControllerLink(
             combiner: combiner,
             controller: Endpoint(host: "127.0.0.1", port: self.controllerPort),
-            security: .insecure,
+            security: security,
             advertisedAddress: "127.0.0.1:\(port)",
             logger: self.logger
         )
@@ -62,19 +76,23 @@ package struct FederationLauncher: Sendable {
     }
 
     /// Adds an edge client named `name` training with `trainer`; it asks the controller for a combiner.
-    package func addClient(_ name: String, trainer: any Trainer) async {
-        await self.group.addServiceUnlessShutdown(self.client(name, trainer: trainer))
+    package func addClient(_ name: String, trainer: any Trainer) async throws {
+        await self.group.addServiceUnlessShutdown(try await self.client(name, trainer: trainer))
     }
 
-    /// An edge client of this federation, not yet started.
-    package func client(_ name: String, trainer: any Trainer) -> EdgeClient {
-        EdgeClient(
+    /// An edge client of this federation, enrolled but not yet started.
+    package func client(_ name: String, trainer: any Trainer) async throws -> EdgeClient {
+        let work = URL(fileURLWithPath: self.directory + "/edge/\(name)")
+        let kit = try await self.enroll(.client, name)
+        let security = try kit.transportSecurity(materializingIn: work.appendingPathComponent("kit"))
+        return EdgeClient(
             configuration: .defaults(
                 name: name,
                 combiner: Endpoint(host: "127.0.0.1", port: self.controllerPort),
-                security: .insecure,
-                workDirectory: URL(fileURLWithPath: self.directory + "/edge/\(name)")
+                security: security,
+                workDirectory: work
             ) {
+                $0.token = kit.token
                 $0.controller = Endpoint(host: "127.0.0.1", port: self.controllerPort)
                 $0.heartbeatInterval = .milliseconds(300)
                 $0.backoff = Backoff(initial: .milliseconds(100), maximum: .milliseconds(500))

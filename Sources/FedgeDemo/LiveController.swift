@@ -1,6 +1,7 @@
 package import FedgeController
 import FedgeCore
 import FedgeRPC
+package import FedgeSecurity
 package import FedgeServerKit
 import Foundation
 package import Logging
@@ -16,25 +17,33 @@ package struct LiveController: Sendable {
     package let httpURL: String
     /// The control socket.
     package let socket: String
-    /// The bearer token of the REST API on TCP: random for each controller.
+    /// An admin token for the REST API on TCP, made for each controller.
     package let token: String
 
-    /// The configuration of a controller kept under `directory`, with short heartbeats and polls for quick rounds.
+    /// The configuration of a controller kept under `directory`, with all security on (its PKI made on the fly
+    /// under `controller/pki`), short heartbeats and polls for quick rounds.
     package static func configuration(
         directory: String,
         grpcPort: Int = 0,
         uploadGrace: Duration = .seconds(5),
-        tls: TLSFiles? = nil,
-        token: String
-    ) -> ControllerConfiguration {
+        tls: TLSFiles? = nil
+    ) async throws -> ControllerConfiguration {
+        let keys = try await SecurityKeys.ensure(in: URL(fileURLWithPath: directory + "/controller/pki"))
         var configuration = ControllerConfiguration(
             directory: URL(fileURLWithPath: directory + "/controller"),
             grpcListen: Endpoint(host: "127.0.0.1", port: grpcPort),
-            grpcSecurity: .insecure,
+            grpcSecurity: .tls(
+                .init(
+                    certificate: keys.pki.certificate,
+                    privateKey: keys.pki.privateKey,
+                    trustRoots: keys.pki.caCertificate,
+                    requireClientCertificates: true
+                )
+            ),
             httpListeners: [
                 .tcp(host: "127.0.0.1", port: 0, tls: tls), .controlSocket(path: directory + "/run/controller.sock"),
             ],
-            apiToken: token
+            keys: keys
         )
         configuration.heartbeatInterval = .milliseconds(300)
         configuration.orchestration.uploadGrace = uploadGrace
@@ -51,17 +60,21 @@ package struct LiveController: Sendable {
         logger: Logger,
         _ body: @Sendable (LiveController) async throws -> R
     ) async throws -> R {
-        let token = APIToken.generate()
-        let configuration = Self.configuration(
+        let configuration = try await Self.configuration(
             directory: directory,
             grpcPort: grpcPort,
             uploadGrace: uploadGrace,
-            tls: tls,
-            token: token
+            tls: tls
         )
         let controller = try Controller(configuration: configuration, logger: logger)
+        let token = try await controller.createToken(
+            name: "test-admin",
+            role: .admin,
+            ttl: .seconds(86_400),
+            by: Identity(name: "live-controller", role: .admin)
+        ).token
         let (addresses, announce) = AsyncStream.makeStream(of: String.self)
-        let services = try ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
+        let services = try await ControllerDaemon.make(controller: controller, logger: logger) { announce.yield($0) }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         return try await withThrowingTaskGroup(of: R?.self) { tasks in
             tasks.addTask {
@@ -108,5 +121,23 @@ package struct ListeningAddresses: Sendable {
             if result.grpcPort != 0 && result.http != nil && unix { break }
         }
         return result
+    }
+}
+
+extension LiveController {
+    /// Enrolls a node, as an admin would with `fedge combiner enroll` / `fedge client enroll`.
+    package func enroll(_ role: Role, _ name: String) async throws -> Kit {
+        try await Self.enroll(self.controller, role, name)
+    }
+
+    package static func enroll(_ controller: Controller, _ role: Role, _ name: String) async throws -> Kit {
+        try await controller.enroll(
+            role: role,
+            name: name,
+            hosts: [],
+            ttl: .seconds(86_400),
+            controllerAddress: nil,
+            by: Identity(name: "live-controller", role: .admin)
+        ).kit
     }
 }

@@ -1,5 +1,6 @@
 import FedgeCore
 package import FedgeEdge
+package import FedgeSecurity
 import FedgeServerKit
 import Foundation
 package import Logging
@@ -16,6 +17,7 @@ package enum LiveFederation {
         controllerPort: Int,
         combiners: [String],
         trainers: [any Trainer],
+        enroll: @escaping @Sendable (Role, String) async throws -> Kit,
         logger: Logger,
         combinersReady: @escaping @Sendable () async -> Bool = { true },
         _ body: @Sendable () async throws -> R
@@ -28,13 +30,14 @@ package enum LiveFederation {
                 group: box.group,
                 directory: directory,
                 controllerPort: controllerPort,
+                enroll: enroll,
                 logger: logger
             )
             for name in combiners { try await launcher.addCombiner(name) }
             // Clients ask the controller for a combiner: once every combiner is attached, they spread over all.
             while !(await combinersReady()) { try await Task.sleep(for: .milliseconds(20)) }
             for (index, trainer) in trainers.enumerated() {
-                await launcher.addClient("client-\(index + 1)", trainer: trainer)
+                try await launcher.addClient("client-\(index + 1)", trainer: trainer)
             }
         }
         let group = ServiceGroup(

@@ -1,4 +1,3 @@
-// swift-format-ignore-file
 /// Fedge wire protocol, version 1: edge clients and their combiner.
 ///
 /// Clients only ever dial out. Each client holds one long-lived `Connect` stream (one HTTP/2 stream) that carries

@@ -1,4 +1,3 @@
-// swift-format-ignore-file
 /// Fedge wire protocol, version 1: messages shared by every tier.
 ///
 /// Models, updates and partial aggregates move as chunked streams: a header first, data chunks of about 1 MiB,

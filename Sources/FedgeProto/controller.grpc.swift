@@ -1,4 +1,3 @@
-// swift-format-ignore-file
 /// Fedge wire protocol, version 1: combiners and the controller, and clients asking the controller where to go.
 ///
 /// Combiners only ever dial out to the controller. Each holds one `Attach` stream that carries its hello,

@@ -251,6 +251,9 @@ package nonisolated struct Fedge_V1_RoundPlan: Sendable {
 
   package var aggregatorParams: Dictionary<String,Double> = [:]
 
+  /// The most examples one update may claim (its weight); more is refused (0: the default, 1e7).
+  package var maxNumExamples: Double = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -385,14 +388,36 @@ package nonisolated struct Fedge_V1_ControllerCommand: Sendable {
     set {command = .cancel(newValue)}
   }
 
+  package var revocations: Fedge_V1_Revocations {
+    get {
+      if case .revocations(let v)? = command {return v}
+      return Fedge_V1_Revocations()
+    }
+    set {command = .revocations(newValue)}
+  }
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_Command: Equatable, Sendable {
     case welcome(Fedge_V1_CombinerWelcome)
     case plan(Fedge_V1_RoundPlan)
     case cancel(Fedge_V1_CancelRound)
+    case revocations(Fedge_V1_Revocations)
 
   }
+
+  package init() {}
+}
+
+/// The ids of revoked tokens, whole (sent on attach in the welcome and again whenever a token is revoked).
+package nonisolated struct Fedge_V1_Revocations: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var tokenIds: [String] = []
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
 }
@@ -406,9 +431,23 @@ package nonisolated struct Fedge_V1_CombinerWelcome: Sendable {
 
   package var heartbeatMillis: UInt32 = 0
 
+  /// The controller's token-signing public key (PEM): combiners verify clients' tokens with it.
+  package var tokenPublicKey: String = String()
+
+  package var revocations: Fedge_V1_Revocations {
+    get {_revocations ?? Fedge_V1_Revocations()}
+    set {_revocations = newValue}
+  }
+  /// Returns true if `revocations` has been explicitly set.
+  package var hasRevocations: Bool {self._revocations != nil}
+  /// Clears the value of `revocations`. Subsequent reads from it will return its default value.
+  package mutating func clearRevocations() {self._revocations = nil}
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
+
+  fileprivate var _revocations: Fedge_V1_Revocations? = nil
 }
 
 package nonisolated struct Fedge_V1_CancelRound: Sendable {
@@ -821,7 +860,7 @@ nonisolated extension Fedge_V1_CombinerHeartbeat: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".RoundPlan"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{1}quota\0\u{3}deadline_unix_millis\0\u{3}buffer_size\0\u{3}min_updates\0\u{3}client_settings_json\0\u{1}aggregator\0\u{3}aggregator_params\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{1}quota\0\u{3}deadline_unix_millis\0\u{3}buffer_size\0\u{3}min_updates\0\u{3}client_settings_json\0\u{1}aggregator\0\u{3}aggregator_params\0\u{3}max_num_examples\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -841,6 +880,7 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
       case 10: try { try decoder.decodeSingularStringField(value: &self.clientSettingsJson) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.aggregator) }()
       case 12: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.aggregatorParams) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.maxNumExamples) }()
       default: break
       }
     }
@@ -883,6 +923,9 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.aggregatorParams.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.aggregatorParams, fieldNumber: 12)
     }
+    if self.maxNumExamples.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.maxNumExamples, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -899,6 +942,7 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.clientSettingsJson != rhs.clientSettingsJson {return false}
     if lhs.aggregator != rhs.aggregator {return false}
     if lhs.aggregatorParams != rhs.aggregatorParams {return false}
+    if lhs.maxNumExamples != rhs.maxNumExamples {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1125,7 +1169,7 @@ nonisolated extension Fedge_V1_ClientMetrics: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Fedge_V1_ControllerCommand: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ControllerCommand"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}plan\0\u{1}cancel\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}welcome\0\u{1}plan\0\u{1}cancel\0\u{1}revocations\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1172,6 +1216,19 @@ nonisolated extension Fedge_V1_ControllerCommand: SwiftProtobuf.Message, SwiftPr
           self.command = .cancel(v)
         }
       }()
+      case 4: try {
+        var v: Fedge_V1_Revocations?
+        var hadOneofValue = false
+        if let current = self.command {
+          hadOneofValue = true
+          if case .revocations(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.command = .revocations(v)
+        }
+      }()
       default: break
       }
     }
@@ -1195,6 +1252,10 @@ nonisolated extension Fedge_V1_ControllerCommand: SwiftProtobuf.Message, SwiftPr
       guard case .cancel(let v)? = self.command else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     }()
+    case .revocations?: try {
+      guard case .revocations(let v)? = self.command else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -1207,9 +1268,39 @@ nonisolated extension Fedge_V1_ControllerCommand: SwiftProtobuf.Message, SwiftPr
   }
 }
 
+nonisolated extension Fedge_V1_Revocations: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".Revocations"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}token_ids\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.tokenIds) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tokenIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.tokenIds, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Fedge_V1_Revocations, rhs: Fedge_V1_Revocations) -> Bool {
+    if lhs.tokenIds != rhs.tokenIds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Fedge_V1_CombinerWelcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CombinerWelcome"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}combiner_id\0\u{3}heartbeat_millis\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}combiner_id\0\u{3}heartbeat_millis\0\u{3}token_public_key\0\u{1}revocations\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1219,24 +1310,38 @@ nonisolated extension Fedge_V1_CombinerWelcome: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.combinerID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.heartbeatMillis) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.tokenPublicKey) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._revocations) }()
       default: break
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.combinerID.isEmpty {
       try visitor.visitSingularStringField(value: self.combinerID, fieldNumber: 1)
     }
     if self.heartbeatMillis != 0 {
       try visitor.visitSingularUInt32Field(value: self.heartbeatMillis, fieldNumber: 2)
     }
+    if !self.tokenPublicKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.tokenPublicKey, fieldNumber: 3)
+    }
+    try { if let v = self._revocations {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Fedge_V1_CombinerWelcome, rhs: Fedge_V1_CombinerWelcome) -> Bool {
     if lhs.combinerID != rhs.combinerID {return false}
     if lhs.heartbeatMillis != rhs.heartbeatMillis {return false}
+    if lhs.tokenPublicKey != rhs.tokenPublicKey {return false}
+    if lhs._revocations != rhs._revocations {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,5 +1,6 @@
 import FedgeCore
 package import FedgeProto
+import FedgeSecurity
 package import GRPCCore
 import Logging
 import SwiftProtobuf
@@ -10,7 +11,14 @@ extension ModelTransferService: Fedge_V1_ModelTransfer.SimpleServiceProtocol {
         response: RPCWriter<Fedge_V1_ModelChunk>,
         context: ServerContext
     ) async throws {
-        guard let id = ModelID(hex: request.modelID), let file = await self.source.file(for: id) else {
+        let caller = try Identity.caller()
+        guard let id = ModelID(hex: request.modelID), await self.permits(caller, id) else {
+            throw RefusalError(
+                .permissionDenied,
+                "\(caller.name) was not given model '\(request.modelID.prefix(64))' to work on; \(self.origin) serves only the models of the caller's own tasks"
+            )
+        }
+        guard let file = await self.source.file(for: id) else {
             throw RefusalError(.unknownModel, "\(self.origin) has no model '\(request.modelID)'")
         }
         let header = Fedge_V1_TransferHeader.with {

@@ -138,6 +138,7 @@ extension RoundPlan {
             $0.clientSettingsJson = self.clientSettingsJSON
             $0.aggregator = self.aggregator.rawValue
             $0.aggregatorParams = self.aggregatorParameters
+            $0.maxNumExamples = self.maxNumExamples
         }
     }
 
@@ -169,6 +170,7 @@ extension RoundPlan {
             aggregator: aggregator,
             aggregatorParameters: proto.aggregatorParams
         )
+        if proto.maxNumExamples > 0 { self.maxNumExamples = proto.maxNumExamples }
     }
 }
 

@@ -18,3 +18,6 @@ extension EventDTO: ResponseEncodable {}
 extension PackageDTO: ResponseEncodable {}
 extension CombinerStatusDTO: ResponseEncodable {}
 extension CombinerRoundDTO: ResponseEncodable {}
+extension TokenDTO: ResponseEncodable {}
+extension CreatedTokenDTO: ResponseEncodable {}
+extension EnrollmentDTO: ResponseEncodable {}

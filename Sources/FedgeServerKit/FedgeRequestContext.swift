@@ -1,13 +1,26 @@
 import FedgeAPIModels
+package import FedgeSecurity
 package import Foundation
 package import Hummingbird
 
 /// The request context of Fedge's REST APIs: the API's JSON coding (snake_case, ISO 8601 with milliseconds).
-package struct FedgeRequestContext: RequestContext {
+package struct FedgeRequestContext: IdentifiedRequestContext {
     package var coreContext: CoreRequestContextStorage
+    /// The caller, once `AuthenticationMiddleware` proved it.
+    package var identity: Identity?
+    /// The peer's address (`nil` on the control socket).
+    package let remoteAddress: String?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress.flatMap { address in
+            address.ipAddress.map { "\($0):\(address.port ?? 0)" }
+        }
+    }
+
+    /// The actor the audit trail names for this request.
+    package var actor: Identity {
+        self.identity ?? Identity(name: "anonymous", role: .observer, address: self.remoteAddress)
     }
 
     package var requestDecoder: JSONDecoder { API.makeDecoder() }

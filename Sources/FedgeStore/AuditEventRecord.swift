@@ -17,7 +17,14 @@ package struct AuditEventRecord: Codable, Hashable, Sendable, FetchableRecord, P
         package static let createdAt = Column(CodingKeys.createdAt)
         package static let previousHash = Column(CodingKeys.previousHash)
         package static let hash = Column(CodingKeys.hash)
+        package static let outcome = Column(CodingKeys.outcome)
+        package static let address = Column(CodingKeys.address)
     }
+
+    /// The outcome of an action that was carried out.
+    package static let succeeded = "ok"
+    /// The outcome of a refused request.
+    package static let refused = "refused"
 
     package var id: Int64?
     /// What happened, as a dotted name ("session.started", "update.refused").
@@ -30,6 +37,10 @@ package struct AuditEventRecord: Codable, Hashable, Sendable, FetchableRecord, P
     package var createdAt: Date
     package var previousHash: String
     package var hash: String
+    /// `ok`, or `refused` for a request that was turned away.
+    package var outcome: String = Self.succeeded
+    /// Where the actor called from, when known.
+    package var address: String?
 
     /// The hash of the entry's fields chained to `previousHash`.
     static func chainHash(
@@ -38,11 +49,18 @@ package struct AuditEventRecord: Codable, Hashable, Sendable, FetchableRecord, P
         subject: String?,
         message: String,
         createdAt: Date,
-        previousHash: String
+        previousHash: String,
+        outcome: String = AuditEventRecord.succeeded,
+        address: String? = nil
     ) -> String {
         var hasher = SHA256()
         let millis = Int64((createdAt.timeIntervalSince1970 * 1000).rounded())
-        for field in [previousHash, kind, actor, subject ?? "", message, String(millis)] {
+        // The outcome and address joined the chain later: they count only when set, so entries written before
+        // them hash as they always did.
+        var fields = [previousHash, kind, actor, subject ?? "", message, String(millis)]
+        if outcome != Self.succeeded { fields.append("outcome=\(outcome)") }
+        if let address { fields.append("address=\(address)") }
+        for field in fields {
             // Length-prefixed, so no two different field lists hash alike.
             hasher.update(data: Data("\(field.utf8.count):".utf8))
             hasher.update(data: Data(field.utf8))
@@ -62,6 +80,8 @@ extension FedgeDatabase {
         actor: String,
         subject: String? = nil,
         message: String,
+        outcome: String = AuditEventRecord.succeeded,
+        address: String? = nil,
         at date: Date = Date()
     ) async throws -> AuditEventRecord {
         try await self.writer.write { db in
@@ -83,8 +103,12 @@ extension FedgeDatabase {
                     subject: subject,
                     message: message,
                     createdAt: createdAt,
-                    previousHash: previous
-                )
+                    previousHash: previous,
+                    outcome: outcome,
+                    address: address
+                ),
+                outcome: outcome,
+                address: address
             )
             try event.insert(db)
             event.id = db.lastInsertedRowID
@@ -94,21 +118,33 @@ extension FedgeDatabase {
 
     /// Recomputes the audit chain; returns the id of the first entry that does not fit, or `nil` when it is sound.
     package func verifyAuditTrail() async throws -> Int64? {
+        try await self.checkAuditTrail().brokenAt
+    }
+
+    /// Recomputes the audit chain: the first entry that does not fit (an edited entry, or the one after a
+    /// deleted entry), and the head hash an operator can keep elsewhere to anchor the trail.
+    package func checkAuditTrail() async throws -> (brokenAt: Int64?, head: String, events: Int) {
         try await self.writer.read { db in
             var previous = Self.genesisHash
+            var count = 0
             for event in try AuditEventRecord.order(AuditEventRecord.Columns.id).fetchAll(db) {
+                count += 1
                 let expected = AuditEventRecord.chainHash(
                     kind: event.kind,
                     actor: event.actor,
                     subject: event.subject,
                     message: event.message,
                     createdAt: event.createdAt,
-                    previousHash: previous
+                    previousHash: previous,
+                    outcome: event.outcome,
+                    address: event.address
                 )
-                guard event.previousHash == previous, event.hash == expected else { return event.id }
+                guard event.previousHash == previous, event.hash == expected else {
+                    return (event.id, previous, count)
+                }
                 previous = event.hash
             }
-            return nil
+            return (nil, previous, count)
         }
     }
 }

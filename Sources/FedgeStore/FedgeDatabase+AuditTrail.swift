@@ -6,10 +6,15 @@ import GRDB
 extension FedgeDatabase {
     /// Events, newest first, optionally of one kind or subject.
     package func auditEvents(_ query: ListQuery) async throws -> (items: [AuditEventRecord], total: Int) {
-        try await self.page(
-            AuditEventRecord.all(),
+        var request = AuditEventRecord.all()
+        if let since = query.since { request = request.filter(AuditEventRecord.Columns.createdAt >= since) }
+        return try await self.page(
+            request,
             query,
-            allowed: [AuditEventRecord.Columns.kind, AuditEventRecord.Columns.subject],
+            allowed: [
+                AuditEventRecord.Columns.kind, AuditEventRecord.Columns.subject, AuditEventRecord.Columns.actor,
+                AuditEventRecord.Columns.outcome,
+            ],
             order: [AuditEventRecord.Columns.id.desc]
         )
     }

@@ -173,6 +173,24 @@ extension FedgeDatabase {
                     """
             )
         }
+        // Identities (issue 10): the tokens issued (ids only, never the token text) and who did what to the trail.
+        migrator.registerMigration("0004-identities") { db in
+            try db.create(table: "token") { t in
+                t.column("id", .text).primaryKey()
+                t.column("subject", .text).notNull()
+                t.column("role", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+                t.column("createdBy", .text).notNull()
+            }
+            try db.create(index: "token_subject", on: "token", columns: ["subject"])
+            try db.alter(table: "event") { t in
+                t.add(column: "outcome", .text).notNull().defaults(to: "ok")
+                t.add(column: "address", .text)
+            }
+            try db.create(index: "event_actor", on: "event", columns: ["actor"])
+        }
         return migrator
     }
 }

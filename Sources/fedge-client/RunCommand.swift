@@ -2,6 +2,7 @@ import ArgumentParser
 import FedgeDaemonOptions
 import FedgeEdge
 import FedgeRPC
+import FedgeSecurity
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -15,8 +16,9 @@ struct RunCommand: AsyncParsableCommand {
             "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
         discussion: """
             Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
-            trainer (--trainer noop: the global model plus a constant, for benchmarks). TLS is on by default: give \
-            the CA that signed the combiner's certificate with --tls-ca, or --insecure for local development.
+            trainer (--trainer noop: the global model plus a constant, for benchmarks). A kit from \
+            `fedge client enroll` is all a client needs (--kit FILE): its name, token and certificate, the CA and the \
+            controller's address. --kit DIR runs one client per kit in the folder, in this process (load tests).
             """
     )
 
@@ -50,18 +52,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Where models and training outputs go while a task runs.")
     var workDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("fedge-client").path
 
-    @Option(help: "A bearer token to send with every call.")
-    var token: String?
+    @Option(help: "This client's kit (from `fedge client enroll`), or a folder of kits to run one client per kit.")
+    var kit: String?
+
+    @Option(help: "Without a kit: a file holding this client's token.")
+    var tokenFile: String?
 
     @OptionGroup var tls: TLSOptions
-
-    @Option(help: "Run this many clients in one process, named NAME-1 … NAME-N (load tests).")
-    var replicas: Int = 1
 
     @OptionGroup var log: LogOptions
 
     func validate() throws {
-        guard (self.controller == nil) != (self.combiner == nil) else {
+        guard self.kit != nil || (self.controller == nil) != (self.combiner == nil) else {
             throw ValidationError(
                 "Give the controller to ask for a combiner (--controller HOST:PORT) or the combiner itself (--combiner HOST:PORT), not both."
             )
@@ -79,16 +81,19 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: noop.")
         }
         guard self.heartbeat > 0 else { throw ValidationError("--heartbeat must be a positive number of seconds.") }
-        guard (1...10_000).contains(self.replicas) else {
-            throw ValidationError("--replicas must be between 1 and 10000.")
+        guard self.kit != nil || self.tokenFile != nil else {
+            throw ValidationError(
+                "A client needs an identity: give --kit FILE (from `fedge client enroll NAME --out FILE`), or --token-file."
+            )
         }
     }
 
     func run() async throws {
         self.log.bootstrap()
         let logger = Logger(label: "fedge.client")
-        let security = self.tls.clientSecurity
-        if self.tls.insecure { logger.warning("TLS is off (--insecure): traffic to the combiner is not encrypted") }
+        if self.tls.insecure {
+            logger.warning("TLS is off (--insecure): traffic is not encrypted; the token is still sent and checked")
+        }
         let trainer: any Trainer
         if let package = self.package {
             let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
@@ -99,18 +104,17 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             trainer = NoopTrainer()
         }
-        let endpoint = Endpoint(self.combiner ?? self.controller!)!
-        let controller = self.controller.flatMap(Endpoint.init)
-        let configurations = (1...self.replicas).map { i in
-            let name = self.replicas == 1 ? self.name : "\(self.name)-\(i)"
+        let configurations = try self.identities().map { identity in
+            let endpoint = Endpoint(self.combiner ?? identity.controller ?? self.controller!)!
+            let controller = self.combiner == nil ? endpoint : nil
             return EdgeConfiguration.defaults(
-                name: name,
+                name: identity.name,
                 combiner: endpoint,
-                security: security,
-                workDirectory: URL(fileURLWithPath: self.workDir).appendingPathComponent(name)
+                security: identity.security,
+                workDirectory: URL(fileURLWithPath: self.workDir).appendingPathComponent(identity.name)
             ) {
                 $0.heartbeatInterval = .milliseconds(Int64(self.heartbeat * 1000))
-                $0.token = self.token
+                $0.token = identity.token
                 $0.controller = controller
                 $0.preferredCombiner = self.preferCombiner
             }
@@ -131,5 +135,44 @@ struct RunCommand: AsyncParsableCommand {
             )
         )
         try await group.run()
+    }
+}
+
+extension RunCommand {
+    /// One client's identity: its name, token, TLS and controller.
+    struct Identity {
+        var name: String
+        var token: String
+        var security: TransportSecurity
+        var controller: String?
+    }
+
+    /// The clients to run: one per kit (a file, or every `*.kit` in a folder), or one from the flags.
+    func identities() throws -> [Identity] {
+        guard let path = self.kit else {
+            let token = try String(contentsOfFile: self.tokenFile!, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return [Identity(name: self.name, token: token, security: self.tls.clientSecurity, controller: nil)]
+        }
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let files =
+            isDirectory.boolValue
+            ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".kit") }.sorted().map {
+                "\(path)/\($0)"
+            } : [path]
+        guard !files.isEmpty else { throw ValidationError("\(path) holds no .kit files.") }
+        return try files.map { file in
+            let kit = try Kit.load(path: file)
+            guard kit.role == .client else { throw KitError.wrongRole(expected: .client, found: kit.role) }
+            let security =
+                self.tls.insecure
+                ? TransportSecurity.insecure
+                : try kit.transportSecurity(
+                    materializingIn: URL(fileURLWithPath: self.workDir).appendingPathComponent(kit.name)
+                        .appendingPathComponent("kit")
+                )
+            return Identity(name: kit.name, token: kit.token, security: security, controller: kit.controller)
+        }
     }
 }

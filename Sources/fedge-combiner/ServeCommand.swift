@@ -3,6 +3,7 @@ import FedgeCombiner
 import FedgeCore
 import FedgeDaemonOptions
 import FedgeRPC
+import FedgeSecurity
 import FedgeServerKit
 import Foundation
 import GRPCNIOTransportHTTP2
@@ -28,8 +29,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where clients connect, as HOST:PORT (:PORT for every interface).")
     var listen: String = "0.0.0.0:7710"
 
-    @Option(help: "This combiner's name.")
-    var name: String = "combiner"
+    @Option(
+        help:
+            "This combiner's enrollment kit (from `fedge combiner enroll`): its name, certificate, key and token, the CA and the controller's address."
+    )
+    var kit: String?
+
+    @Option(help: "This combiner's name (default: the kit's, else 'combiner').")
+    var name: String?
+
+    @Option(help: "Without a kit: a file holding this combiner's token (for the controller).")
+    var tokenFile: String?
+
+    @Option(help: "Without a kit: the controller's token-signing public key (PEM), to check clients' tokens.")
+    var tokenPublicKey: String?
 
     @Option(help: "Working directory for models and spooled uploads (default: $FEDGE_HOME/combiner-NAME).")
     var home: String?
@@ -83,25 +96,51 @@ struct ServeCommand: AsyncParsableCommand {
         self.log.bootstrap()
         let logger = Logger(label: "fedge.combiner")
         let fedgeHome = FedgeHome.fromEnvironment()
+        let identity = try self.identity()
         let home = URL(
-            fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(self.name)").path
+            fileURLWithPath: self.home ?? fedgeHome.root.appendingPathComponent("combiner-\(identity.name)").path
         )
-        if self.tls.insecure { logger.warning("TLS is off (--insecure): client traffic is not encrypted") }
+        try self.tls.checkInsecure(listen: Endpoint(self.listen)!.host, flag: "--listen")
+        if self.tls.insecure {
+            logger.warning("TLS is off (--insecure): client traffic is not encrypted; tokens are still required")
+        }
+        var serverSecurity = self.tls.security
+        var dialSecurity = self.tls.clientSecurity
+        if let kit = identity.kit, !self.tls.insecure {
+            serverSecurity = try kit.transportSecurity(materializingIn: home.appendingPathComponent("kit"))
+            dialSecurity = serverSecurity
+        }
+        if case .tls(let files) = serverSecurity, files.certificate == nil {
+            throw ValidationError(
+                "TLS is on by default: give --kit (from `fedge combiner enroll`), or --tls-cert and --tls-key, or --insecure for local development."
+            )
+        }
         let configuration = CombinerConfiguration.defaults(
-            name: self.name,
+            name: identity.name,
             listen: Endpoint(self.listen)!,
-            security: self.tls.security,
+            security: serverSecurity,
             home: home
         ) {
+            $0.token = identity.token
             $0.liveness = LivenessPolicy(
                 activeWindow: .milliseconds(Int64(self.activeWindow * 1000)),
                 offlineWindow: .milliseconds(Int64(self.offlineWindow * 1000))
             )
         }
         let combiner = try Combiner(configuration: configuration, logger: logger)
+        if let key = identity.tokenPublicKey {
+            // Clients can be checked before the first attach (and in a local session, which has no controller).
+            try await combiner.verifier.update(publicKeyPEM: key, revoked: [])
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: try self.services(combiner: combiner, home: fedgeHome, logger: logger),
+                services: try self.services(
+                    combiner: combiner,
+                    controller: identity.controller,
+                    dialSecurity: dialSecurity,
+                    home: fedgeHome,
+                    logger: logger
+                ),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -113,6 +152,8 @@ struct ServeCommand: AsyncParsableCommand {
     /// for clients, the link to the controller, the control socket, a local plan.
     private func services(
         combiner: Combiner,
+        controller: String?,
+        dialSecurity: TransportSecurity,
         home: FedgeHome,
         logger: Logger
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
@@ -128,23 +169,23 @@ struct ServeCommand: AsyncParsableCommand {
         ]
         let events = CombinerEvents()
         var link: ControllerLink? = nil
-        if let controller = self.controller {
+        if let controller, self.plan == nil {
             link = ControllerLink(
                 combiner: combiner,
                 controller: Endpoint(controller)!,
-                security: self.tls.clientSecurity,
+                security: dialSecurity,
                 advertisedAddress: self.advertisedAddress(),
                 logger: logger
             )
             link?.events = events
             services.append(.init(service: link!))
         }
-        let socket = self.socket ?? home.combinerSocket(self.name)
+        let socket = self.socket ?? home.combinerSocket(combiner.configuration.name)
         if socket != "none" {
             let router = CombinerAPI(
                 combiner: combiner,
                 link: link?.status,
-                controller: self.controller,
+                controller: controller,
                 events: events
             ).router()
             let api = try HTTPListener.controlSocket(path: socket).application(
@@ -174,6 +215,55 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
+    /// Who this combiner is: from its kit, or from the flags.
+    struct Identity {
+        var name: String
+        var kit: Kit?
+        var token: String?
+        var tokenPublicKey: String?
+        var controller: String?
+    }
+
+    func identity() throws -> Identity {
+        if let path = self.kit {
+            let kit = try Kit.load(path: path)
+            guard kit.role == .combiner else { throw KitError.wrongRole(expected: .combiner, found: kit.role) }
+            if let name = self.name, name != kit.name {
+                throw ValidationError(
+                    "--name \(name) differs from the kit's name \(kit.name); a combiner's name is its kit's."
+                )
+            }
+            return Identity(
+                name: kit.name,
+                kit: kit,
+                token: kit.token,
+                tokenPublicKey: kit.tokenPublicKey,
+                controller: self.controller ?? kit.controller
+            )
+        }
+        let token = try self.tokenFile.map {
+            try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let key = try self.tokenPublicKey.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        if self.controller != nil && token == nil {
+            throw ValidationError(
+                "The controller needs to know this combiner: give --kit (from `fedge combiner enroll NAME`), or --token-file."
+            )
+        }
+        if self.plan != nil && key == nil {
+            throw ValidationError(
+                "A local session checks clients' tokens: give --kit (from `fedge combiner enroll NAME`) or --token-public-key."
+            )
+        }
+        return Identity(
+            name: self.name ?? "combiner",
+            kit: nil,
+            token: token,
+            tokenPublicKey: key,
+            controller: self.controller
+        )
+    }
+
     /// `--advertise`, or `--listen` with a wildcard host replaced by this host's name.
     func advertisedAddress() -> String {
         if let advertise = self.advertise { return advertise }

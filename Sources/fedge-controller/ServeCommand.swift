@@ -3,6 +3,7 @@ import FedgeController
 import FedgeCore
 import FedgeDaemonOptions
 import FedgeRPC
+import FedgeSecurity
 import FedgeServerKit
 import Foundation
 import GRPCCore
@@ -31,15 +32,16 @@ struct ServeCommand: AsyncParsableCommand {
     var socket: String?
 
     @Option(
-        help: "File holding the REST API's bearer token (default: $FEDGE_HOME/controller/api-token, made by `init`)."
+        help:
+            "The gRPC address written into kits, as nodes should dial it (default: --listen, with this host's name for 0.0.0.0)."
     )
-    var tokenFile: String?
+    var advertise: String?
 
     @OptionGroup var tls: ServerTLSOptions
 
     @Option(
         help:
-            "PEM certificate chain for the REST API on TCP (default: --tls-cert). Without TLS files the TCP API speaks plain HTTP, which needs --insecure."
+            "PEM certificate chain for the REST API on TCP (default: --tls-cert, else the certificate `init` made)."
     )
     var apiTlsCert: String?
 
@@ -63,49 +65,63 @@ struct ServeCommand: AsyncParsableCommand {
         self.log.bootstrap()
         let logger = Logger(label: "fedge.controller")
         let home = self.home.map { FedgeHome(root: URL(fileURLWithPath: $0)) } ?? FedgeHome.fromEnvironment()
-        let socket = self.socket ?? home.controllerSocket
-        var listeners: [HTTPListener] = [.controlSocket(path: socket)]
-        var token: String? = nil
-        if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
-            let certificate = self.apiTlsCert ?? self.tls.tlsCert
-            let key = self.apiTlsKey ?? self.tls.tlsKey
-            let tls = certificate.flatMap { certificate in
-                key.map { TLSFiles(certificate: certificate, privateKey: $0) }
-            }
-            if tls == nil && !self.tls.insecure {
-                throw ValidationError(
-                    "The REST API on TCP speaks TLS: give --api-tls-cert and --api-tls-key (or --tls-cert/--tls-key), --listen-api none, or --insecure."
-                )
-            }
-            listeners.append(.tcp(host: endpoint.host, port: endpoint.port, tls: tls))
-            let tokenPath = self.tokenFile ?? home.controllerDirectory.appendingPathComponent("api-token").path
-            if let text = try? String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(
-                in: .whitespacesAndNewlines
-            ), !text.isEmpty {
-                token = text
-            } else if !self.tls.insecure {
-                throw ValidationError(
-                    "The REST API on TCP needs a token: run `fedge-controller init` (it writes \(tokenPath)), give --token-file, use --listen-api none, or --insecure."
-                )
-            }
-        }
-        let security = self.tls.security
-        if self.tls.insecure {
-            logger.warning(
-                "TLS is off (--insecure): combiner traffic is not encrypted\(token == nil ? " and the TCP REST API takes no token" : "")"
+        let pki = ControllerPKI(directory: home.controllerDirectory.appendingPathComponent("pki"))
+        guard pki.isComplete else {
+            throw ValidationError(
+                "The controller has no identity yet: run `fedge-controller init\(self.home.map { " --home \($0)" } ?? "")` (it makes the CA, the TLS certificate and the token key under \(pki.directory.path))."
             )
         }
-
+        let keys = try await SecurityKeys(pki: pki)
+        let listen = Endpoint(self.listen)!
+        try self.tls.checkInsecure(listen: listen.host, flag: "--listen")
+        let socket = self.socket ?? home.controllerSocket
+        var listeners: [HTTPListener] = [.controlSocket(path: socket)]
+        if self.listenAPI != "none", let endpoint = Endpoint(self.listenAPI) {
+            try self.tls.checkInsecure(listen: endpoint.host, flag: "--listen-api")
+            let tls =
+                self.tls.insecure
+                ? nil
+                : TLSFiles(
+                    certificate: self.apiTlsCert ?? self.tls.tlsCert ?? pki.certificate,
+                    privateKey: self.apiTlsKey ?? self.tls.tlsKey ?? pki.privateKey
+                )
+            listeners.append(.tcp(host: endpoint.host, port: endpoint.port, tls: tls))
+        }
+        // Combiners and clients present their kit's certificate; the token on each call must name the same node.
+        let security: TransportSecurity =
+            self.tls.insecure
+            ? .insecure
+            : .tls(
+                .init(
+                    certificate: self.tls.tlsCert ?? pki.certificate,
+                    privateKey: self.tls.tlsKey ?? pki.privateKey,
+                    trustRoots: self.tls.peer.tlsCa ?? pki.caCertificate,
+                    requireClientCertificates: true
+                )
+            )
+        if self.tls.insecure {
+            logger.warning("TLS is off (--insecure): traffic is not encrypted; tokens are still required on every call")
+        }
+        let host = listen.host == "0.0.0.0" || listen.host == "::" ? ProcessInfo.processInfo.hostName : listen.host
         var configuration = ControllerConfiguration(
             directory: home.controllerDirectory,
-            grpcListen: Endpoint(self.listen)!,
+            grpcListen: listen,
             grpcSecurity: security,
             httpListeners: listeners,
-            apiToken: token
+            keys: keys,
+            advertisedAddress: self.advertise ?? "\(Endpoint(host: host, port: listen.port))"
         )
         configuration.orchestration.uploadGrace = .milliseconds(Int64(self.uploadGrace * 1000))
         let controller = try Controller(configuration: configuration, logger: logger)
-        let services = try ControllerDaemon.make(controller: controller, logger: logger)
+        await controller.auditTrail.record(
+            kind: "controller.started",
+            actor: "controller",
+            subject: nil,
+            message: self.tls.insecure
+                ? "Controller started with TLS OFF (--insecure\(self.tls.allowInsecureRemote ? ", --allow-insecure-remote" : "")): gRPC \(self.listen), REST \(self.listenAPI); tokens still required"
+                : "Controller started: gRPC \(self.listen) (mutual TLS), REST \(self.listenAPI) (TLS)"
+        )
+        let services = try await ControllerDaemon.make(controller: controller, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,

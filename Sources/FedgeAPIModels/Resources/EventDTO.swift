@@ -10,6 +10,10 @@ package struct EventDTO: Sendable, Hashable, Codable {
     package var createdAt: Date
     /// The entry's hash in the audit chain (empty for progress notices, which are not stored).
     package var hash: String
+    /// `ok`, or `refused` for a request that was turned away.
+    package var outcome: String
+    /// Where the actor called from, when known.
+    package var address: String?
 
     package init(
         id: Int64,
@@ -18,7 +22,9 @@ package struct EventDTO: Sendable, Hashable, Codable {
         subject: String?,
         message: String,
         createdAt: Date,
-        hash: String
+        hash: String,
+        outcome: String = "ok",
+        address: String? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -27,5 +33,7 @@ package struct EventDTO: Sendable, Hashable, Codable {
         self.message = message
         self.createdAt = createdAt
         self.hash = hash
+        self.outcome = outcome
+        self.address = address
     }
 }

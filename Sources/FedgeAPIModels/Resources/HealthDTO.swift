@@ -9,8 +9,18 @@ package struct HealthDTO: Sendable, Hashable, Codable {
     package var name: String
     package var version: String
     package var uptimeSeconds: Double
+    /// `tls`, or `insecure` when TLS is off (`--insecure`; tokens are still required).
+    package var transport: String
 
-    package init(status: String, role: String, name: String, version: String, uptimeSeconds: Double) {
+    package init(
+        status: String,
+        role: String,
+        name: String,
+        version: String,
+        uptimeSeconds: Double,
+        transport: String = "tls"
+    ) {
+        self.transport = transport
         self.status = status
         self.role = role
         self.name = name

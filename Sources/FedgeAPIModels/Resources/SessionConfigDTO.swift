@@ -21,6 +21,8 @@ package struct SessionConfigDTO: Sendable, Hashable, Codable {
     package var modelId: String?
     /// Passed to every trainer (for example epochs, learning_rate, mu).
     package var clientSettings: [String: JSONValue]?
+    /// The most examples one update may claim; larger claims are refused. Default 1e7.
+    package var maxNumExamples: Double?
 
     package init(
         aggregator: String? = nil,
@@ -32,8 +34,10 @@ package struct SessionConfigDTO: Sendable, Hashable, Codable {
         requestedClients: Int? = nil,
         validate: Bool? = nil,
         modelId: String? = nil,
-        clientSettings: [String: JSONValue]? = nil
+        clientSettings: [String: JSONValue]? = nil,
+        maxNumExamples: Double? = nil
     ) {
+        self.maxNumExamples = maxNumExamples
         self.aggregator = aggregator
         self.aggregatorParams = aggregatorParams
         self.rounds = rounds

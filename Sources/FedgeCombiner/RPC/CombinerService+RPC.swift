@@ -1,6 +1,7 @@
 import FedgeCore
 package import FedgeProto
 import FedgeRPC
+import FedgeSecurity
 import Foundation
 package import GRPCCore
 import Logging
@@ -13,6 +14,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         context: ServerContext
     ) async throws {
         var connection: ClientRegistry.Connection? = nil
+        let caller = try Identity.caller()
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 for try await event in request {
@@ -26,6 +28,8 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                             "the first message on Connect must be a hello with the client's name"
                         )
                     }
+                    // A client acts only under the name its token carries.
+                    try caller.require(name: hello.name)
                     let registered = await self.registry.connect(name: hello.name, trainers: hello.trainers)
                     connection = registered
                     try await response.write(
@@ -63,8 +67,11 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         context: ServerContext
     ) async throws {
         let permit = PermitHolder(limiter: self.uploads)
+        let caller = try Identity.caller()
         do {
             let receipt = try await self.takeUpload(request) { header in
+                // The sender is the token's subject: an upload under another client's name is refused.
+                try caller.require(name: header.client)
                 // Checked before a byte of the model moves; then the client waits here until there is room.
                 try await self.runner.admit(UpdateAnnouncement(header))
                 try await permit.acquire()

@@ -65,7 +65,10 @@ package struct ControllerLink: Service {
         while !Task.isCancelled {
             let welcomed = Atomic<Bool>(false)
             do {
-                try await withGRPCClient(transport: try makeTransport()) { client in
+                try await withGRPCClient(
+                    transport: try makeTransport(),
+                    interceptors: self.combiner.configuration.token.map { [BearerTokenInterceptor(token: $0)] } ?? []
+                ) { client in
                     try await self.session(
                         Fedge_V1_Controller.Client(wrapping: client),
                         models: Fedge_V1_ModelTransfer.Client(wrapping: client)
@@ -116,12 +119,23 @@ package struct ControllerLink: Service {
                 for try await command in response.messages {
                     switch command.command {
                     case .welcome(let welcome):
+                        // The controller's key checks clients' tokens from now on.
+                        try await self.combiner.verifier.update(
+                            publicKeyPEM: welcome.tokenPublicKey,
+                            revoked: Set(welcome.revocations.tokenIds)
+                        )
                         self.welcomed()
                         onWelcome()
                         let interval = Duration.milliseconds(Int64(max(welcome.heartbeatMillis, 200)))
                         group.addTask { try await self.heartbeats(every: interval, outbox: outbox) }
                     case .plan(let proto):
                         await self.received(proto, queue: planQueue, outbox: outbox)
+                    case .revocations(let revocations):
+                        self.combiner.verifier.setRevoked(Set(revocations.tokenIds))
+                        self.logger.notice(
+                            "Revocation list updated",
+                            metadata: ["fedge.revoked": "\(revocations.tokenIds.count)"]
+                        )
                     case .cancel(let cancel):
                         self.events.record(
                             "round.cancelled",

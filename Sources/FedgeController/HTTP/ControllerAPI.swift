@@ -16,11 +16,21 @@ package struct ControllerAPI: Sendable {
 
     package init(controller: Controller) { self.controller = controller }
 
-    /// A router with every route; `token` (TCP listeners) makes every route but `/health` require it.
-    package func router(token: String?) -> Router<FedgeRequestContext> {
+    /// A router with every route, each checked against the access matrix: on TCP callers prove who they are
+    /// with a token; on the control socket they are admin.
+    package func router(controlSocket: Bool) -> Router<FedgeRequestContext> {
         let router = Router(context: FedgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
-        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        let controller = self.controller
+        router.add(
+            middleware: AuthenticationMiddleware(
+                mode: controlSocket ? .controlSocket : .tokens(controller.configuration.keys.verifier),
+                refused: { error, route, address, claimed in
+                    await controller.recordRefusal(error, action: route, address: address, claimed: claimed)
+                }
+            )
+        )
+        router.addRoutes(AccessRoutes(api: self).endpoints)
         router.addRoutes(FederationRoutes(api: self).endpoints)
         router.addRoutes(SessionRoutes(api: self).endpoints)
         router.addRoutes(ModelRoutes(api: self).endpoints)

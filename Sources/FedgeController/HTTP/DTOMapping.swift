@@ -56,6 +56,7 @@ extension SessionConfig {
         if let required = dto.clientsRequired { self.clientsRequired = required }
         if let requested = dto.requestedClients { self.requestedClients = requested }
         if let validate = dto.validate { self.validate = validate }
+        if let ceiling = dto.maxNumExamples { self.maxNumExamples = ceiling }
         if let settings = dto.clientSettings {
             let data = (try? JSONEncoder().encode(settings)) ?? Data("{}".utf8)
             self.clientSettingsJSON = String(decoding: data, as: UTF8.self)
@@ -77,7 +78,8 @@ extension SessionConfig {
             clientSettings: (try? JSONDecoder().decode(
                 [String: JSONValue].self,
                 from: Data(self.clientSettingsJSON.utf8)
-            )) ?? [:]
+            )) ?? [:],
+            maxNumExamples: self.numExamplesCeiling
         )
     }
 }

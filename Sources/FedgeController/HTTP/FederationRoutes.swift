@@ -22,7 +22,8 @@ struct FederationRoutes {
                 role: "controller",
                 name: "controller",
                 version: "0.1.0",
-                uptimeSeconds: Date().timeIntervalSince(c.startedAt)
+                uptimeSeconds: Date().timeIntervalSince(c.startedAt),
+                transport: c.configuration.insecure ? "insecure" : "tls"
             )
         }
         routes.on(RouterPath(API.metrics), method: .get) { _, _ in

@@ -29,12 +29,19 @@ struct MeasurementRoutes {
             return Page(items: items.map(MetricDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.events), method: .get) { request, _ in
-            let query = try ControllerAPI.listQuery(request, filters: ["kind", "subject"])
+            var query = try ControllerAPI.listQuery(request, filters: ["kind", "subject", "actor", "outcome"])
+            if let since = request.query("since") {
+                guard let date = API.parseDate(since) else {
+                    throw APIError.badRequest("since='\(since)' is not a time; write it as 2026-12-05T10:00:00Z.")
+                }
+                query.since = date
+            }
             let (items, total) = try await db.auditEvents(query)
             return Page(items: items.map(EventDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.auditCheck), method: .get) { _, _ in
-            await AuditCheckDTO(events: try db.auditEventCount(), brokenAt: try db.verifyAuditTrail())
+            let check = try await db.checkAuditTrail()
+            return AuditCheckDTO(events: check.events, brokenAt: check.brokenAt, head: check.head)
         }
         routes.on(RouterPath(API.eventStream), method: .get) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
@@ -56,7 +63,7 @@ struct MeasurementRoutes {
             let (items, total) = try await db.packages(query)
             return Page(items: items.map(PackageDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
-        routes.on(RouterPath(API.packages), method: .post) { request, _ in
+        routes.on(RouterPath(API.packages), method: .post) { request, context in
             guard let name = request.query("name"), name.count <= 200, !name.contains("/") else {
                 throw APIError.badRequest(
                     "Give the package a name with ?name=NAME (no slashes, at most 200 characters)."
@@ -75,7 +82,7 @@ struct MeasurementRoutes {
             )
             await c.auditTrail.record(
                 kind: "package.uploaded",
-                actor: "operator",
+                by: context.actor,
                 subject: id.hex,
                 message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded"
             )

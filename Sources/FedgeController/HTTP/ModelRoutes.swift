@@ -32,7 +32,7 @@ struct ModelRoutes {
             defer { try? FileManager.default.removeItem(atPath: path) }
             let activate = request.query("activate").map { $0 == "true" || $0 == "1" } ?? false
             let existed = try await c.database.modelCount()
-            let record = try await c.addSeed(fileAt: path, actor: "operator", activate: activate)
+            let record = try await c.addSeed(fileAt: path, actor: context.actor, activate: activate)
             let created = try await c.database.modelCount() > existed
             return await EditedResponse(
                 status: created ? .created : .ok,
@@ -53,7 +53,7 @@ struct ModelRoutes {
             try await db.setActiveModel(id)
             await c.auditTrail.record(
                 kind: "model.activated",
-                actor: "operator",
+                by: context.actor,
                 subject: id.hex,
                 message: "Model \(id.shortPrefix) is now the active model"
             )

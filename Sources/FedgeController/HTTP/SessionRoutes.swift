@@ -31,7 +31,7 @@ struct SessionRoutes {
                 throw APIError(.invalidConfig, "\(error)")
             }
             if let text = dto.modelId { config.model = try await self.api.resolveModel(text) }
-            let record = try await c.orchestrator.createSession(config, actor: "operator")
+            let record = try await c.orchestrator.createSession(config, actor: context.actor)
             return await EditedResponse(status: .created, response: try self.api.session(record))
         }
         routes.on(RouterPath(API.sessions + "/:id"), method: .get) { _, context in
@@ -39,12 +39,12 @@ struct SessionRoutes {
         }
         routes.on(RouterPath(API.sessions + "/:id/start"), method: .post) { _, context in
             try await self.api.session(
-                try await c.orchestrator.resumeSession(try self.api.sessionRecord(context).id, actor: "operator")
+                try await c.orchestrator.resumeSession(try self.api.sessionRecord(context).id, actor: context.actor)
             )
         }
         routes.on(RouterPath(API.sessions + "/:id/stop"), method: .post) { _, context in
             try await self.api.session(
-                try await c.orchestrator.stopSession(try self.api.sessionRecord(context).id, actor: "operator")
+                try await c.orchestrator.stopSession(try self.api.sessionRecord(context).id, actor: context.actor)
             )
         }
         routes.on(RouterPath(API.sessions + "/:id/rounds"), method: .get) { request, context in

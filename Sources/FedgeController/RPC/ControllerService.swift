@@ -1,6 +1,7 @@
 import FedgeCore
 package import FedgeProto
 import FedgeRPC
+import FedgeSecurity
 import FedgeStore
 import Foundation
 package import GRPCCore
@@ -21,6 +22,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
         context: ServerContext
     ) async throws {
         let hub = self.controller.hub
+        let caller = try Identity.caller()
         var attached: (name: String, connection: UUID)? = nil
         do {
             try await withThrowingDiscardingTaskGroup { group in
@@ -35,15 +37,37 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                             "the first message on Attach must be a hello with the combiner's name and address"
                         )
                     }
-                    let (connection, commands) = await hub.attach(name: hello.name, address: hello.address)
+                    try caller.require(name: hello.name)
+                    let configuration = self.controller.configuration
+                    let (connection, commands): (UUID, AsyncStream<CombinerInstruction>)
+                    do {
+                        (connection, commands) = try await hub.attach(
+                            name: hello.name,
+                            address: hello.address,
+                            liveWindow: configuration.heartbeatInterval * 3
+                        )
+                    } catch let error as RefusalError {
+                        await self.controller.auditTrail.refused(
+                            kind: "combiner.attach.refused",
+                            actor: caller.name,
+                            address: caller.address,
+                            subject: hello.name,
+                            reason: "live_name",
+                            message: "Attach as \(hello.name) refused: \(error.message)"
+                        )
+                        throw error
+                    }
                     attached = (hello.name, connection)
+                    let revoked = try await self.controller.database.revokedTokenIDs()
                     try await response.write(
                         .with {
                             $0.welcome = .with {
                                 $0.combinerID = hello.name
                                 $0.heartbeatMillis = UInt32(
-                                    clamping: Int64(self.controller.configuration.heartbeatInterval.inSeconds * 1000)
+                                    clamping: Int64(configuration.heartbeatInterval.inSeconds * 1000)
                                 )
+                                $0.tokenPublicKey = configuration.keys.issuer.publicKeyPEM
+                                $0.revocations = .with { $0.tokenIds = revoked.sorted() }
                             }
                         }
                     )
@@ -140,17 +164,30 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
     ) async throws -> Fedge_V1_PartialReceipt {
         let partials = self.controller.configuration.orchestration.partialsDirectory.path
         let hub = self.controller.hub
+        let caller = try Identity.caller()
         let received = try await ChunkedTransfer.receive(
             request,
             spoolDirectory: partials,
             maxBytes: UInt64.max,
             declaredSize: { (header: Fedge_V1_PartialHeader) in header.size },
             check: { header in
-                guard await hub.expects(name: header.combiner, session: header.sessionID, round: Int(header.round))
+                try caller.require(name: header.combiner)
+                guard
+                    let limit = await hub.partialLimit(
+                        name: header.combiner,
+                        session: header.sessionID,
+                        round: Int(header.round)
+                    )
                 else {
                     throw RefusalError(
                         .staleRound,
                         "round \(header.sessionID)/\(header.round) is not waiting for a partial from \(header.combiner)"
+                    )
+                }
+                guard header.size <= limit else {
+                    throw RefusalError(
+                        .tooLarge,
+                        "the partial announces \(header.size) bytes; partials of this round's model may have at most \(limit)"
                     )
                 }
             },
@@ -167,6 +204,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
         guard !request.clientName.isEmpty else {
             throw RefusalError(.malformed, "AssignCombiner needs the client's name")
         }
+        try Identity.caller().require(name: request.clientName)
         let preferred = request.preferredCombiner.isEmpty ? nil : request.preferredCombiner
         guard let attachment = await self.controller.hub.assign(clientName: request.clientName, preferred: preferred)
         else {
@@ -187,6 +225,8 @@ extension CombinerInstruction {
         switch self {
         case .plan(let plan):
             .with { $0.plan = plan.proto }
+        case .revocations(let ids):
+            .with { $0.revocations = .with { $0.tokenIds = ids.sorted() } }
         case .cancel(let session, let round, let reason):
             .with {
                 $0.cancel = .with {

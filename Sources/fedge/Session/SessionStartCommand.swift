@@ -46,6 +46,9 @@ struct SessionStartCommand: AsyncParsableCommand {
     @Option(help: "How many clients to ask each round (default: 0, every active client).")
     var requestedClients: Int?
 
+    @Option(help: "The most examples one update may claim; larger claims are refused (default: 1e7).")
+    var maxNumExamples: Double?
+
     @Flag(
         name: .customLong("validate"),
         inversion: .prefixedNo,
@@ -116,6 +119,7 @@ struct SessionStartCommand: AsyncParsableCommand {
         if let size = self.bufferSize { config.bufferSize = size }
         if let required = self.clientsRequired { config.clientsRequired = required }
         if let requested = self.requestedClients { config.requestedClients = requested }
+        if let ceiling = self.maxNumExamples { config.maxNumExamples = ceiling }
         if let validate = self.validateModels { config.validate = validate }
         if let model = self.model { config.modelId = model }
         if !self.settings.isEmpty {

@@ -1,0 +1,155 @@
+import FedgeAPIModels
+import FedgeCore
+package import FedgeSecurity
+package import FedgeStore
+package import Foundation
+
+/// Identities: tokens for people, kits for nodes, revocation, and the record of refusals.
+extension Controller {
+    /// Makes a token for a person (`admin`, `operator`, `observer`), records its id, and returns its text (shown
+    /// once, never stored).
+    package func createToken(
+        name: String,
+        role: Role,
+        ttl: Duration,
+        by actor: Identity
+    ) async throws -> (token: String, record: TokenRecord) {
+        try Self.validate(name: name, what: "token name")
+        guard Role.people.contains(role) else {
+            throw AccessRequestError(
+                "'\(role)' is a node's role: enroll nodes with `fedge combiner enroll` or `fedge client enroll`."
+            )
+        }
+        let (token, record) = try await self.issue(subject: name, role: role, ttl: ttl, by: actor)
+        await self.auditTrail.record(
+            kind: "token.created",
+            by: actor,
+            subject: record.id,
+            message: "Token \(record.id) made for \(name) as \(role), until \(API.formatDate(record.expiresAt))"
+        )
+        return (token, record)
+    }
+
+    /// Revokes a token: every later call carrying it is refused, here and (once told) on every combiner.
+    package func revokeToken(_ id: String, by actor: Identity) async throws -> TokenRecord {
+        guard let record = try await self.database.revokeToken(id) else {
+            throw AccessRequestError.notFound("No token has the id '\(id.prefix(64))'; `fedge token list` shows them.")
+        }
+        let keys = self.configuration.keys
+        keys.verifier.revoke(id)
+        let revoked = try await self.database.revokedTokenIDs()
+        keys.verifier.setRevoked(revoked)
+        await self.hub.broadcastRevocations(revoked)
+        await self.auditTrail.record(
+            kind: "token.revoked",
+            by: actor,
+            subject: id,
+            message: "Token \(id) of \(record.subject) (\(record.role)) revoked"
+        )
+        return record
+    }
+
+    /// Makes a node's kit: a certificate naming it (and, for a combiner, `hosts` for clients to check), a token
+    /// whose subject is its name, the CA and the controller's address.
+    package func enroll(
+        role: Role,
+        name: String,
+        hosts: [String],
+        ttl: Duration,
+        controllerAddress: String?,
+        by actor: Identity
+    ) async throws -> (kit: Kit, record: TokenRecord) {
+        try Self.validate(name: name, what: "\(role) name")
+        guard role.isNode else {
+            throw AccessRequestError("only combiners and clients are enrolled; people get tokens.")
+        }
+        for host in hosts where host.isEmpty || host.count > 253 || host.contains(where: { $0 == "/" || $0 == " " }) {
+            throw AccessRequestError("'\(host.prefix(64))' is not a host name or address.")
+        }
+        let keys = self.configuration.keys
+        let certificateHosts = role == .combiner ? hosts + [name, "localhost", "127.0.0.1"] : []
+        let certificate = try keys.authority.issue(name: name, role: role, hosts: certificateHosts, validity: ttl)
+        let (token, record) = try await self.issue(subject: name, role: role, ttl: ttl, by: actor)
+        let kit = Kit(
+            role: role,
+            name: name,
+            controller: controllerAddress ?? self.configuration.advertisedAddress,
+            ca: keys.caPEM,
+            certificate: certificate,
+            token: token,
+            tokenID: record.id,
+            expiresAt: record.expiresAt,
+            tokenPublicKey: keys.issuer.publicKeyPEM
+        )
+        await self.auditTrail.record(
+            kind: "\(role).enrolled",
+            by: actor,
+            subject: name,
+            message:
+                "\(role == .combiner ? "Combiner" : "Client") \(name) enrolled (token \(record.id), until \(API.formatDate(record.expiresAt)))"
+        )
+        return (kit, record)
+    }
+
+    private func issue(
+        subject: String,
+        role: Role,
+        ttl: Duration,
+        by actor: Identity
+    ) async throws -> (String, TokenRecord) {
+        let (token, claims) = try await self.configuration.keys.issuer.issue(subject: subject, role: role, ttl: ttl)
+        let record = TokenRecord(
+            id: claims.id,
+            subject: subject,
+            role: role.rawValue,
+            createdAt: claims.issuedAt,
+            expiresAt: claims.expiresAt,
+            createdBy: actor.name
+        )
+        try await self.database.insertToken(record)
+        return (token, record)
+    }
+
+    /// Records a refused call in the audit trail (floods summarised).
+    package func recordRefusal(_ error: AccessError, action: String, address: String, claimed: String?) async {
+        self.metrics.refused(reason: error.reason)
+        await self.auditTrail.refused(
+            kind: "access.refused",
+            actor: claimed ?? "unknown",
+            address: address,
+            subject: action,
+            reason: error.reason,
+            message: "\(action) refused: \(error.description)"
+        )
+    }
+
+    /// Loads the revocation list into the verifier (at start).
+    package func loadRevocations() async throws {
+        self.configuration.keys.verifier.setRevoked(try await self.database.revokedTokenIDs())
+    }
+
+    private static func validate(name: String, what: String) throws {
+        do {
+            try NodeName.validate(name, what: what)
+        } catch {
+            throw AccessRequestError("\(error.description).")
+        }
+    }
+}
+
+/// A request about identities that cannot be done, with the reason.
+package struct AccessRequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var description: String
+    package var notFound: Bool
+
+    package init(_ description: String) {
+        self.description = description
+        self.notFound = false
+    }
+
+    package static func notFound(_ description: String) -> AccessRequestError {
+        var error = AccessRequestError(description)
+        error.notFound = true
+        return error
+    }
+}
