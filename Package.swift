@@ -264,7 +264,7 @@ let package = Package(
         // Shared test helpers: random models, temporary directories, reference implementations.
         .target(
             name: "FedgeTestSupport",
-            dependencies: ["FedgeCore", "FedgeTensor", "FedgeEdge"],
+            dependencies: ["FedgeCore", "FedgeTensor", "FedgeEdge", "FedgeSecurity"],
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings
         ),
@@ -287,7 +287,7 @@ let package = Package(
         .testTarget(
             name: "FedgeRPCTests",
             dependencies: [
-                "FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport",
+                "FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport", "FedgeSecurity",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ] + grpc,
@@ -296,6 +296,7 @@ let package = Package(
         .testTarget(
             name: "FedgeEdgeTests",
             dependencies: [
+                "FedgeSecurity",
                 "FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -305,6 +306,7 @@ let package = Package(
         .testTarget(
             name: "FedgeCombinerTests",
             dependencies: [
+                "FedgeSecurity",
                 "FedgeCombiner", "FedgeEdge", "FedgeRPC", "FedgeProto", "FedgeAggregation", "FedgeTensor",
                 "FedgeTestSupport",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
@@ -322,6 +324,7 @@ let package = Package(
         .testTarget(
             name: "FedgeControllerTests",
             dependencies: [
+                "FedgeSecurity",
                 "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeStore", "FedgeRPC", "FedgeAPIModels",
                 "FedgeAPIClient", "FedgeDemo",
                 "FedgeServerKit", "FedgeAggregation", "FedgeTensor", "FedgeCore", "FedgeTestSupport",
@@ -341,6 +344,7 @@ let package = Package(
         .testTarget(
             name: "FedgeCLITests",
             dependencies: [
+                "FedgeSecurity",
                 "FedgeTensor", "FedgeTestSupport", "FedgeDemo", "FedgeController", "FedgeEdge", "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
             ],

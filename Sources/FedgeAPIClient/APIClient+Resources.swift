@@ -187,12 +187,49 @@ extension APIClient {
     /// `GET /api/v1/events`: the audit trail, newest first.
     package func listEvents(
         kind: String? = nil,
+        actor: String? = nil,
+        outcome: String? = nil,
+        since: String? = nil,
         limit: Int? = nil,
         offset: Int? = nil
     ) async throws
         -> Page<EventDTO>
     {
-        try await self.get(API.events, query: Self.query(["kind": kind], limit: limit, offset: offset))
+        try await self.get(
+            API.events,
+            query: Self.query(
+                ["kind": kind, "actor": actor, "outcome": outcome, "since": since],
+                limit: limit,
+                offset: offset
+            )
+        )
+    }
+
+    // MARK: Identities
+
+    /// `GET /api/v1/tokens`: issued tokens (ids, never their text); expired ones too with `all`.
+    package func listTokens(all: Bool = false) async throws -> Page<TokenDTO> {
+        try await self.get(API.tokens, query: all ? ["all": "true"] : [:])
+    }
+
+    /// `POST /api/v1/tokens`: a token for a person, its text shown this once.
+    package func createToken(_ request: CreateTokenRequest) async throws -> CreatedTokenDTO {
+        try await self.post(API.tokens, body: request)
+    }
+
+    /// `DELETE /api/v1/tokens/{id}`: revokes a token.
+    package func revokeToken(_ id: String) async throws -> TokenDTO {
+        try await self.delete(API.token(id))
+    }
+
+    /// `POST /api/v1/enrollments/combiners`: a combiner's kit.
+    package func enrollCombiner(_ request: EnrollRequest) async throws -> EnrollmentDTO {
+        try await self.post(API.combinerEnrollments, body: request)
+    }
+
+    /// `POST /api/v1/enrollments/clients`: a client's kit.
+    package func enrollClient(_ request: EnrollRequest) async throws -> EnrollmentDTO {
+        try await self.post(API.clientEnrollments, body: request)
     }
 
     /// `GET /api/v1/packages`.

@@ -113,6 +113,11 @@ package final class APIClient: Sendable {
         try await self.json(.PUT, path, query: query, body: try Self.encode(body), as: type)
     }
 
+    /// `DELETE path`, decoding the answer as `T`.
+    package func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws -> T {
+        try await self.json(.DELETE, path, query: [:], body: nil, as: type)
+    }
+
     /// `GET path?query`, returning the answer as text (for example the Prometheus `/metrics`).
     package func text(_ path: String, query: [String: String] = [:]) async throws -> String {
         let request = try self.request(.GET, path, query: query, accept: "text/plain")

@@ -50,10 +50,10 @@ package enum ControllerDaemon {
             .init(
                 service: TaskService(name: "refusal-summaries") {
                     // Floods of refusals are stored as summaries once their window has passed.
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: controller.auditTrail.floodWindow)
+                    while (try? await Task.sleep(for: controller.auditTrail.floodWindow)) != nil {
                         await controller.auditTrail.flushRefusals()
                     }
+                    await controller.auditTrail.flushRefusals(all: true)
                 },
                 successTerminationBehavior: .ignore
             ),

@@ -18,6 +18,8 @@ package struct FederationLauncher: Sendable {
     package let controllerPort: Int
     /// Makes a node's kit (the controller enrolls it, as `fedge combiner enroll` / `fedge client enroll` would).
     package let enroll: @Sendable (Role, String) async throws -> Kit
+    /// TLS (from each node's kit); `false` only against a controller run with `--insecure` (tokens still go).
+    package let tls: Bool
     package let logger: Logger
 
     package init(
@@ -25,8 +27,10 @@ package struct FederationLauncher: Sendable {
         directory: String,
         controllerPort: Int,
         enroll: @escaping @Sendable (Role, String) async throws -> Kit,
+        tls: Bool = true,
         logger: Logger
     ) {
+        self.tls = tls
         self.group = group
         self.directory = directory
         self.controllerPort = controllerPort
@@ -39,7 +43,8 @@ package struct FederationLauncher: Sendable {
     package func addCombiner(_ name: String) async throws {
         let home = URL(fileURLWithPath: self.directory + "/combiner-\(name)")
         let kit = try await self.enroll(.combiner, name)
-        let security = try kit.transportSecurity(materializingIn: home.appendingPathComponent("kit"))
+        let security =
+            self.tls ? try kit.transportSecurity(materializingIn: home.appendingPathComponent("kit")) : .insecure
         let configuration = CombinerConfiguration.defaults(
             name: name,
             listen: Endpoint(host: "127.0.0.1", port: 0),
@@ -84,7 +89,8 @@ package struct FederationLauncher: Sendable {
     package func client(_ name: String, trainer: any Trainer) async throws -> EdgeClient {
         let work = URL(fileURLWithPath: self.directory + "/edge/\(name)")
         let kit = try await self.enroll(.client, name)
-        let security = try kit.transportSecurity(materializingIn: work.appendingPathComponent("kit"))
+        let security =
+            self.tls ? try kit.transportSecurity(materializingIn: work.appendingPathComponent("kit")) : .insecure
         return EdgeClient(
             configuration: .defaults(
                 name: name,

@@ -18,6 +18,7 @@ package enum LiveFederation {
         combiners: [String],
         trainers: [any Trainer],
         enroll: @escaping @Sendable (Role, String) async throws -> Kit,
+        tls: Bool = true,
         logger: Logger,
         combinersReady: @escaping @Sendable () async -> Bool = { true },
         _ body: @Sendable () async throws -> R
@@ -31,6 +32,7 @@ package enum LiveFederation {
                 directory: directory,
                 controllerPort: controllerPort,
                 enroll: enroll,
+                tls: tls,
                 logger: logger
             )
             for name in combiners { try await launcher.addCombiner(name) }

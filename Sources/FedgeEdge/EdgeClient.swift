@@ -77,10 +77,13 @@ package struct EdgeClient: Service {
     }
 
     /// Runs until the calling task is cancelled over an existing client, opening a new control stream after each
-    /// failure. Many edge clients can share one channel this way (in-process tests, load generators).
+    /// failure. Many edge clients can share one channel this way (in-process tests, load generators): build the
+    /// shared client with `BearerTokenInterceptor.perTask`, and each client's calls carry its own token.
     package func run<Transport: ClientTransport>(sharing client: GRPCClient<Transport>) async throws {
-        try await self.reconnecting { onWelcome in
-            try await self.session(over: client, onWelcome: onWelcome)
+        try await BearerTokenInterceptor.$taskToken.withValue(self.configuration.token) {
+            try await self.reconnecting { onWelcome in
+                try await self.session(over: client, onWelcome: onWelcome)
+            }
         }
     }
 

@@ -25,6 +25,15 @@ package struct Kit: Sendable, Hashable, Codable {
     /// again, with the revocation list, when it attaches).
     package var tokenPublicKey: String
 
+    private enum CodingKeys: String, CodingKey {
+        case fedgeKit = "fedge_kit"
+        case role, name, controller, ca, certificate, token
+        case privateKey = "private_key"
+        case tokenID = "token_id"
+        case expiresAt = "expires_at"
+        case tokenPublicKey = "token_public_key"
+    }
+
     package init(
         role: Role,
         name: String,
@@ -51,7 +60,6 @@ package struct Kit: Sendable, Hashable, Codable {
 
     private static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return encoder
@@ -59,7 +67,6 @@ package struct Kit: Sendable, Hashable, Codable {
 
     private static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }

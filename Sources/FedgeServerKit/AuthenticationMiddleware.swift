@@ -28,7 +28,8 @@ package struct AuthenticationMiddleware<Context: IdentifiedRequestContext>: Rout
         context: Context,
         next: @concurrent (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let template = context.endpointPath ?? request.uri.path
+        // No route matched: the router answers 404 (nothing is served, nothing to guard).
+        guard let template = context.endpointPath else { return try await next(request, context) }
         let route = RouteRules.key(method: request.method.rawValue, template: template)
         let address = context.remoteAddress ?? "unknown"
         var context = context

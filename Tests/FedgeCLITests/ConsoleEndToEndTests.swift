@@ -76,6 +76,7 @@ struct ConsoleEndToEndTests {
                     controllerPort: live.grpcPort,
                     combiners: ["east", "west"],
                     trainers: trainers,
+                    enroll: live.enroll,
                     logger: Self.quiet,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {

@@ -26,6 +26,7 @@ struct OperatorCommandTests {
                     controllerPort: live.grpcPort,
                     combiners: ["east", "west"],
                     trainers: trainers,
+                    enroll: live.enroll,
                     logger: Self.quiet,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {

@@ -3,6 +3,7 @@ import FedgeCore
 import FedgeEdge
 import FedgeProto
 import FedgeRPC
+import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -16,6 +17,8 @@ struct Federation: Sendable {
     let combiner: Combiner
     let client: GRPCClient<InProcessTransport.Client>
     let home: URL
+    /// Tokens and kits for the clients of this federation.
+    let identities: TestIdentities
 
     /// Logs go nowhere unless FEDGE_TEST_LOGS is set.
     static let logger: Logger = {
@@ -40,13 +43,19 @@ struct Federation: Sendable {
                 home: home.appendingPathComponent("combiner")
             ) { $0.liveness = liveness }
             let combiner = try Combiner(configuration: configuration, clock: clock, logger: Self.logger)
+            let identities = try await TestIdentities()
+            try await combiner.verifier.update(publicKeyPEM: identities.issuer.publicKeyPEM, revoked: [])
             let transport = InProcessTransport()
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await combiner.serve(transport: transport.server) }
-                let result = try await withGRPCClient(transport: transport.client) { client in
+                let result = try await withGRPCClient(
+                    transport: transport.client,
+                    interceptors: [BearerTokenInterceptor.perTask]
+                ) { client in
                     try await withThrowingTaskGroup(of: Void.self) { clients in
                         for (i, trainer) in trainers.enumerated() {
                             let name = "client-\(i + 1)"
+                            let token = try await identities.token(name)
                             let edge = EdgeClient(
                                 configuration: .defaults(
                                     name: name,
@@ -54,6 +63,7 @@ struct Federation: Sendable {
                                     security: .insecure,
                                     workDirectory: home.appendingPathComponent("edge/\(name)")
                                 ) {
+                                    $0.token = token
                                     $0.heartbeatInterval = .milliseconds(500)
                                     $0.backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(500))
                                 },
@@ -62,7 +72,12 @@ struct Federation: Sendable {
                             )
                             clients.addTask { try await edge.run(sharing: client) }
                         }
-                        let federation = Federation(combiner: combiner, client: client, home: home)
+                        let federation = Federation(
+                            combiner: combiner,
+                            client: client,
+                            home: home,
+                            identities: identities
+                        )
                         let result = try await body(federation)
                         clients.cancelAll()
                         return result

@@ -3,6 +3,7 @@ import FedgeCombiner
 import FedgeCore
 import FedgeEdge
 import FedgeRPC
+import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -27,6 +28,10 @@ struct LoopbackTests {
             home: URL(fileURLWithPath: dir + "/combiner")
         )
         let combiner = try Combiner(configuration: configuration, logger: Federation.logger)
+        let identities = try await TestIdentities()
+        try await combiner.verifier.update(publicKeyPEM: identities.issuer.publicKeyPEM, revoked: [])
+        var tokens: [String] = []
+        for i in clientSecurity.indices { tokens.append(try await identities.token("tls-client-\(i + 1)")) }
         let transport = try combiner.makeTransport()
         let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -49,6 +54,7 @@ struct LoopbackTests {
                             security: security,
                             workDirectory: URL(fileURLWithPath: dir + "/edge/\(name)")
                         ) {
+                            $0.token = tokens[i]
                             // Clients the server refuses try rarely: a TLS server under a stream of failing handshakes
                             // has crashed inside grpc-swift-nio-transport/NIO (a deinited NIOAsyncWriter) on a loaded
                             // machine; one or two attempts still show that they never get in.
@@ -165,12 +171,17 @@ struct LoopbackTests {
             try """
             {"model": "seed.safetensors", "rounds": 2, "round_timeout": 30, "clients_required": 2, "wait_for_clients": 2, "output": "out"}
             """.write(toFile: dir + "/plan.json", atomically: true, encoding: .utf8)
+            // Kits as `fedge combiner enroll` / `fedge client enroll` write them: a local session checks the clients'
+            // tokens with the key in the combiner's kit.
+            let identities = try await TestIdentities()
+            try await identities.kit("combiner", .combiner).write(to: dir + "/combiner.kit")
+            for i in 1...2 { try await identities.kit("process-\(i)", .client).write(to: dir + "/process-\(i).kit") }
             let clients = try (1...2).map { i in
                 try SpawnedProcess.start(
                     clientBinary,
                     [
                         "run", "--combiner", "127.0.0.1:\(port)", "--insecure", "--trainer", "noop",
-                        "--name", "process-\(i)", "--work-dir", dir + "/work", "--heartbeat", "0.5",
+                        "--kit", dir + "/process-\(i).kit", "--work-dir", dir + "/work", "--heartbeat", "0.5",
                     ]
                 )
             }
@@ -183,7 +194,8 @@ struct LoopbackTests {
             let combiner = try await ExternalTools.run(
                 combinerBinary,
                 [
-                    "serve", "--insecure", "--listen", "127.0.0.1:\(port)", "--home", dir + "/home", "--plan",
+                    "serve", "--insecure", "--kit", dir + "/combiner.kit", "--listen", "127.0.0.1:\(port)", "--home",
+                    dir + "/home", "--plan",
                     dir + "/plan.json",
                     "--exit-when-done",
                 ],

@@ -4,6 +4,7 @@ import FedgeEdge
 import FedgeProto
 import FedgeRPC
 import FedgeTensor
+import FedgeTestSupport
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
@@ -12,12 +13,26 @@ import SwiftProtobuf
 /// A hand-driven client speaking the protocol directly, to send what a well-behaved `EdgeClient` never would.
 struct RawClient: Sendable {
     let name: String
+    /// This client's token: every call it makes carries it, whatever scope it is called from.
+    let token: String
     let combiner: Fedge_V1_Combiner.Client<InProcessTransport.Client>
     let tasks: AsyncStream<Fedge_V1_TaskAssignment>
 
     /// Connects as `name`, runs `body`, then closes the control stream.
     static func with<R: Sendable>(
         _ name: String,
+        over federation: Federation,
+        _ body: @escaping @Sendable (RawClient) async throws -> R
+    ) async throws -> R {
+        let token = try await federation.identities.token(name)
+        return try await BearerTokenInterceptor.$taskToken.withValue(token) {
+            try await Self.connected(name, token: token, over: federation.client, body)
+        }
+    }
+
+    private static func connected<R: Sendable>(
+        _ name: String,
+        token: String,
         over client: GRPCClient<InProcessTransport.Client>,
         _ body: @escaping @Sendable (RawClient) async throws -> R
     ) async throws -> R {
@@ -39,7 +54,7 @@ struct RawClient: Sendable {
             }
             group.addTask {
                 defer { stopContinuation.finish() }
-                return try await body(RawClient(name: name, combiner: combiner, tasks: tasks))
+                return try await body(RawClient(name: name, token: token, combiner: combiner, tasks: tasks))
             }
             var result: R? = nil
             for try await value in group where value != nil { result = value }
@@ -59,7 +74,19 @@ struct RawClient: Sendable {
         for task: Fedge_V1_TaskAssignment,
         weight: Double = 10,
         corruptHash: Bool = false,
-        editHeader: @Sendable (inout Fedge_V1_UpdateHeader) -> Void = { _ in }
+        editHeader: @escaping @Sendable (inout Fedge_V1_UpdateHeader) -> Void = { _ in }
+    ) async -> Result<String, RefusalError> {
+        await BearerTokenInterceptor.$taskToken.withValue(self.token) {
+            await self.uploadAsThisClient(model, task, weight, corruptHash, editHeader)
+        }
+    }
+
+    private func uploadAsThisClient(
+        _ model: InMemoryModel,
+        _ task: Fedge_V1_TaskAssignment,
+        _ weight: Double,
+        _ corruptHash: Bool,
+        _ editHeader: @escaping @Sendable (inout Fedge_V1_UpdateHeader) -> Void
     ) async -> Result<String, RefusalError> {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("raw-\(UUID().uuidString).safetensors")
             .path

@@ -128,7 +128,7 @@ struct RoundExecutionTests {
             let trainers: [any Trainer] = (1...2).map { RecordingTrainer(delta: Float($0), weight: 1, record: record) }
             try await Federation.with(trainers: trainers) { federation in
                 let model = try federation.importModel(seedModel(elements: 400_000))
-                try await RawClient.with("saboteur", over: federation.client) { raw in
+                try await RawClient.with("saboteur", over: federation) { raw in
                     try await federation.waitForClients(3)
                     async let result = federation.combiner.runner.execute(
                         federation.plan(model, timeout: 10, minUpdates: 2)
@@ -152,8 +152,8 @@ struct RoundExecutionTests {
         let clock = ManualClock()
         try await Federation.with(trainers: [HangingTrainer(cancelled: cancelled)], clock: clock) { federation in
             let model = try federation.importModel(seedModel())
-            try await RawClient.with("r1", over: federation.client) { r1 in
-                try await RawClient.with("r2", over: federation.client) { r2 in
+            try await RawClient.with("r1", over: federation) { r1 in
+                try await RawClient.with("r2", over: federation) { r2 in
                     try await federation.waitForClients(3)
                     async let closing = federation.combiner.runner.execute(
                         federation.plan(model, timeout: 4, minUpdates: 1)

@@ -49,8 +49,8 @@ struct CombinerHubTests {
     func deadlineExpiresSilentCombiners() async throws {
         let clock = ManualClock()
         let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
-        let (_, commandsA) = await hub.attach(name: "a", address: "a:1")
-        let (_, commandsB) = await hub.attach(name: "b", address: "b:1")
+        let (_, commandsA) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
+        let (_, commandsB) = try await hub.attach(name: "b", address: "b:1", liveWindow: .seconds(1))
         let until = clock.date.addingTimeInterval(60)
         let run = Task {
             await hub.run(plans: ["a": Self.plan(deadline: until), "b": Self.plan(deadline: until)], until: until)
@@ -80,7 +80,7 @@ struct CombinerHubTests {
         let clock = ManualClock()
         let observer = RecordingObserver()
         let hub = CombinerHub(observer: observer, clock: clock, logger: testLogger)
-        let (connection, _) = await hub.attach(name: "a", address: "a:1")
+        let (connection, _) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
         let until = clock.date.addingTimeInterval(600)
         let run = Task { await hub.run(plans: ["a": Self.plan(deadline: until)], until: until) }
         try await clock.waitForSleepers()
@@ -94,7 +94,7 @@ struct CombinerHubTests {
     func cancellationReachesCombiners() async throws {
         let clock = ManualClock()
         let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
-        let (_, commands) = await hub.attach(name: "a", address: "a:1")
+        let (_, commands) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
         let until = clock.date.addingTimeInterval(600)
         let run = Task { await hub.run(plans: ["a": Self.plan(deadline: until)], until: until) }
         var iterator = commands.makeAsyncIterator()
@@ -108,11 +108,11 @@ struct CombinerHubTests {
     @Test(
         "Assignment: the preferred combiner, else the client's own, else the least loaded (counting recent assignments)"
     )
-    func assignment() async {
+    func assignment() async throws {
         let clock = ManualClock()
         let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
-        let (a, _) = await hub.attach(name: "a", address: "a:1")
-        let (b, _) = await hub.attach(name: "b", address: "b:1")
+        let (a, _) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
+        let (b, _) = try await hub.attach(name: "b", address: "b:1", liveWindow: .seconds(1))
         await hub.heartbeat(
             name: "a",
             connection: a,
@@ -135,11 +135,19 @@ struct CombinerHubTests {
         #expect(attachments[1].recentAssignments == 0 && attachments[1].lastSeen == clock.date)
     }
 
-    @Test("A stale connection's heartbeat or detach does not touch the combiner's new connection")
-    func reattachReplaces() async {
-        let hub = CombinerHub(observer: RecordingObserver(), clock: ManualClock(), logger: testLogger)
-        let (old, oldCommands) = await hub.attach(name: "a", address: "a:1")
-        let (new, _) = await hub.attach(name: "a", address: "a:2")
+    @Test(
+        "A second attach under a live name is refused; once the first went silent it replaces it, and the stale connection's heartbeat or detach does not touch the new one"
+    )
+    func reattachReplaces() async throws {
+        let clock = ManualClock()
+        let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
+        let (old, oldCommands) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
+        await #expect(throws: RefusalError.self) {
+            _ = try await hub.attach(name: "a", address: "evil:1", liveWindow: .seconds(1))
+        }
+        #expect(await hub.attachments().map(\.address) == ["a:1"], "the live combiner is untouched")
+        clock.advance(by: .seconds(2))
+        let (new, _) = try await hub.attach(name: "a", address: "a:2", liveWindow: .seconds(1))
         var iterator = oldCommands.makeAsyncIterator()
         #expect(await iterator.next() == nil, "the replaced stream is finished")
         await hub.heartbeat(name: "a", connection: old, clients: [Self.client("x", at: Date())])

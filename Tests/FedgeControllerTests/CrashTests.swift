@@ -4,6 +4,7 @@ import FedgeController
 import FedgeCore
 import FedgeDemo
 import FedgeEdge
+import FedgeSecurity
 import FedgeStore
 import FedgeTensor
 import FedgeTestSupport
@@ -39,6 +40,7 @@ struct CrashTests {
             }
             let seedPath = dir + "/seed.safetensors"
             let seed = try SafetensorsWriter.write(seedModel(), to: seedPath)
+            try await ProcessIdentities.initController(binary, home: dir)
             let controller = DaemonProcess(try launch(binary, arguments, log: dir + "/controller-1.log"))
             defer { controller.kill(SIGKILL) }
             let socket = dir + "/run/controller.sock"
@@ -47,6 +49,8 @@ struct CrashTests {
                 controllerPort: port,
                 combiners: ["alpha", "beta"],
                 trainers: trainers,
+                enroll: ProcessIdentities.enroll(socket: socket),
+                tls: false,
                 logger: testLogger
             ) {
                 let sessionID: String = try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
@@ -118,10 +122,12 @@ struct CrashTests {
             try SafetensorsWriter.write(seedModel(), to: seedPath)
             try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
                 let betaPort = try freePort()
+                // A combiner process with its kit, over mutual TLS, as an operator runs one.
+                let kit = try ProcessIdentities.write(try await live.enroll(.combiner, "beta"), to: dir + "/beta.kit")
                 let beta = try launch(
                     binary,
                     [
-                        "serve", "--insecure", "--name", "beta", "--listen", "127.0.0.1:\(betaPort)", "--controller",
+                        "serve", "--kit", kit, "--listen", "127.0.0.1:\(betaPort)", "--controller",
                         "127.0.0.1:\(live.grpcPort)",
                         "--home", dir + "/beta", "--socket", "none", "--active-window", "5",
                     ],
@@ -140,6 +146,7 @@ struct CrashTests {
                     controllerPort: live.grpcPort,
                     combiners: ["alpha"],
                     trainers: trainers,
+                    enroll: live.enroll,
                     logger: testLogger,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {

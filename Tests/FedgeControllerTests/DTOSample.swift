@@ -76,7 +76,8 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             requestedClients: 4,
             validate: true,
             modelId: hash,
-            clientSettings: ["epochs": .number(2)]
+            clientSettings: ["epochs": .number(2)],
+            maxNumExamples: 1e6
         )
         let bareConfig = SessionConfigDTO()
         let session = SessionDTO(
@@ -195,7 +196,9 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             subject: "s-1a2b3c4d",
             message: "Round 1 committed",
             createdAt: date,
-            hash: hash
+            hash: hash,
+            outcome: "ok",
+            address: "127.0.0.1:50123"
         )
         let bareEvent = EventDTO(
             id: 0,
@@ -237,8 +240,8 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             DTOSample("TrailCheckDTO", full: TrailCheckDTO(models: 3, problems: ["model abababab: file missing"])),
             DTOSample(
                 "AuditCheckDTO",
-                full: AuditCheckDTO(events: 12, brokenAt: 7),
-                minimal: AuditCheckDTO(events: 12, brokenAt: nil)
+                full: AuditCheckDTO(events: 12, brokenAt: 7, head: String(repeating: "a", count: 64)),
+                minimal: AuditCheckDTO(events: 12, brokenAt: nil, head: String(repeating: "0", count: 64))
             ),
             DTOSample("ActivateModelRequest", full: ActivateModelRequest(model: "abcdef")),
             DTOSample("ValidationDTO", full: validation),

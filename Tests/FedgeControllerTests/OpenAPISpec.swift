@@ -116,14 +116,14 @@ struct OpenAPISpec {
 }
 
 /// A controller over an in-memory database, for its route table.
-func makeController(in path: String) throws -> Controller {
+func makeController(in path: String) async throws -> Controller {
     let directory = URL(fileURLWithPath: path)
     let configuration = ControllerConfiguration(
         directory: directory,
         grpcListen: Endpoint(host: "127.0.0.1", port: 0),
         grpcSecurity: .insecure,
         httpListeners: [],
-        apiToken: nil
+        keys: try await SecurityKeys.ensure(in: directory.appendingPathComponent("pki"))
     )
     return try Controller(
         configuration: configuration,

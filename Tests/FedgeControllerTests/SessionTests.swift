@@ -35,6 +35,7 @@ struct SessionTests {
                     controllerPort: live.grpcPort,
                     combiners: ["alpha", "beta"],
                     trainers: trainers,
+                    enroll: live.enroll,
                     logger: testLogger,
                     combinersReady: { await live.controller.hub.attachments().count == 2 }
                 ) {

@@ -14,11 +14,15 @@ struct ModelTrailTests {
             let path = dir + "/state.sqlite"
             let first = try FedgeDatabase(path: path)
             await #expect(
-                try first.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"]
+                try first.appliedMigrations() == [
+                    "0001-initial", "0002-orchestration", "0003-contribution-per-client", "0004-identities",
+                ]
             )
             let again = try FedgeDatabase(path: path)
             await #expect(
-                try again.appliedMigrations() == ["0001-initial", "0002-orchestration", "0003-contribution-per-client"]
+                try again.appliedMigrations() == [
+                    "0001-initial", "0002-orchestration", "0003-contribution-per-client", "0004-identities",
+                ]
             )
             let mode = try await again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
             #expect(mode == "wal")

@@ -16,8 +16,10 @@ struct AccessRoutes {
 
         routes.on(RouterPath(API.tokens), method: .get) { request, _ in
             let all = request.query("all") == "true"
+            let query = try ControllerAPI.listQuery(request, filters: [])
             let tokens = try await c.database.tokens(includeExpired: all).map(TokenDTO.init)
-            return Page(items: tokens, total: tokens.count, offset: 0, limit: tokens.count)
+            let page = Array(tokens.dropFirst(query.offset).prefix(query.limit))
+            return Page(items: page, total: tokens.count, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.tokens), method: .post) { request, context in
             let body = try await request.decode(as: CreateTokenRequest.self, context: context)

@@ -12,7 +12,7 @@ import Testing
 @Suite("Self-reported weights are not trusted blindly")
 struct SelfReportedWeightTests {
     @Test(
-        "A client reporting num_examples 1e39 cannot make a model of NaN and Inf: the round fails with a reason and the seed stays active"
+        "A client reporting num_examples 1e39 is refused at the door (above the session's max_num_examples): the round fails with a reason and the seed stays active"
     )
     func absurdWeightFailsTheRound() async throws {
         try await withTemporaryDirectory { dir in
@@ -29,6 +29,7 @@ struct SelfReportedWeightTests {
                     controllerPort: live.grpcPort,
                     combiners: ["alpha"],
                     trainers: trainers,
+                    enroll: live.enroll,
                     logger: testLogger,
                     combinersReady: { await live.controller.hub.attachments().count == 1 }
                 ) {
@@ -43,7 +44,7 @@ struct SelfReportedWeightTests {
                         #expect(rounds.count == 1)
                         #expect(rounds.first?.status == "failed")
                         #expect(
-                            rounds.first?.reason?.contains("not finite") == true,
+                            rounds.first?.reason?.contains("1 update(s) arrived; the round needs 2") == true,
                             "\(String(describing: rounds.first?.reason))"
                         )
                         #expect(try await api.activeModel().id == seedID.hex)

@@ -13,15 +13,15 @@ import Testing
 /// The controller's routes in process, through HummingbirdTesting's router client: no socket.
 @Suite("Controller routes, in process")
 struct ControllerRoutesTests {
-    /// Runs `body` against the routes of a controller with an in-memory database, as the TCP listener builds them
-    /// when `token` is set.
+    /// Runs `body` against the routes of a controller with an in-memory database, as the control socket builds
+    /// them (callers are admin), or as the TCP listener does (callers need a token).
     static func withRoutes(
-        token: String? = nil,
+        controlSocket: Bool = true,
         _ body: @Sendable (any TestClientProtocol, Controller, String) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { dir in
-            let controller = try makeController(in: dir)
-            let app = Application(router: ControllerAPI(controller: controller).router(token: token))
+            let controller = try await makeController(in: dir)
+            let app = Application(router: ControllerAPI(controller: controller).router(controlSocket: controlSocket))
             try await app.test(.router) { client in try await body(client, controller, dir) }
         }
     }
@@ -32,26 +32,6 @@ struct ControllerRoutesTests {
 
     static func errorCode(_ response: TestResponse) throws -> String {
         try JSONDecoder().decode(APIErrorBody.self, from: Data(buffer: response.body)).error.code
-    }
-
-    @Test("Health answers without a token; everything else needs the bearer token on TCP")
-    func tokenGuardsEverythingButHealth() async throws {
-        try await Self.withRoutes(token: "sesame") { client, _, _ in
-            #expect(try await client.execute(uri: API.health, method: .get).status == .ok)
-            #expect(try await client.execute(uri: API.sessions, method: .get).status == .unauthorized)
-            let wrong = try await client.execute(
-                uri: API.sessions,
-                method: .get,
-                headers: [.authorization: "Bearer nope"]
-            )
-            #expect(wrong.status == .unauthorized)
-            let right = try await client.execute(
-                uri: API.sessions,
-                method: .get,
-                headers: [.authorization: "Bearer sesame"]
-            )
-            #expect(right.status == .ok)
-        }
     }
 
     @Test("Bad requests get a typed error and change nothing")

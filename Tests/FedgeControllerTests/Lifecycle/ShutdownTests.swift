@@ -1,6 +1,7 @@
 import FedgeAPIClient
 import FedgeAPIModels
 import FedgeEdge
+import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -83,6 +84,7 @@ struct ShutdownTests {
             let package = try Self.slowPackage(in: dir)
             try SafetensorsWriter.write(seedModel(), to: dir + "/seed.safetensors")
             let (controllerPort, combinerPort) = (try freePort(), try freePort())
+            try await ProcessIdentities.initController(controllerBinary, home: dir + "/ctl")
             let controller = try launch(
                 controllerBinary,
                 [
@@ -91,10 +93,15 @@ struct ShutdownTests {
                 ],
                 log: dir + "/controller.log"
             )
+            // Kits from the running controller, over its control socket, as an operator enrolls nodes.
+            let enroll = ProcessIdentities.enroll(socket: dir + "/ctl/run/controller.sock")
+            let combinerKit = try ProcessIdentities.write(try await enroll(.combiner, "c1"), to: dir + "/c1.kit")
+            let clientKit = try ProcessIdentities.write(try await enroll(.client, "edge-1"), to: dir + "/edge-1.kit")
             let combiner = try launch(
                 combinerBinary,
                 [
-                    "serve", "--insecure", "--name", "c1", "--listen", "127.0.0.1:\(combinerPort)", "--controller",
+                    "serve", "--insecure", "--kit", combinerKit, "--listen", "127.0.0.1:\(combinerPort)",
+                    "--controller",
                     "127.0.0.1:\(controllerPort)",
                     "--advertise", "127.0.0.1:\(combinerPort)", "--home", dir + "/cmb", "--socket", "none",
                 ],
@@ -103,8 +110,8 @@ struct ShutdownTests {
             let client = try launch(
                 clientBinary,
                 [
-                    "run", "--controller", "127.0.0.1:\(controllerPort)", "--insecure", "--package", package, "--name",
-                    "edge-1",
+                    "run", "--controller", "127.0.0.1:\(controllerPort)", "--insecure", "--package", package, "--kit",
+                    clientKit,
                     "--work-dir", dir + "/edge", "--heartbeat", "0.5",
                 ],
                 log: dir + "/client.log"
