@@ -252,6 +252,7 @@ let package = Package(
                 "FedgeDemo",
                 "FedgeEdge",
                 "FedgeConsole",
+                "FedgeSecurity",
                 "CNcurses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

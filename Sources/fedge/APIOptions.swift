@@ -23,11 +23,19 @@ struct APIOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "The bearer token for --url (default: $FEDGE_TOKEN).",
+            "The bearer token for --url. Prefer FEDGE_TOKEN or --token-file: a token on the command line shows in `ps`.",
             valueName: "token"
         )
     )
     var token: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the token for --url (default: $FEDGE_TOKEN, else $FEDGE_TOKEN_FILE).",
+            valueName: "file"
+        )
+    )
+    var tokenFile: String?
 
     @Option(
         help: ArgumentHelp(
@@ -59,7 +67,18 @@ struct APIOptions: ParsableArguments {
     /// The endpoint the flags and environment name.
     func endpoint(daemon: APIEndpoint.Daemon = .controller, defaultSocket: String? = nil) throws -> APIEndpoint {
         let environment = ProcessInfo.processInfo.environment
-        let token = self.token ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if self.token != nil {
+            Output.printError("warning: a token given with --token shows in `ps`; use FEDGE_TOKEN or --token-file")
+        }
+        let file = self.tokenFile ?? environment["FEDGE_TOKEN_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let fromFile = try file.map { path in
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ValidationError("Cannot read the token file \(path).")
+            }
+        }
+        let token = self.token ?? fromFile ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let url = self.url {
             do {
                 let ca = self.ca ?? environment["FEDGE_CA"].flatMap { $0.isEmpty ? nil : $0 }

@@ -6,12 +6,12 @@ import FedgeAPIModels
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the audit trail's hash chain (`fedge events` lists it).",
+        abstract: "List the audit trail (who did what, refusals too) and check its hash chain.",
         discussion: """
             Every state change at the controller (sessions created, started, stopped; rounds; models uploaded and \
             activated; combiners attaching and leaving) is an event in an append-only trail whose entries are \
             chained by SHA-256: changing or removing any entry breaks every hash after it.
             """,
-        subcommands: [AuditVerifyCommand.self]
+        subcommands: [AuditListCommand.self, AuditVerifyCommand.self]
     )
 }

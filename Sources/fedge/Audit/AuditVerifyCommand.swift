@@ -18,10 +18,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         self.api.print(check) {
             if let broken = check.brokenAt {
                 print(
-                    "audit trail broken at event \(broken) (\(check.events) events): that entry, or one before it, was changed"
+                    "audit trail broken at event \(broken): that entry was changed, or the one before it removed; sound up to hash \(check.head)"
                 )
             } else {
                 print("audit trail ok: \(check.events) event\(check.events == 1 ? "" : "s") chained")
+                print("head \(check.head) (keep it elsewhere to anchor the trail)")
             }
         }
         if check.brokenAt != nil { throw ExitCode.failure }

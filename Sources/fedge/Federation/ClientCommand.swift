@@ -6,10 +6,10 @@ import FedgeAPIModels
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
-        abstract: "List the edge clients.",
+        abstract: "List the edge clients, or enroll new ones (kits).",
         discussion: """
             Clients are online while they heartbeat, stale after a silence (and given no new tasks), then offline.
             """,
-        subcommands: [ClientListCommand.self]
+        subcommands: [ClientListCommand.self, ClientEnrollCommand.self]
     )
 }

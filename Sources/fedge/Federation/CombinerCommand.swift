@@ -6,8 +6,8 @@ import FedgeAPIModels
 struct CombinerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "combiner",
-        abstract: "List combiners, or show one combiner's own status.",
+        abstract: "List combiners, show one combiner's own status, or enroll one (a kit).",
         discussion: "Combiners sit between the controller and the edge clients, and reduce their updates.",
-        subcommands: [CombinerListCommand.self, CombinerStatusCommand.self]
+        subcommands: [CombinerListCommand.self, CombinerStatusCommand.self, CombinerEnrollCommand.self]
     )
 }
