@@ -92,7 +92,7 @@ package struct Combiner: Sendable {
                             "Call refused",
                             metadata: [
                                 "fedge.method": "\(method)", "fedge.address": "\(address)",
-                                "fedge.claimed": "\(claimed ?? "-")", "fedge.reason": "\(error.reason)",
+                                "fedge.claimed": "\(claimed ?? "-")", "fedge.reason": "\(error.reason.rawValue)",
                             ]
                         )
                     }

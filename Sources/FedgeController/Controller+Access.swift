@@ -16,7 +16,7 @@ extension Controller {
     ) async throws -> (token: String, record: TokenRecord) {
         try Self.validate(name: name, what: "token name")
         guard Role.people.contains(role) else {
-            throw AccessRequestError(
+            throw AccessRequestError.invalid(
                 "'\(role)' is a node's role: enroll nodes with `fedge combiner enroll` or `fedge client enroll`."
             )
         }
@@ -35,11 +35,9 @@ extension Controller {
         guard let record = try await self.database.revokeToken(id) else {
             throw AccessRequestError.notFound("No token has the id '\(id.prefix(64))'; `fedge token list` shows them.")
         }
-        let keys = self.configuration.keys
-        keys.verifier.revoke(id)
-        let revoked = try await self.database.revokedTokenIDs()
-        keys.verifier.setRevoked(revoked)
-        await self.hub.broadcastRevocations(revoked)
+        let verifier = self.configuration.keys.verifier
+        verifier.revoke(id)
+        await self.hub.broadcastRevocations(verifier.revokedIDs)
         await self.auditTrail.record(
             kind: "token.revoked",
             by: actor,
@@ -61,10 +59,10 @@ extension Controller {
     ) async throws -> (kit: Kit, record: TokenRecord) {
         try Self.validate(name: name, what: "\(role) name")
         guard role.isNode else {
-            throw AccessRequestError("only combiners and clients are enrolled; people get tokens.")
+            throw AccessRequestError.invalid("only combiners and clients are enrolled; people get tokens.")
         }
         for host in hosts where host.isEmpty || host.count > 253 || host.contains(where: { $0 == "/" || $0 == " " }) {
-            throw AccessRequestError("'\(host.prefix(64))' is not a host name or address.")
+            throw AccessRequestError.invalid("'\(host.prefix(64))' is not a host name or address.")
         }
         let keys = self.configuration.keys
         let certificateHosts = role == .combiner ? hosts + [name, "localhost", "127.0.0.1"] : []
@@ -98,14 +96,7 @@ extension Controller {
         by actor: Identity
     ) async throws -> (String, TokenRecord) {
         let (token, claims) = try await self.configuration.keys.issuer.issue(subject: subject, role: role, ttl: ttl)
-        let record = TokenRecord(
-            id: claims.id,
-            subject: subject,
-            role: role.rawValue,
-            createdAt: claims.issuedAt,
-            expiresAt: claims.expiresAt,
-            createdBy: actor.name
-        )
+        let record = TokenRecord(claims, createdBy: actor.name)
         try await self.database.insertToken(record)
         return (token, record)
     }
@@ -118,7 +109,7 @@ extension Controller {
             actor: claimed ?? "unknown",
             address: address,
             subject: action,
-            reason: error.reason,
+            reason: error.reason.rawValue,
             message: "\(action) refused: \(error.description)"
         )
     }
@@ -132,24 +123,35 @@ extension Controller {
         do {
             try NodeName.validate(name, what: what)
         } catch {
-            throw AccessRequestError("\(error.description).")
+            throw AccessRequestError.invalid("\(error.description).")
         }
     }
 }
 
 /// A request about identities that cannot be done, with the reason.
-package struct AccessRequestError: Error, Sendable, Hashable, CustomStringConvertible {
-    package var description: String
-    package var notFound: Bool
+package enum AccessRequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The request itself is wrong (a bad name, a node's role for a person).
+    case invalid(String)
+    /// It names a token that does not exist.
+    case notFound(String)
 
-    package init(_ description: String) {
-        self.description = description
-        self.notFound = false
+    package var description: String {
+        switch self {
+        case .invalid(let text), .notFound(let text): text
+        }
     }
+}
 
-    package static func notFound(_ description: String) -> AccessRequestError {
-        var error = AccessRequestError(description)
-        error.notFound = true
-        return error
+extension TokenRecord {
+    /// The record of an issued token: its id and claims, never its text.
+    package init(_ claims: TokenClaims, createdBy: String) {
+        self.init(
+            id: claims.id,
+            subject: claims.subject,
+            role: claims.role.rawValue,
+            createdAt: claims.issuedAt,
+            expiresAt: claims.expiresAt,
+            createdBy: createdBy
+        )
     }
 }

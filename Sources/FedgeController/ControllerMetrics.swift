@@ -1,5 +1,5 @@
 import FedgeCore
-import FedgeSecurity
+package import FedgeSecurity
 import Foundation
 package import Prometheus
 import Synchronization
@@ -63,7 +63,7 @@ package final class ControllerMetrics: Sendable {
         self.refusals = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { ($0, refusedCounter($0.rawValue)) })
         self.otherRefusals = refusedCounter("other")
         self.accessRefusals = Dictionary(
-            uniqueKeysWithValues: AccessError.reasons.map { reason in
+            uniqueKeysWithValues: AccessError.Reason.allCases.map { reason in
                 (
                     reason,
                     registry.makeCounter(
@@ -71,7 +71,7 @@ package final class ControllerMetrics: Sendable {
                             "fedge_access_refused_total",
                             help: "Calls refused for their identity, by reason."
                         ),
-                        labels: [("reason", reason)]
+                        labels: [("reason", reason.rawValue)]
                     )
                 )
             }
@@ -79,9 +79,9 @@ package final class ControllerMetrics: Sendable {
     }
 
     /// Counts a call refused for its identity.
-    package func refused(reason: String) { self.accessRefusals[reason]?.increment() }
+    package func refused(reason: AccessError.Reason) { self.accessRefusals[reason]?.increment() }
 
-    private let accessRefusals: [String: Counter]
+    private let accessRefusals: [AccessError.Reason: Counter]
 
     package func sessionStarted() { self.sessionsStarted.increment() }
 

@@ -54,7 +54,7 @@ package struct AuthenticatingInterceptor: ServerInterceptor {
                 verifier: verifier
             )
         } catch {
-            await self.refused(error, method, address, Self.unverifiedSubject(header))
+            await self.refused(error, method, address, await verifier.claimedSubject(authorization: header))
             throw RefusalError(error.refusal, error.description)
         }
         var response = try await Identity.$current.withValue(identity) { try await next(request, context) }
@@ -92,20 +92,6 @@ package struct AuthenticatingInterceptor: ServerInterceptor {
             throw .forbidden(role: claims.role, permission: "call \(method)")
         }
         return Identity(claims, address: address)
-    }
-
-    /// The subject a token claims, unverified: only to name the caller of a refused call in the audit trail.
-    private static func unverifiedSubject(_ header: String?) -> String? {
-        guard let header, header.hasPrefix("Bearer ") else { return nil }
-        let parts = header.dropFirst(7).split(separator: ".")
-        guard parts.count == 3 else { return nil }
-        var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while payload.count % 4 != 0 { payload += "=" }
-        guard let data = Data(base64Encoded: payload),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let subject = object["sub"] as? String
-        else { return nil }
-        return NodeName.isValid(subject) ? subject : nil
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 package import GRPCNIOTransportHTTP2
 
 #if canImport(Glibc)
@@ -29,6 +30,12 @@ package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     package var description: String {
         self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+    }
+
+    /// The address to tell others for a listener on this endpoint: a wildcard host is replaced by this host's name.
+    package var advertised: Endpoint {
+        let wildcard = self.host == "0.0.0.0" || self.host == "::"
+        return Endpoint(host: wildcard ? ProcessInfo.processInfo.hostName : self.host, port: self.port)
     }
 }
 

@@ -16,6 +16,4 @@ extension Kit {
         )
     }
 
-    /// The controller's address from the kit.
-    package var controllerEndpoint: Endpoint? { Endpoint(self.controller) }
 }

@@ -38,24 +38,28 @@ package enum AccessError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Every `reason`, for bounded metric labels.
-    package static let reasons = [
-        "missing_token", "invalid_token", "expired_token", "revoked_token", "wrong_role", "identity_mismatch",
-        "no_rule",
-        "bad_certificate",
-    ]
+    /// Why, in a word: the audit trail's and the metrics' label (a bounded set).
+    package enum Reason: String, Sendable, Hashable, CaseIterable {
+        case missingToken = "missing_token"
+        case invalidToken = "invalid_token"
+        case expiredToken = "expired_token"
+        case revokedToken = "revoked_token"
+        case wrongRole = "wrong_role"
+        case identityMismatch = "identity_mismatch"
+        case noRule = "no_rule"
+        case badCertificate = "bad_certificate"
+    }
 
-    /// A short machine name for the audit trail and metrics.
-    package var reason: String {
+    package var reason: Reason {
         switch self {
-        case .missingToken: "missing_token"
-        case .invalidToken: "invalid_token"
-        case .expired: "expired_token"
-        case .revoked: "revoked_token"
-        case .forbidden: "wrong_role"
-        case .identityMismatch: "identity_mismatch"
-        case .noRule: "no_rule"
-        case .certificate: "bad_certificate"
+        case .missingToken: .missingToken
+        case .invalidToken: .invalidToken
+        case .expired: .expiredToken
+        case .revoked: .revokedToken
+        case .forbidden: .wrongRole
+        case .identityMismatch: .identityMismatch
+        case .noRule: .noRule
+        case .certificate: .badCertificate
         }
     }
 }

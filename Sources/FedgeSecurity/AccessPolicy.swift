@@ -8,8 +8,8 @@ package enum AccessPolicy {
         .observer: [.read],
         .operator: [.read, .controlSessions, .manageModels],
         .admin: [.read, .controlSessions, .manageModels, .manageTokens, .enroll, .managePackages],
-        .combiner: [.combinerProtocol],
-        .client: [.clientProtocol],
+        .combiner: [.combinerProtocol, .downloadModels],
+        .client: [.clientProtocol, .downloadModels],
     ]
 
     /// Whether `role` holds `permission`.

@@ -1,4 +1,5 @@
 import Crypto
+import FedgeCore
 package import Foundation
 import SwiftASN1
 package import X509
@@ -84,7 +85,7 @@ package struct CertificateAuthority: Sendable {
             serialNumber: Certificate.SerialNumber(),
             publicKey: privateKey.publicKey,
             notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(validity.seconds),
+            notValidAfter: now.addingTimeInterval(validity.inSeconds),
             issuer: self.certificate.subject,
             subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,

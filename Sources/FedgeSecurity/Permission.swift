@@ -13,10 +13,13 @@ package enum Permission: String, Sendable, Hashable, CaseIterable, CustomStringC
     case enroll
     /// Upload and activate compute packages.
     case managePackages = "manage-packages"
-    /// Attach to the controller as a combiner, upload partials, download the models of its rounds.
+    /// Attach to the controller as a combiner and upload partials.
     case combinerProtocol = "combiner-protocol"
-    /// Ask for a combiner, connect, download the models of its tasks, upload updates.
+    /// Ask for a combiner, connect and upload updates.
     case clientProtocol = "client-protocol"
+    /// Download models over gRPC; which ones is checked against what the caller was given to work on (people use
+    /// the REST API's model file route).
+    case downloadModels = "download-models"
 
     package var description: String { self.rawValue }
 
@@ -29,8 +32,9 @@ package enum Permission: String, Sendable, Hashable, CaseIterable, CustomStringC
         case .manageTokens: "create, list and revoke tokens"
         case .enroll: "enroll combiners and clients (kits)"
         case .managePackages: "upload and activate compute packages"
-        case .combinerProtocol: "attach as a combiner, upload partials, download its rounds' models"
-        case .clientProtocol: "ask for a combiner, connect, download its tasks' models, upload updates"
+        case .combinerProtocol: "attach as a combiner, upload partials"
+        case .clientProtocol: "ask for a combiner, connect, upload updates"
+        case .downloadModels: "download the models it was given to work on (gRPC)"
         }
     }
 }

@@ -7,18 +7,13 @@ package enum RPCRules {
         "fedge.v1.Controller/AssignCombiner": .clientProtocol,
         "fedge.v1.Combiner/Connect": .clientProtocol,
         "fedge.v1.Combiner/UploadUpdate": .clientProtocol,
-        // Both tiers serve models: combiners download from the controller, clients from their combiner. What the
-        // caller may fetch is checked against what it was given to work on.
-        "fedge.v1.ModelTransfer/DownloadModel": .read,
+        // Both tiers serve models: combiners download from the controller, clients from their combiner.
+        "fedge.v1.ModelTransfer/DownloadModel": .downloadModels,
     ]
 
     /// Whether `role` may call `method`.
     package static func allows(_ role: Role, method: String) throws(AccessError) -> Bool {
         guard let permission = Self.rules[method] else { throw .noRule(method) }
-        if permission == .read {
-            // Model downloads: nodes only (people use the REST API's model file route).
-            return role.isNode
-        }
         return AccessPolicy.allows(role, permission)
     }
 }

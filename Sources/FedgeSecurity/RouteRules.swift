@@ -41,12 +41,13 @@ package enum RouteRules {
         "GET /api/v1/status": .read,
     ]
 
-    /// The key of a route: `METHOD /path/{param}`; Hummingbird's `:param` is written `{param}`.
+    /// The key of a route, as `openapi.yaml` writes it: `METHOD /path/{param}` (Hummingbird's `:param` is written
+    /// `{param}`, and the path starts with `/`).
     package static func key(method: String, template: String) -> String {
         let path = template.split(separator: "/", omittingEmptySubsequences: false).map { part in
             part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
         }.joined(separator: "/")
-        return "\(method.uppercased()) \(path)"
+        return "\(method.uppercased()) \(path.hasPrefix("/") ? path : "/" + path)"
     }
 
     /// What a route needs: `nil` when it is public, else its permission; throws when no rule exists.

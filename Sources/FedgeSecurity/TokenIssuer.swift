@@ -1,3 +1,4 @@
+import FedgeCore
 package import Foundation
 import JWTKit
 
@@ -29,7 +30,7 @@ package struct TokenIssuer: Sendable {
             role: role,
             id: Self.newID(),
             issuedAt: now,
-            expiresAt: now.addingTimeInterval(ttl.seconds)
+            expiresAt: now.addingTimeInterval(ttl.inSeconds)
         )
         return (try await self.keys.sign(claims), claims)
     }
@@ -39,11 +40,5 @@ package struct TokenIssuer: Sendable {
         var generator = SystemRandomNumberGenerator()
         return "tok_"
             + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(self.components.seconds) + Double(self.components.attoseconds) * 1e-18
     }
 }

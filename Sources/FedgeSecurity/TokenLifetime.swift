@@ -4,11 +4,13 @@ package enum TokenLifetime {
     package static let people: Duration = .seconds(30 * 86_400)
     /// Default lifetime of nodes' tokens and certificates.
     package static let nodes: Duration = .seconds(365 * 86_400)
+    /// The longest lifetime anyone may ask for.
+    package static let maximum: Duration = .seconds(100 * 365 * 86_400)
 
     package static func parse(_ text: String) throws(TokenLifetimeError) -> Duration {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400]
         guard let unit = text.last, let scale = units[unit], let count = Int64(text.dropLast()), count > 0,
-            count <= 100 * 365 * 86_400 / scale
+            Duration.seconds(count) <= TokenLifetime.maximum / Int(scale)
         else {
             throw TokenLifetimeError(
                 text: text

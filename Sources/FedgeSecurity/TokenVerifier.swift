@@ -1,3 +1,4 @@
+import FedgeCore
 package import Foundation
 import JWTKit
 import Synchronization
@@ -25,6 +26,18 @@ package final class TokenVerifier: Sendable {
     package func revoke(_ id: String) { _ = self.revoked.withLock { $0.insert(id) } }
 
     package func isRevoked(_ id: String) -> Bool { self.revoked.withLock { $0.contains(id) } }
+
+    /// The ids on the revocation list.
+    package var revokedIDs: Set<String> { self.revoked.withLock { $0 } }
+
+    /// The subject a bearer token claims, unverified: only to name the caller of a refused call in the audit trail.
+    package func claimedSubject(authorization header: String?) async -> String? {
+        guard let header, header.hasPrefix("Bearer ") else { return nil }
+        guard let claims = try? await self.keys.unverified(String(header.dropFirst(7)), as: TokenClaims.self),
+            NodeName.isValid(claims.subject)
+        else { return nil }
+        return claims.subject
+    }
 
     /// The claims of a valid token; a typed refusal that says why otherwise.
     package func verify(_ token: String, now: Date = Date()) async throws(AccessError) -> TokenClaims {

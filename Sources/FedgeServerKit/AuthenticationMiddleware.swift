@@ -53,7 +53,11 @@ package struct AuthenticationMiddleware<Context: IdentifiedRequestContext>: Rout
             }
             context.identity = identity
         } catch let error as AccessError {
-            await self.refused(error, route, address, nil)
+            var claimed: String? = nil
+            if case .tokens(let verifier) = self.mode {
+                claimed = await verifier.claimedSubject(authorization: request.headers[.authorization])
+            }
+            await self.refused(error, route, address, claimed)
             switch error {
             case .forbidden, .noRule, .identityMismatch: throw APIError(.forbidden, error.description)
             default: throw APIError(.unauthorized, error.description)

@@ -266,9 +266,6 @@ extension ServeCommand {
 
     /// `--advertise`, or `--listen` with a wildcard host replaced by this host's name.
     func advertisedAddress() -> String {
-        if let advertise = self.advertise { return advertise }
-        let listen = Endpoint(self.listen)!
-        let host = listen.host == "0.0.0.0" || listen.host == "::" ? ProcessInfo.processInfo.hostName : listen.host
-        return "\(Endpoint(host: host, port: listen.port))"
+        self.advertise ?? "\(Endpoint(self.listen)!.advertised)"
     }
 }

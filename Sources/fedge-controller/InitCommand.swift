@@ -1,4 +1,5 @@
 import ArgumentParser
+import FedgeController
 import FedgeSecurity
 import FedgeServerKit
 import FedgeStore
@@ -52,16 +53,7 @@ struct InitCommand: AsyncParsableCommand {
                 role: .admin,
                 ttl: TokenLifetime.nodes
             )
-            try await database.insertToken(
-                TokenRecord(
-                    id: claims.id,
-                    subject: "admin",
-                    role: Role.admin.rawValue,
-                    createdAt: claims.issuedAt,
-                    expiresAt: claims.expiresAt,
-                    createdBy: "init"
-                )
-            )
+            try await database.insertToken(TokenRecord(claims, createdBy: "init"))
             try await database.appendAuditEvent(
                 kind: "token.created",
                 actor: "init",

@@ -102,14 +102,13 @@ struct ServeCommand: AsyncParsableCommand {
         if self.tls.insecure {
             logger.warning("TLS is off (--insecure): traffic is not encrypted; tokens are still required on every call")
         }
-        let host = listen.host == "0.0.0.0" || listen.host == "::" ? ProcessInfo.processInfo.hostName : listen.host
         var configuration = ControllerConfiguration(
             directory: home.controllerDirectory,
             grpcListen: listen,
             grpcSecurity: security,
             httpListeners: listeners,
             keys: keys,
-            advertisedAddress: self.advertise ?? "\(Endpoint(host: host, port: listen.port))"
+            advertisedAddress: self.advertise ?? "\(listen.advertised)"
         )
         configuration.orchestration.uploadGrace = .milliseconds(Int64(self.uploadGrace * 1000))
         let controller = try Controller(configuration: configuration, logger: logger)

@@ -1,6 +1,7 @@
 import FedgeAPIModels
 import FedgeController
 import FedgeRPC
+import FedgeSecurity
 import FedgeServerKit
 import FedgeStore
 import FedgeTestSupport
@@ -18,12 +19,9 @@ struct OpenAPITests {
     func routesMatch() async throws {
         let spec = try OpenAPISpec.load()
         let served = try await withTemporaryDirectory { path in
+            // The access matrix's key for a route is OpenAPI's `METHOD /path/{param}`.
             try await ControllerAPI(controller: makeController(in: path)).router(controlSocket: true).routes.map {
-                route in
-                // Hummingbird writes a parameter as `:id`, OpenAPI as `{id}`.
-                let path = "\(route.path)".split(separator: "/", omittingEmptySubsequences: false)
-                    .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-                return "\(route.method) \(path.hasPrefix("/") ? path : "/" + path)"
+                RouteRules.key(method: "\($0.method)", template: "\($0.path)")
             }
         }
         let described = spec.operations.map(\.route)

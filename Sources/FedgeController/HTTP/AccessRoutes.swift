@@ -69,7 +69,7 @@ struct AccessRoutes {
 
     private static func ttl(_ seconds: Int?, default fallback: Duration) throws -> Duration {
         guard let seconds else { return fallback }
-        guard seconds > 0, seconds <= 100 * 365 * 86_400 else {
+        guard seconds > 0, Duration.seconds(seconds) <= TokenLifetime.maximum else {
             throw APIError.badRequest("ttl_seconds must be from 1 second to 100 years (got \(seconds)).")
         }
         return .seconds(seconds)
@@ -79,7 +79,10 @@ struct AccessRoutes {
         do {
             return try await body()
         } catch let error as AccessRequestError {
-            throw APIError(error.notFound ? .notFound : .badRequest, error.description)
+            switch error {
+            case .notFound: throw APIError(.notFound, error.description)
+            case .invalid: throw APIError(.badRequest, error.description)
+            }
         }
     }
 }

@@ -58,7 +58,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                         throw error
                     }
                     attached = (hello.name, connection)
-                    let revoked = try await self.controller.database.revokedTokenIDs()
+                    let revoked = configuration.keys.verifier.revokedIDs
                     try await response.write(
                         .with {
                             $0.welcome = .with {
