@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:?model size in MiB}
 clients=${2:?number of clients}
-swift build -c release --product fedge-combiner >/dev/null
-swift build -c release --product fedge-client >/dev/null
+for product in fedge fedge-controller fedge-combiner fedge-client; do swift build -c release --product $product >/dev/null; done
 bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d /tmp/fedge-bench-XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -21,14 +20,24 @@ n = int(sys.argv[2]) * (1 << 20) // 4
 save_file({"w": np.random.default_rng(0).standard_normal(n - 16, dtype=np.float32), "b": np.zeros(16, np.float32)}, sys.argv[1])
 PY
 port=$((20000 + RANDOM % 20000))
+# Kits for the combiner and the clients, from a throwaway controller (enrollment is the controller's job).
+export FEDGE_HOME="$work/fedge-home"
+"$bin/fedge-controller" init >/dev/null
+"$bin/fedge-controller" serve --insecure --listen 127.0.0.1:$((port + 1)) --listen-api none --log-level warning \
+    2>"$work/controller.log" &
+enroller=$!
+until [ -S "$FEDGE_HOME/run/controller.sock" ]; do sleep 0.1; done
+"$bin/fedge" combiner enroll bench --out "$work/combiner.kit" >/dev/null
+"$bin/fedge" client enroll --count "$clients" --prefix bench- --out "$work/kits" >/dev/null
+kill $enroller; wait $enroller 2>/dev/null || true
 cat > "$work/plan.json" <<JSON
 {"model": "seed.safetensors", "rounds": 1, "round_timeout": 1800, "clients_required": $clients, "wait_for_clients": $clients}
 JSON
-"$bin/fedge-combiner" serve --insecure --listen 127.0.0.1:$port --home "$work/home" --plan "$work/plan.json" \
+"$bin/fedge-combiner" serve --insecure --kit "$work/combiner.kit" --listen 127.0.0.1:$port --home "$work/home" --plan "$work/plan.json" \
     --exit-when-done --log-level warning >"$work/combiner.out" 2>"$work/combiner.log" &
 combiner=$!
 sleep 1
-"$bin/fedge-client" run --combiner 127.0.0.1:$port --insecure --trainer noop --name bench --replicas "$clients" \
+"$bin/fedge-client" run --combiner 127.0.0.1:$port --insecure --trainer noop --kit "$work/kits" \
     --work-dir "$work/clients" --log-level warning 2>"$work/clients.log" &
 client=$!
 start=$(date +%s.%N)

@@ -23,15 +23,19 @@ n = int(sys.argv[2]) * (1 << 20) // 4
 save_file({"w": np.random.default_rng(0).standard_normal(n - 16, dtype=np.float32), "b": np.zeros(16, np.float32)}, sys.argv[1])
 PY
 port=$((20000 + RANDOM % 20000))
+"$bin/fedge-controller" init >/dev/null
 "$bin/fedge-controller" serve --insecure --listen 127.0.0.1:$port --listen-api none --log-level warning 2>"$work/controller.log" &
 controller=$!
-sleep 1
+until [ -S "$FEDGE_HOME/run/controller.sock" ]; do sleep 0.1; done
+# Every node has a kit (its name, token, certificate), made by the controller.
+"$bin/fedge" client enroll --count "$clients" --prefix bench- --out "$work/kits" >/dev/null
 for c in $(seq 1 "$combiners"); do
-    "$bin/fedge-combiner" serve --insecure --name "c$c" --listen 127.0.0.1:$((port + c)) --controller 127.0.0.1:$port \
+    "$bin/fedge" combiner enroll "c$c" --out "$work/c$c.kit" >/dev/null
+    "$bin/fedge-combiner" serve --insecure --kit "$work/c$c.kit" --listen 127.0.0.1:$((port + c)) \
         --socket none --log-level warning 2>"$work/combiner-$c.log" &
 done
 sleep 1
-"$bin/fedge-client" run --controller 127.0.0.1:$port --insecure --trainer noop --name bench --replicas "$clients" \
+"$bin/fedge-client" run --insecure --kit "$work/kits" --trainer noop \
     --work-dir "$work/clients" --log-level warning 2>"$work/clients.log" &
 "$bin/fedge" model upload "$work/seed.safetensors" --activate >/dev/null
 until [ "$("$bin/fedge" client list --status online --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')" -ge "$clients" ]; do sleep 0.2; done

@@ -11,7 +11,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         commandName: "console",
         abstract: "Follow and drive the federation from a live terminal dashboard.",
         discussion: """
-            Connects to the controller's control socket (or --url with --token) and follows its event stream: \
+            Connects to the controller's control socket (or --url with a token from FEDGE_TOKEN or --token-file) and follows its event stream: \
             the overview, sessions, rounds, clients, combiners, the model trail, metric charts and the event log, \
             updated live. Keys start and stop sessions and set the active model; ? lists them all. With \
             --combiner NAME (or --socket at a combiner's socket) it shows that combiner's own view. Themes: \
