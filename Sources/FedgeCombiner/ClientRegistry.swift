@@ -6,8 +6,8 @@ package import Logging
 /// The clients connected to this combiner: who they are, whether they are alive, and the way to reach them.
 ///
 /// A client is online while heard from within the active window, stale after it, offline after the offline
-/// window or when its stream closes. Clients are never forgotten: one that reconnects under the same name gets its
-/// old id and counters back.
+/// window or when its stream closes. One that reconnects under the same name gets its old id and counters back, unless
+/// it stayed away longer than the retention period: then it was forgotten (taking a snapshot sweeps them).
 package actor ClientRegistry {
     /// What the registry knows of one client.
     package struct Snapshot: Sendable, Hashable {
@@ -137,6 +137,7 @@ package actor ClientRegistry {
     /// Every client, with its liveness judged at `now` (the clock's now by default).
     package func snapshots(now: Date? = nil) -> [Snapshot] {
         let now = now ?? self.clock.date
+        self.forgetLongGone(now: now)
         return self.entries.values.map { entry in
             var snapshot = entry.snapshot
             snapshot.liveness = self.liveness(of: snapshot, now: now)
@@ -156,6 +157,27 @@ package actor ClientRegistry {
     package func clearRunningTask(clientID: ClientID, taskID: TaskID) {
         if self.entries[clientID]?.snapshot.runningTask == taskID {
             self.entries[clientID]?.snapshot.runningTask = nil
+        }
+    }
+
+    /// Forgets the clients offline for longer than the retention period (a connected client that stopped
+    /// talking counts from when it was last heard).
+    private func forgetLongGone(now: Date) {
+        let retention = self.policy.retention.inSeconds
+        let gone = self.entries.values.filter { entry in
+            entry.snapshot.runningTask == nil
+                && (!entry.snapshot.connected
+                    || now.timeIntervalSince(entry.snapshot.lastSeen) > self.policy.offlineWindow.inSeconds)
+                && now.timeIntervalSince(entry.snapshot.lastSeen) > retention
+        }
+        for entry in gone {
+            entry.outbox?.finish()
+            self.entries[entry.snapshot.id] = nil
+            self.idByName[entry.snapshot.name] = nil
+            self.logger.info(
+                "Client forgotten after the retention period",
+                metadata: ["fedge.client": "\(entry.snapshot.name)", "fedge.client.id": "\(entry.snapshot.id)"]
+            )
         }
     }
 

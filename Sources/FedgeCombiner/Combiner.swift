@@ -20,6 +20,8 @@ package struct Combiner: Sendable {
     package let service: CombinerService
     /// Checks clients' tokens: empty until the controller hands down its public key on attach.
     package let verifier: VerifierSlot
+    /// The calls refused, on their way to the controller's audit trail.
+    package let refusals: RefusalFeed
     private let logger: Logger
 
     /// The clock deadlines and liveness are judged by.
@@ -31,6 +33,7 @@ package struct Combiner: Sendable {
         self.clock = clock
         self.logger = logger
         self.verifier = VerifierSlot()
+        self.refusals = RefusalFeed(logger: logger)
         self.registry = ClientRegistry(policy: configuration.liveness, clock: clock, logger: logger)
         self.runner = RoundRunner(
             configuration: configuration,
@@ -45,6 +48,7 @@ package struct Combiner: Sendable {
             runner: self.runner,
             downloads: TransferLimiter(limit: configuration.maxConcurrentDownloads),
             uploads: TransferLimiter(limit: configuration.maxConcurrentUploads),
+            refusals: self.refusals,
             logger: logger
         )
     }
@@ -79,7 +83,7 @@ package struct Combiner: Sendable {
     /// controller's key. Run it in a `ServiceGroup` through `GRPCServerService`, or with `serve(transport:)`.
     package func server<Transport: ServerTransport>(transport: Transport) -> GRPCServer<Transport> {
         let verifier = self.verifier
-        let logger = self.logger
+        let refusals = self.refusals
         return GRPCServer(
             transport: transport,
             services: [self.service, self.modelTransfer],
@@ -88,12 +92,12 @@ package struct Combiner: Sendable {
                     verifier: { verifier.current },
                     requireCertificate: false,
                     refused: { error, method, address, claimed in
-                        logger.warning(
-                            "Call refused",
-                            metadata: [
-                                "fedge.method": "\(method)", "fedge.address": "\(address)",
-                                "fedge.claimed": "\(claimed ?? "-")", "fedge.reason": "\(error.reason.rawValue)",
-                            ]
+                        refusals.report(
+                            actor: claimed,
+                            address: address,
+                            action: method,
+                            reason: error.reason.rawValue,
+                            message: error.description
                         )
                     }
                 )

@@ -54,9 +54,16 @@ package struct LivenessPolicy: Sendable, Hashable {
     package var activeWindow: Duration = .seconds(15)
     /// Silent longer than this: offline.
     package var offlineWindow: Duration = .seconds(60)
+    /// Offline longer than this: forgotten (its id and counters go; a later hello starts afresh).
+    package var retention: Duration = .seconds(7 * 86_400)
 
-    package init(activeWindow: Duration = .seconds(15), offlineWindow: Duration = .seconds(60)) {
+    package init(
+        activeWindow: Duration = .seconds(15),
+        offlineWindow: Duration = .seconds(60),
+        retention: Duration = .seconds(7 * 86_400)
+    ) {
         self.activeWindow = activeWindow
         self.offlineWindow = offlineWindow
+        self.retention = retention
     }
 }

@@ -53,6 +53,12 @@ extension RoundRunner {
                 "the update claims num_examples \(header.numExamples); this session accepts at most \(round.plan.maxNumExamples) (session config max_num_examples)"
             )
         }
+        do {
+            try MetricMap.validate(header.metrics)
+        } catch {
+            round.machine.uploadAbandoned(taskID: header.taskID)
+            throw RefusalError(.malformed, "the update's \(error)")
+        }
     }
 
     /// Whether client `name` has a task in the open round on `model` (the only model it may download).

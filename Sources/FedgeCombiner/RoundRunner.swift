@@ -159,6 +159,20 @@ package actor RoundRunner {
     /// this one waits on the registry, so no copy of the round is held across an `await`.
     package func taskStatus(_ status: TaskReport, clientID: ClientID) async {
         guard self.open?.taskClients[status.taskID] == clientID else { return }
+        var status = status
+        if status.state == .succeeded {
+            do {
+                try MetricMap.validate(status.validation.filter { $0.key != "num_examples" })
+            } catch {
+                // A validation whose report is beyond the limits counts as failed; nothing of it is kept.
+                status = TaskReport(
+                    taskID: status.taskID,
+                    state: .failed,
+                    message: "the validation's \(error)",
+                    validation: [:]
+                )
+            }
+        }
         switch status.state {
         case .failed, .cancelled:
             self.logger.warning(

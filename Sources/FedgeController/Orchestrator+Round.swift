@@ -59,13 +59,24 @@ extension Orchestrator {
             }
             throw error
         }
+        // The count that matters is the contributions in the partials, not what the combiners say they folded.
+        let contributed = reduced.contributions.count
+        guard contributed >= config.clientsRequired else {
+            try await self.fail(
+                round,
+                reason:
+                    "the partials hold \(contributed) contribution(s) (the combiners reported \(updates)); the round needs \(config.clientsRequired)"
+            )
+            return nil
+        }
+        round.record.received = contributed
 
         try await self.commit(
             round,
             reduced: reduced,
             parent: model,
             aggregator: aggregator,
-            updates: updates,
+            updates: contributed,
             partials: partials.count,
             training: outcomes.values.filter { $0.succeeded }.flatMap(\.training)
         )

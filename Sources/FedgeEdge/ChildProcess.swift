@@ -24,6 +24,7 @@ package enum ChildProcess {
         arguments: [String],
         directory: URL,
         timeout: Duration?,
+        environment: [String: String]? = nil,
         log: @escaping @Sendable (String, String) -> Void
     ) async throws -> Outcome {
         let script =
@@ -31,9 +32,13 @@ package enum ChildProcess {
         let tail = Mutex<[String]>([])
         let output: SpawnedProcess.Output
         do {
-            output = try await SpawnedProcess.run("/bin/sh", ["-c", script], timeout: timeout, capture: false) {
-                stream,
-                line in
+            output = try await SpawnedProcess.run(
+                "/bin/sh",
+                ["-c", script],
+                timeout: timeout,
+                capture: false,
+                environment: environment
+            ) { stream, line in
                 log(stream.rawValue, line)
                 tail.withLock { lines in
                     lines.append(line)

@@ -7,10 +7,17 @@ package struct ComputePackageTrainer: Trainer {
     package let package: ComputePackage
     /// How long an entry point may run before it is stopped; `nil` for no limit.
     package let timeout: Duration?
+    /// The environment the entry points run with (see `PackageEnvironment`).
+    package let environment: [String: String]
 
-    package init(package: ComputePackage, timeout: Duration?) {
+    package init(
+        package: ComputePackage,
+        timeout: Duration?,
+        environment: [String: String] = PackageEnvironment.clean()
+    ) {
         self.package = package
         self.timeout = timeout
+        self.environment = environment
     }
 
     package var name: String { "package" }
@@ -23,6 +30,7 @@ package struct ComputePackageTrainer: Trainer {
             arguments: [],
             directory: self.package.directory,
             timeout: self.timeout,
+            environment: self.environment,
             log: log
         )
         guard outcome.status == 0 else {
@@ -39,6 +47,7 @@ package struct ComputePackageTrainer: Trainer {
             arguments: [input.model.path, input.output.path],
             directory: self.package.directory,
             timeout: self.timeout,
+            environment: self.environment,
             log: input.log
         )
         guard outcome.status == 0 else {
@@ -71,6 +80,7 @@ package struct ComputePackageTrainer: Trainer {
             arguments: [input.model.path, report.path],
             directory: self.package.directory,
             timeout: self.timeout,
+            environment: self.environment,
             log: input.log
         )
         guard outcome.status == 0 else {

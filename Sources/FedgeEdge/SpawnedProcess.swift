@@ -71,12 +71,14 @@ package struct SpawnedProcess: Sendable {
 
     /// Starts `executable` (an absolute path) in a process group of its own, with `stdout` and `stderr` as its
     /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null. Descriptors of the
-    /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`).
+    /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`). The child gets
+    /// `environment`, or this process's environment when `nil`.
     package static func start(
         _ executable: String,
         _ arguments: [String],
         stdout: Int32? = nil,
-        stderr: Int32? = nil
+        stderr: Int32? = nil,
+        environment: [String: String]? = nil
     ) throws -> SpawnedProcess {
         #if canImport(Darwin)
         var actions: posix_spawn_file_actions_t? = nil
@@ -113,7 +115,7 @@ package struct SpawnedProcess: Sendable {
         )
         posix_spawnattr_setpgroup(&attributes, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: Int32 = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
@@ -191,9 +193,10 @@ extension SpawnedProcess {
         _ arguments: [String],
         timeout: Duration? = nil,
         capture: Bool = true,
+        environment: [String: String]? = nil,
         lines: (@Sendable (Stream, String) -> Void)? = nil
     ) async throws -> Output {
-        let run = try Run(executable, arguments, capture: capture, lines: lines)
+        let run = try Run(executable, arguments, capture: capture, environment: environment, lines: lines)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 run.start { continuation.resume() }
@@ -217,7 +220,7 @@ extension SpawnedProcess {
         _ arguments: [String],
         timeout: Duration = .seconds(300)
     ) throws -> Output {
-        let run = try Run(executable, arguments, capture: true, lines: nil)
+        let run = try Run(executable, arguments, capture: true, environment: nil, lines: nil)
         let done = DispatchSemaphore(value: 0)
         run.start { done.signal() }
         if done.wait(timeout: .now() + timeout.inSeconds) == .timedOut {
@@ -249,6 +252,7 @@ private final class Run: Sendable {
         _ executable: String,
         _ arguments: [String],
         capture: Bool,
+        environment: [String: String]?,
         lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?
     ) throws {
         let out = try SpawnedProcess.makePipe()
@@ -260,7 +264,13 @@ private final class Run: Sendable {
             throw error
         }
         do {
-            self.child = try SpawnedProcess.start(executable, arguments, stdout: out.write, stderr: err.write)
+            self.child = try SpawnedProcess.start(
+                executable,
+                arguments,
+                stdout: out.write,
+                stderr: err.write,
+                environment: environment
+            )
         } catch {
             for fd in [out.read, out.write, err.read, err.write] { close(fd) }
             throw error

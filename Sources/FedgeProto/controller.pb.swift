@@ -128,6 +128,14 @@ package nonisolated struct Fedge_V1_CombinerReport: Sendable {
     set {event = .trainingMetrics(newValue)}
   }
 
+  package var refusal: Fedge_V1_NodeRefusal {
+    get {
+      if case .refusal(let v)? = event {return v}
+      return Fedge_V1_NodeRefusal()
+    }
+    set {event = .refusal(newValue)}
+  }
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package nonisolated enum OneOf_Event: Equatable, Sendable {
@@ -137,6 +145,7 @@ package nonisolated struct Fedge_V1_CombinerReport: Sendable {
     case outcome(Fedge_V1_RoundOutcome)
     case validation(Fedge_V1_ClientValidation)
     case trainingMetrics(Fedge_V1_ClientMetrics)
+    case refusal(Fedge_V1_NodeRefusal)
 
   }
 
@@ -351,6 +360,31 @@ package nonisolated struct Fedge_V1_ClientMetrics: Sendable {
   package var metrics: Dictionary<String,Double> = [:]
 
   package var numExamples: Double = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+/// A call this combiner refused (a bad token, a name that is not the caller's, an update beyond the limits), for
+/// the controller's audit trail. The controller summarises floods.
+package nonisolated struct Fedge_V1_NodeRefusal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The token's subject, or the subject a refused token claims ("unknown" when none).
+  package var actor: String = String()
+
+  package var address: String = String()
+
+  /// The gRPC method refused, like "fedge.v1.Combiner/UploadUpdate".
+  package var action: String = String()
+
+  /// A machine-readable reason, like "expired_token" or "bad_weight".
+  package var reason: String = String()
+
+  package var message: String = String()
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -577,7 +611,7 @@ nonisolated extension Fedge_V1_ClientLiveness: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CombinerReport"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}heartbeat\0\u{1}progress\0\u{1}outcome\0\u{1}validation\0\u{3}training_metrics\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}heartbeat\0\u{1}progress\0\u{1}outcome\0\u{1}validation\0\u{3}training_metrics\0\u{1}refusal\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -663,6 +697,19 @@ nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProto
           self.event = .trainingMetrics(v)
         }
       }()
+      case 7: try {
+        var v: Fedge_V1_NodeRefusal?
+        var hadOneofValue = false
+        if let current = self.event {
+          hadOneofValue = true
+          if case .refusal(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.event = .refusal(v)
+        }
+      }()
       default: break
       }
     }
@@ -697,6 +744,10 @@ nonisolated extension Fedge_V1_CombinerReport: SwiftProtobuf.Message, SwiftProto
     case .trainingMetrics?: try {
       guard case .trainingMetrics(let v)? = self.event else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .refusal?: try {
+      guard case .refusal(let v)? = self.event else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     }()
     case nil: break
     }
@@ -1162,6 +1213,56 @@ nonisolated extension Fedge_V1_ClientMetrics: SwiftProtobuf.Message, SwiftProtob
     if lhs.client != rhs.client {return false}
     if lhs.metrics != rhs.metrics {return false}
     if lhs.numExamples != rhs.numExamples {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fedge_V1_NodeRefusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".NodeRefusal"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}actor\0\u{1}address\0\u{1}action\0\u{1}reason\0\u{1}message\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.actor) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.actor.isEmpty {
+      try visitor.visitSingularStringField(value: self.actor, fieldNumber: 1)
+    }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 2)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Fedge_V1_NodeRefusal, rhs: Fedge_V1_NodeRefusal) -> Bool {
+    if lhs.actor != rhs.actor {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.message != rhs.message {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

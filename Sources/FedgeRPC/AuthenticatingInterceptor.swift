@@ -57,12 +57,28 @@ package struct AuthenticatingInterceptor: ServerInterceptor {
             await self.refused(error, method, address, await verifier.claimedSubject(authorization: header))
             throw RefusalError(error.refusal, error.description)
         }
-        var response = try await Identity.$current.withValue(identity) { try await next(request, context) }
+        // A handler that finds the caller acting under another name throws an `AccessError`: recorded here too.
+        let refused = self.refused
+        let noted: @Sendable (any Error) async -> Void = { error in
+            if let error = error as? AccessError { await refused(error, method, address, identity.name) }
+        }
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await Identity.$current.withValue(identity) { try await next(request, context) }
+        } catch {
+            await noted(error)
+            throw error
+        }
         // Streaming handlers run in the response's producer, after this returns: they see the identity too.
         if case .success(var contents) = response.accepted {
             let producer = contents.producer
             contents.producer = { writer in
-                try await Identity.$current.withValue(identity) { try await producer(writer) }
+                do {
+                    return try await Identity.$current.withValue(identity) { try await producer(writer) }
+                } catch {
+                    await noted(error)
+                    throw error
+                }
             }
             response.accepted = .success(contents)
         }
@@ -95,6 +111,13 @@ package struct AuthenticatingInterceptor: ServerInterceptor {
     }
 }
 
+/// An access error a handler throws crosses the wire as the refusal it maps to.
+extension AccessError: RPCErrorConvertible {
+    package var rpcErrorCode: RPCError.Code { RefusalError(self.refusal, self.description).rpcErrorCode }
+    package var rpcErrorMessage: String { self.description }
+    package var rpcErrorMetadata: Metadata { [RefusalError.metadataKey: "\(self.refusal.rawValue)"] }
+}
+
 extension AccessError {
     /// The refusal that carries this error across the wire.
     package var refusal: Refusal {
@@ -116,12 +139,7 @@ extension Identity {
     }
 
     /// Refuses unless the caller acts under its own name.
-    package func require(name claimed: String) throws(RefusalError) {
-        guard claimed == self.name else {
-            throw RefusalError(
-                .permissionDenied,
-                AccessError.identityMismatch(claimed: claimed, proven: self.name).description
-            )
-        }
+    package func require(name claimed: String) throws(AccessError) {
+        guard claimed == self.name else { throw .identityMismatch(claimed: claimed, proven: self.name) }
     }
 }

@@ -58,6 +58,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Without a kit: a file holding this client's token.")
     var tokenFile: String?
 
+    @Option(
+        name: .customLong("pass-env"),
+        help: ArgumentHelp(
+            "Pass this environment variable on to the package (repeat). A package gets only PATH, HOME, LANG, TMPDIR and FEDGE_* (never FEDGE_TOKEN or FEDGE_TOKEN_FILE) otherwise.",
+            valueName: "NAME"
+        )
+    )
+    var passEnv: [String] = []
+
     @OptionGroup var tls: TLSOptions
 
     @OptionGroup var log: LogOptions
@@ -99,7 +108,8 @@ struct RunCommand: AsyncParsableCommand {
             let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
             trainer = ComputePackageTrainer(
                 package: loaded,
-                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil
+                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil,
+                environment: PackageEnvironment.clean(passing: self.passEnv)
             )
         } else {
             trainer = NoopTrainer()

@@ -71,6 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds of silence after which a client is offline.")
     var offlineWindow: Double = 60
 
+    @Option(help: "How long a client that went offline is remembered (its id and counters), like 12h or 7d.")
+    var clientRetention: String = "7d"
+
     @OptionGroup var tls: ServerTLSOptions
 
     @OptionGroup var log: LogOptions
@@ -88,6 +91,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard self.activeWindow > 0, self.offlineWindow >= self.activeWindow else {
             throw ValidationError("--active-window must be positive and --offline-window at least as long.")
+        }
+        do {
+            _ = try TokenLifetime.parse(self.clientRetention)
+        } catch {
+            throw ValidationError("--client-retention: \(error)")
         }
     }
 
@@ -115,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "TLS is on by default: give --kit (from `fedge combiner enroll`), or --tls-cert and --tls-key, or --insecure for local development."
             )
         }
+        let retention = try TokenLifetime.parse(self.clientRetention)
         let configuration = CombinerConfiguration.defaults(
             name: identity.name,
             listen: Endpoint(self.listen)!,
@@ -124,7 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
             $0.token = identity.token
             $0.liveness = LivenessPolicy(
                 activeWindow: .milliseconds(Int64(self.activeWindow * 1000)),
-                offlineWindow: .milliseconds(Int64(self.offlineWindow * 1000))
+                offlineWindow: .milliseconds(Int64(self.offlineWindow * 1000)),
+                retention: retention
             )
         }
         let combiner = try Combiner(configuration: configuration, logger: logger)

@@ -31,7 +31,7 @@ struct APIOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "A file holding the token for --url (default: $FEDGE_TOKEN, else $FEDGE_TOKEN_FILE).",
+            "A file holding the token for --url (default: $FEDGE_TOKEN_FILE; else the token in $FEDGE_TOKEN).",
             valueName: "file"
         )
     )
@@ -70,16 +70,19 @@ struct APIOptions: ParsableArguments {
         if self.token != nil {
             Output.printError("warning: a token given with --token shows in `ps`; use FEDGE_TOKEN or --token-file")
         }
-        let file = self.tokenFile ?? environment["FEDGE_TOKEN_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        let fromFile = try file.map { path in
-            do {
-                return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            } catch {
-                throw ValidationError("Cannot read the token file \(path).")
-            }
-        }
-        let token = self.token ?? fromFile ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let url = self.url {
+            // Tokens matter only over --url: the control socket's file mode is its boundary.
+            let file = self.tokenFile ?? environment["FEDGE_TOKEN_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            let fromFile = try file.map { path in
+                do {
+                    return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(
+                        in: .whitespacesAndNewlines
+                    )
+                } catch {
+                    throw ValidationError("Cannot read the token file \(path).")
+                }
+            }
+            let token = self.token ?? fromFile ?? environment["FEDGE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             do {
                 let ca = self.ca ?? environment["FEDGE_CA"].flatMap { $0.isEmpty ? nil : $0 }
                 return try APIEndpoint.url(url, token: token, daemon: daemon, trustRoots: ca)
@@ -88,7 +91,7 @@ struct APIOptions: ParsableArguments {
             }
         }
         let socket = self.socket ?? defaultSocket ?? APIEndpoint.defaultControllerSocket(environment: environment)
-        return APIEndpoint.unixSocket(socket, token: token, daemon: daemon)
+        return APIEndpoint.unixSocket(socket, token: nil, daemon: daemon)
     }
 
     /// Runs `body` with a client for the endpoint; an ``APIClientError`` is printed as its sentence on stderr and

@@ -50,6 +50,30 @@ struct ClientRegistryTests {
         #expect(await !registry.send(.cancel(taskID: "t", reason: "x"), to: second.clientID))
     }
 
+    @Test("A client gone longer than the retention period is forgotten; one still connected or back in time is kept")
+    func longGoneClientsAreForgotten() async {
+        let clock = ManualClock()
+        let registry = ClientRegistry(
+            policy: LivenessPolicy(activeWindow: .seconds(10), offlineWindow: .seconds(60), retention: .seconds(3600)),
+            clock: clock,
+            logger: Federation.logger
+        )
+        let gone = await registry.connect(name: "gone", trainers: [])
+        await registry.taskFinished(clientID: gone.clientID, succeeded: true)
+        let back = await registry.connect(name: "back", trainers: [])
+        let steady = await registry.connect(name: "steady", trainers: [])
+        await registry.disconnect(gone)
+        await registry.disconnect(back)
+        clock.advance(by: .seconds(3000))
+        _ = await registry.connect(name: "back", trainers: [])
+        await registry.heartbeat(steady, telemetry: Telemetry())
+        clock.advance(by: .seconds(700))
+        #expect(await registry.snapshots().map(\.name) == ["back", "steady"])
+        let again = await registry.connect(name: "gone", trainers: [])
+        let snapshot = await registry.snapshots().first { $0.name == "gone" }
+        #expect(again.clientID != gone.clientID && snapshot?.tasksDone == 0, "a forgotten client starts afresh")
+    }
+
     @Test("A client running a task is not eligible until the task is cleared")
     func runningClientsAreBusy() async {
         let registry = Self.registry(ManualClock())

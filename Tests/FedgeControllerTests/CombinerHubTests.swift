@@ -75,6 +75,31 @@ struct CombinerHubTests {
         #expect(outcomes["b"]?.reason == "the combiner did not report before the deadline")
     }
 
+    @Test("A partial is taken only from a combiner of the open round that has not reported, up to twice the model")
+    func partialLimits() async throws {
+        let clock = ManualClock()
+        let hub = CombinerHub(observer: RecordingObserver(), clock: clock, logger: testLogger)
+        let (_, commandsA) = try await hub.attach(name: "a", address: "a:1", liveWindow: .seconds(1))
+        _ = try await hub.attach(name: "c", address: "c:1", liveWindow: .seconds(1))
+        #expect(await hub.partialLimit(name: "a", session: "s", round: 1) == nil, "no round is open")
+        let until = clock.date.addingTimeInterval(60)
+        let run = Task { await hub.run(plans: ["a": Self.plan(deadline: until)], until: until) }
+        var a = commandsA.makeAsyncIterator()
+        _ = await a.next()
+        // The plan's model has 10 bytes: sums in double precision (twice that), plus room for the contributions.
+        #expect(await hub.partialLimit(name: "a", session: "s", round: 1) == 2 * 10 + 64 << 20)
+        #expect(await hub.partialLimit(name: "c", session: "s", round: 1) == nil, "c has no part in the round")
+        #expect(await hub.partialLimit(name: "a", session: "s", round: 2) == nil, "another round")
+        await hub.outcome(
+            name: "a",
+            session: "s",
+            round: 1,
+            outcome: CombinerOutcome(combiner: "a", succeeded: true, reason: "ok", partial: nil, updates: 1)
+        )
+        #expect(await hub.partialLimit(name: "a", session: "s", round: 1) == nil, "a reported already")
+        _ = await run.value
+    }
+
     @Test("A combiner that goes away during a round fails it at once, without waiting for the deadline")
     func detachFailsTheRound() async throws {
         let clock = ManualClock()

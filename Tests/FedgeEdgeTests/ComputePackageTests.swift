@@ -71,6 +71,41 @@ struct ComputePackageTests {
         #expect(Set(lines.withLock { $0 }) == ["stdout:one", "stdout:two", "stderr:three"])
     }
 
+    @Test(
+        "A package runs with PATH, HOME, LANG, TMPDIR and FEDGE_* only: the client's token and other secrets stay out"
+    )
+    func packagesGetACleanEnvironment() async throws {
+        let client = [
+            "PATH": "/usr/bin:/bin", "HOME": "/home/site", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
+            "FEDGE_TOKEN": "eyJ.secret", "FEDGE_TOKEN_FILE": "/etc/fedge/token", "FEDGE_SITE": "lyon",
+            "AWS_SECRET_ACCESS_KEY": "hunter2", "CUDA_VISIBLE_DEVICES": "0", "LD_PRELOAD": "/evil.so",
+        ]
+        #expect(
+            PackageEnvironment.clean(from: client).keys.sorted() == ["FEDGE_SITE", "HOME", "LANG", "PATH", "TMPDIR"]
+        )
+        #expect(
+            PackageEnvironment.clean(from: client, passing: ["CUDA_VISIBLE_DEVICES", "NOT_SET"]).keys.sorted() == [
+                "CUDA_VISIBLE_DEVICES", "FEDGE_SITE", "HOME", "LANG", "PATH", "TMPDIR",
+            ]
+        )
+        // The child sees exactly that environment (the shell adds only its own PWD, SHLVL and _).
+        let lines = Mutex<[String]>([])
+        let outcome = try await ChildProcess.run(
+            entryPoint: "test",
+            command: "env",
+            arguments: [],
+            directory: URL(fileURLWithPath: "/tmp"),
+            timeout: .seconds(10),
+            environment: PackageEnvironment.clean(from: client)
+        ) { _, line in lines.withLock { $0.append(line) } }
+        #expect(outcome.status == 0)
+        let names = Set(lines.withLock { $0 }.compactMap { $0.split(separator: "=").first.map(String.init) })
+        #expect(
+            names.subtracting(["PWD", "SHLVL", "_", "OLDPWD"]) == ["FEDGE_SITE", "HOME", "LANG", "PATH", "TMPDIR"]
+        )
+        #expect(!lines.withLock { $0 }.contains { $0.contains("secret") || $0.contains("hunter2") })
+    }
+
     @Test func childProcessIsStoppedAtItsTimeout() async throws {
         let clock = ContinuousClock()
         let start = clock.now

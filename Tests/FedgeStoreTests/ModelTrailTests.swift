@@ -171,4 +171,58 @@ struct AuditTrailTests {
         }
         await #expect(try db.verifyAuditTrail() == second.id)
     }
+
+    @Test("Audit verify names the first broken link when a refusal's outcome or address is edited or a row deleted")
+    func editedOrDeletedRowsAreFound() async throws {
+        let kinds = ["access.refused", "token.created", "update.refused", "session.started"]
+        func trail() async throws -> (FedgeDatabase, [AuditEventRecord]) {
+            let db = try FedgeDatabase.inMemory()
+            var events: [AuditEventRecord] = []
+            for (i, kind) in kinds.enumerated() {
+                let refused = kind.hasSuffix("refused")
+                events.append(
+                    try await db.appendAuditEvent(
+                        kind: kind,
+                        actor: refused ? "mallory" : "ada",
+                        subject: "s\(i)",
+                        message: "\(kind) \(i)",
+                        outcome: refused ? AuditEventRecord.refused : AuditEventRecord.succeeded,
+                        address: refused ? "10.0.0.66:4242" : nil
+                    )
+                )
+            }
+            return (db, events)
+        }
+        func tamper(_ db: FedgeDatabase, _ sql: String, _ id: Int64) async throws {
+            try await db.writer.write { db in
+                try db.execute(sql: "DROP TRIGGER event_no_update")
+                try db.execute(sql: "DROP TRIGGER event_no_delete")
+                try db.execute(sql: sql, arguments: [id])
+            }
+        }
+
+        let (intact, events) = try await trail()
+        let check = try await intact.checkAuditTrail()
+        #expect(check.brokenAt == nil && check.events == 4 && check.head == events.last?.hash)
+
+        // A refusal made to look like a success, or moved to another address: the row itself no longer hashes.
+        let (edited, editedEvents) = try await trail()
+        try await tamper(edited, "UPDATE event SET outcome = 'ok' WHERE id = ?", editedEvents[0].id!)
+        #expect(try await edited.checkAuditTrail().brokenAt == editedEvents[0].id)
+        let (moved, movedEvents) = try await trail()
+        try await tamper(moved, "UPDATE event SET address = '127.0.0.1:1' WHERE id = ?", movedEvents[2].id!)
+        #expect(try await moved.checkAuditTrail().brokenAt == movedEvents[2].id)
+
+        // A deleted row: the next one no longer links to its predecessor.
+        let (deleted, deletedEvents) = try await trail()
+        try await tamper(deleted, "DELETE FROM event WHERE id = ?", deletedEvents[1].id!)
+        let afterDelete = try await deleted.checkAuditTrail()
+        #expect(afterDelete.brokenAt == deletedEvents[2].id && afterDelete.events == 2)
+
+        // The newest row deleted leaves a valid chain, but its head is not the one anchored elsewhere.
+        let (truncated, truncatedEvents) = try await trail()
+        try await tamper(truncated, "DELETE FROM event WHERE id = ?", truncatedEvents[3].id!)
+        let afterTruncation = try await truncated.checkAuditTrail()
+        #expect(afterTruncation.brokenAt == nil && afterTruncation.head != check.head)
+    }
 }

@@ -136,6 +136,7 @@ extension Fedge_V1_CombinerReport {
         case .outcome(let o): "outcome of \(o.sessionID)/\(o.round) (\(o.succeeded ? "succeeded" : "failed"))"
         case .validation(let v): "validation of \(v.sessionID)/\(v.round) by \(v.client)"
         case .trainingMetrics(let t): "training metrics of \(t.sessionID)/\(t.round) from \(t.client)"
+        case .refusal(let r): "refusal of \(r.action) by \(r.actor)"
         case nil: "empty"
         }
     }

@@ -51,9 +51,24 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             }
         } catch {
             if let connection { await self.disconnected(connection) }
+            self.noteRefusal(error, of: caller, action: "fedge.v1.Combiner/Connect")
             throw error
         }
         if let connection { await self.disconnected(connection) }
+    }
+
+    /// Hands a refusal of `caller`'s call on to the controller's audit trail. Updates for a round already closed,
+    /// and streams that broke off, are a network's ordinary weather and are left to the logs.
+    private func noteRefusal(_ error: any Error, of caller: Identity, action: String) {
+        guard let refusal = error as? RefusalError, refusal.refusal != .staleRound, refusal.refusal != .incomplete
+        else { return }
+        self.refusals.report(
+            actor: caller.name,
+            address: caller.address,
+            action: action,
+            reason: refusal.refusal.rawValue,
+            message: refusal.message
+        )
     }
 
     private func disconnected(_ connection: ClientRegistry.Connection) async {
@@ -81,6 +96,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             try await response.write(.with { $0.receipt = receipt })
         } catch {
             await permit.release()
+            self.noteRefusal(error, of: caller, action: "fedge.v1.Combiner/UploadUpdate")
             throw error
         }
     }

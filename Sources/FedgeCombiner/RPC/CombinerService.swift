@@ -12,6 +12,7 @@ package struct CombinerService: Sendable {
     let runner: RoundRunner
     package let downloads: TransferLimiter
     let uploads: TransferLimiter
+    let refusals: RefusalFeed
     let logger: Logger
 
     package init(
@@ -20,6 +21,7 @@ package struct CombinerService: Sendable {
         runner: RoundRunner,
         downloads: TransferLimiter,
         uploads: TransferLimiter,
+        refusals: RefusalFeed,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -27,6 +29,7 @@ package struct CombinerService: Sendable {
         self.runner = runner
         self.downloads = downloads
         self.uploads = uploads
+        self.refusals = refusals
         self.logger = logger
     }
 

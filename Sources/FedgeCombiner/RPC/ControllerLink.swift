@@ -106,7 +106,10 @@ package struct ControllerLink: Service {
         try await controller.attach(options: Self.callOptions) { writer in
             for await report in outbox { try await writer.write(report) }
         } onResponse: { response in
-            defer { outbox.finish() }
+            defer {
+                self.combiner.refusals.disconnect()
+                outbox.finish()
+            }
             let (plans, planQueue) = AsyncStream.makeStream(of: RoundPlan.self)
             defer { planQueue.finish() }
             try await withThrowingDiscardingTaskGroup { group in
@@ -126,6 +129,8 @@ package struct ControllerLink: Service {
                         )
                         self.welcomed()
                         onWelcome()
+                        // The calls this combiner refuses go to the controller's audit trail.
+                        self.combiner.refusals.connect { refusal in outbox.send(.with { $0.refusal = refusal }) }
                         let interval = Duration.milliseconds(Int64(max(welcome.heartbeatMillis, 200)))
                         group.addTask { try await self.heartbeats(every: interval, outbox: outbox) }
                     case .plan(let proto):

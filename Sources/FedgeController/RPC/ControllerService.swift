@@ -129,6 +129,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             )
         case .validation(let validation):
             guard let model = ModelID(hex: validation.modelID) else { return }
+            guard self.acceptable(validation.report.metrics, client: validation.client, from: name) else { return }
             await hub.validation(
                 name: name,
                 session: validation.sessionID,
@@ -141,6 +142,7 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                 )
             )
         case .trainingMetrics(let report):
+            guard self.acceptable(report.metrics, client: report.client, from: name) else { return }
             await hub.training(
                 name: name,
                 session: report.sessionID,
@@ -151,10 +153,39 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                     numExamples: report.numExamples
                 )
             )
+        case .refusal(let refusal):
+            // The combiner's word for what it refused: recorded under the refused caller, named as such.
+            let access = AccessError.Reason(rawValue: refusal.reason)
+            if let access { self.controller.metrics.refused(reason: access) }
+            let accessKind = access != nil || refusal.reason == Refusal.permissionDenied.rawValue
+            await self.controller.auditTrail.refused(
+                kind: accessKind ? "access.refused" : "update.refused",
+                actor: NodeName.isValid(refusal.actor) ? refusal.actor : "unknown",
+                address: String(refusal.address.prefix(128)),
+                subject: String(refusal.action.prefix(128)),
+                reason: String(refusal.reason.prefix(64)),
+                message: "combiner \(name) refused \(refusal.action.prefix(128)): \(refusal.message.prefix(512))"
+            )
         case .hello:
             self.controller.logger.warning("Second hello ignored", metadata: ["fedge.combiner": "\(name)"])
         case nil:
             break
+        }
+    }
+
+    /// Whether a client's metrics a combiner passes on are within the limits (a name of the safe set, at most 64
+    /// metrics of short names); others are dropped with a warning.
+    private func acceptable(_ metrics: [String: Double], client: String, from combiner: String) -> Bool {
+        do {
+            try NodeName.validate(client, what: "client name")
+            try MetricMap.validate(metrics)
+            return true
+        } catch {
+            self.controller.logger.warning(
+                "Client metrics dropped",
+                metadata: ["fedge.combiner": "\(combiner)", "fedge.error": "\(error)"]
+            )
+            return false
         }
     }
 

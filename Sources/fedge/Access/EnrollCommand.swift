@@ -18,7 +18,7 @@ struct CombinerEnrollCommand: AsyncParsableCommand {
     @Option(name: .customLong("host"), help: "A name or address clients reach the combiner by (repeat).")
     var hosts: [String] = []
 
-    @Option(help: "How long its certificate and token live (default 1y).")
+    @Option(help: "How long its certificate and token live ")
     var ttl: String = "1y"
 
     @Option(help: "Where to write the kit (mode 0600).")
@@ -28,6 +28,7 @@ struct CombinerEnrollCommand: AsyncParsableCommand {
 
     func run() async throws {
         let seconds = try EnrollCommandSupport.seconds(self.ttl)
+        try EnrollCommandSupport.checkFree([self.out])
         let enrollment = try await self.api.withClient {
             try await $0.enrollCombiner(EnrollRequest(name: self.name, hosts: self.hosts, ttlSeconds: seconds))
         }
@@ -55,7 +56,7 @@ struct ClientEnrollCommand: AsyncParsableCommand {
     @Option(help: "The names' prefix with --count.")
     var prefix: String = "client-"
 
-    @Option(help: "How long their tokens and certificates live (default 1y).")
+    @Option(help: "How long their tokens and certificates live ")
     var ttl: String = "1y"
 
     @Option(help: "The kit file, or the folder with --count.")
@@ -75,6 +76,9 @@ struct ClientEnrollCommand: AsyncParsableCommand {
     func run() async throws {
         let seconds = try EnrollCommandSupport.seconds(self.ttl)
         let names = self.name.map { [$0] } ?? (1...(self.count ?? 1)).map { "\(self.prefix)\($0)" }
+        let paths = names.map { self.count == nil ? self.out : "\(self.out)/\($0).kit" }
+        // Nothing is issued when a kit could not be written.
+        try EnrollCommandSupport.checkFree(paths)
         if self.count != nil {
             try FileManager.default.createDirectory(
                 atPath: self.out,
@@ -83,8 +87,7 @@ struct ClientEnrollCommand: AsyncParsableCommand {
             )
         }
         try await self.api.withClient { api in
-            for name in names {
-                let path = self.count == nil ? self.out : "\(self.out)/\(name).kit"
+            for (name, path) in zip(names, paths) {
                 let enrollment = try await api.enrollClient(EnrollRequest(name: name, ttlSeconds: seconds))
                 try EnrollCommandSupport.write(enrollment, to: path)
             }
@@ -103,6 +106,13 @@ enum EnrollCommandSupport {
             return Int(try TokenLifetime.parse(ttl).components.seconds)
         } catch {
             throw ValidationError(error.description)
+        }
+    }
+
+    /// Refuses before anything is issued when a kit would replace a file.
+    static func checkFree(_ paths: [String]) throws {
+        if let taken = paths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw ValidationError("\(taken) exists; remove it or choose another --out.")
         }
     }
 

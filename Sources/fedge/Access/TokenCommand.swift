@@ -27,7 +27,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
     @Option(help: "Whom the token names (the audit trail's actor).")
     var name: String
 
-    @Option(help: "How long it lives: 90s, 45m, 12h, 30d, 1y (default 30d).")
+    @Option(help: "How long it lives: 90s, 45m, 12h, 30d, 1y.")
     var ttl: String = "30d"
 
     @OptionGroup var api: APIOptions

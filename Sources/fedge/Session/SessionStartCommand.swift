@@ -13,7 +13,7 @@ struct SessionStartCommand: AsyncParsableCommand {
             its rounds when no other session is running. Start from a JSON file with --config (snake_case keys, \
             as `fedge session show --json` prints them) and override its fields with the flags.
 
-            Aggregators: fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedmean, krum, multikrum.
+            Aggregators: fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedmedian, fedtrimmedavg, krum, multikrum.
             """
     )
 

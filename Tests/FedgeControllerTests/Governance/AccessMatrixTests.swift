@@ -129,4 +129,19 @@ struct AccessMatrixTests {
             part.hasPrefix(":") || part.hasPrefix("{") ? (part.contains("number") ? "1" : "x") : String(part)
         }.joined(separator: "/")
     }
+
+    @Test("man/fedge.1 prints the matrix exactly as the code has it: every permission, every role's yes or -")
+    func manPageHasTheMatrix() throws {
+        let page = try String(contentsOfFile: ExternalTools.repositoryRoot + "/man/fedge.1", encoding: .utf8)
+            .replacingOccurrences(of: "\\-", with: "-")
+        let lines = Set(page.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        for row in AccessPolicy.table().split(separator: "\n") {
+            // The page leaves the summaries out of the table (they follow it as a list).
+            let cells = row.split(separator: " ").prefix(1 + Role.allCases.count).joined(separator: " ")
+            let printed = lines.contains { $0.split(separator: " ").joined(separator: " ") == cells }
+            #expect(printed, "man/fedge.1 lacks the row '\(cells)'")
+        }
+        for permission in Permission.allCases { #expect(page.contains(permission.summary), "\(permission)") }
+        #expect(page.contains("grants admin to whoever can open it"))
+    }
 }

@@ -12,7 +12,7 @@ import Testing
 @Suite("Self-reported weights are not trusted blindly")
 struct SelfReportedWeightTests {
     @Test(
-        "A client reporting num_examples 1e39 is refused at the door (above the session's max_num_examples): the round fails with a reason and the seed stays active"
+        "A client reporting num_examples 1e39 is refused at the door (above the session's max_num_examples) and recorded in the audit trail: the round fails with a reason and the seed stays active"
     )
     func absurdWeightFailsTheRound() async throws {
         try await withTemporaryDirectory { dir in
@@ -51,6 +51,15 @@ struct SelfReportedWeightTests {
                         #expect(try await api.listModels().total == 1)
                         let check = try await api.verifyTrail()
                         #expect(check.problems.isEmpty)
+                        // The combiner's refusal reached the controller's audit trail, under the liar's name.
+                        #expect(
+                            try await eventually {
+                                try await api.listEvents(kind: "update.refused", outcome: "refused").items.contains {
+                                    $0.actor == "client-2" && $0.message.contains("max_num_examples")
+                                }
+                            }
+                        )
+                        #expect(try await api.verifyAuditTrail().brokenAt == nil)
                     }
                 }
             }
