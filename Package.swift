@@ -68,6 +68,14 @@ let package = Package(
             ],
             swiftSettings: fedgeSwiftSettings
         ),
+        // Built-in trainers (softmax regression, MLP; SGD with FedProx) and datasets (UCI digits, Synthetic(α, β)).
+        // Optimised even in debug builds: `swift run fedge demo` trains for real and must not wait on -Onone loops.
+        .target(
+            name: "FedgeLearning",
+            dependencies: ["FedgeTensor"],
+            exclude: ["DigitsData.LICENSE.md"],
+            swiftSettings: fedgeSwiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // SIMD kernels, streaming and robust reducers, partial aggregates, server optimizers.
         .target(
             name: "FedgeAggregation",
@@ -98,7 +106,7 @@ let package = Package(
         .target(
             name: "FedgeEdge",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto",
+                "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -120,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "FedgeClientCLI",
             dependencies: [
-                "FedgeEdge", "FedgeRPC", "FedgeCore", "FedgeDaemonOptions", "FedgeSecurity",
+                "FedgeEdge", "FedgeRPC", "FedgeCore", "FedgeDaemonOptions", "FedgeSecurity", "FedgeLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -226,6 +234,7 @@ let package = Package(
             name: "FedgeDemo",
             dependencies: [
                 "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeCore", "FedgeRPC", "FedgeServerKit",
+                "FedgeLearning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -251,6 +260,7 @@ let package = Package(
                 "FedgeAPIClient",
                 "FedgeDemo",
                 "FedgeEdge",
+                "FedgeLearning",
                 "FedgeConsole",
                 "FedgeSecurity",
                 "CNcurses",
@@ -292,6 +302,11 @@ let package = Package(
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ] + grpc,
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
+            name: "FedgeLearningTests",
+            dependencies: ["FedgeLearning", "FedgeTensor", "FedgeTestSupport"],
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(

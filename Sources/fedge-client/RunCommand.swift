@@ -1,6 +1,7 @@
 import ArgumentParser
 import FedgeDaemonOptions
 import FedgeEdge
+import FedgeLearning
 import FedgeRPC
 import FedgeSecurity
 import Foundation
@@ -16,7 +17,8 @@ struct RunCommand: AsyncParsableCommand {
             "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
         discussion: """
             Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
-            trainer (--trainer noop: the global model plus a constant, for benchmarks). A kit from \
+            trainer: --trainer softmax|mlp learns on this client's shard of a built-in dataset (--dataset, --shard \
+            I/N, --alpha, --seed); --trainer noop adds a constant to the global model, for benchmarks. A kit from \
             `fedge client enroll` is all a client needs (--kit FILE): its name, token and certificate, the CA and the \
             controller's address. --kit DIR runs one client per kit in the folder, in this process (load tests).
             """
@@ -40,8 +42,38 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A compute package directory (with fedge.yaml or fedn.yaml).")
     var package: String?
 
-    @Option(help: "A built-in trainer instead of a package: noop.")
+    @Option(
+        help: """
+            A built-in trainer instead of a package: softmax or mlp (learning on a built-in dataset, see --dataset), \
+            or noop (the global model plus a constant, for benchmarks).
+            """
+    )
     var trainer: String?
+
+    @Option(
+        help: "With --trainer softmax|mlp: the data, digits (UCI handwritten digits) or synthetic (Synthetic(α, β))."
+    )
+    var dataset: String = "digits"
+
+    @Option(
+        help: """
+            With --trainer softmax|mlp: this client's shard, I/N (the I-th of N clients, from 1). Default 1/1, or with \
+            --kit DIR each kit its own shard of as many as there are kits.
+            """
+    )
+    var shard: String?
+
+    @Option(help: "Digits: the Dirichlet concentration of the label split (smaller: more skewed). Synthetic: α.")
+    var alpha: Double = 0.5
+
+    @Option(help: "Synthetic only: β (default: --alpha).")
+    var beta: Double?
+
+    @Option(help: "The seed of the data split and the training order (every client of a federation uses the same).")
+    var seed: UInt64 = 1
+
+    @Option(help: "With --trainer mlp: the hidden layer's width.")
+    var hidden: Int = 64
 
     @Option(help: "Seconds between heartbeats.")
     var heartbeat: Double = 5
@@ -84,10 +116,23 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.")
         }
         guard (self.package == nil) != (self.trainer == nil) else {
-            throw ValidationError("Give either --package DIR or --trainer noop.")
+            throw ValidationError("Give either --package DIR or --trainer softmax|mlp|noop.")
         }
-        if let trainer = self.trainer, trainer != "noop" {
-            throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: noop.")
+        if let trainer = self.trainer, !["noop", "softmax", "mlp"].contains(trainer) {
+            throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: softmax, mlp, noop.")
+        }
+        guard DatasetName(rawValue: self.dataset) != nil else {
+            throw ValidationError("Unknown dataset '\(self.dataset)'; the built-in datasets are: digits, synthetic.")
+        }
+        if let shard = self.shard {
+            do {
+                _ = try LearnerConfiguration.parseShard(shard)
+            } catch {
+                throw ValidationError("--shard: \(error)")
+            }
+        }
+        guard self.alpha > 0, self.alpha.isFinite, (self.beta ?? 0) >= 0, (1...4096).contains(self.hidden) else {
+            throw ValidationError("--alpha must be positive, --beta not negative, --hidden from 1 to 4096.")
         }
         guard self.heartbeat > 0 else { throw ValidationError("--heartbeat must be a positive number of seconds.") }
         guard self.kit != nil || self.tokenFile != nil else {
@@ -103,18 +148,9 @@ struct RunCommand: AsyncParsableCommand {
         if self.tls.insecure {
             logger.warning("TLS is off (--insecure): traffic is not encrypted; the token is still sent and checked")
         }
-        let trainer: any Trainer
-        if let package = self.package {
-            let loaded = try ComputePackage(directory: URL(fileURLWithPath: package))
-            trainer = ComputePackageTrainer(
-                package: loaded,
-                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil,
-                environment: PackageEnvironment.clean(passing: self.passEnv)
-            )
-        } else {
-            trainer = NoopTrainer()
-        }
-        let configurations = try self.identities().map { identity in
+        let identities = try self.identities()
+        let trainers = try identities.indices.map { try self.trainer(client: $0, of: identities.count) }
+        let configurations = identities.map { identity in
             let endpoint = Endpoint(self.combiner ?? identity.controller ?? self.controller!)!
             let controller = self.combiner == nil ? endpoint : nil
             return EdgeConfiguration.defaults(
@@ -130,7 +166,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         // One service per client; SIGTERM or SIGINT cancels each one's task in flight (reported to its combiner).
-        let clients = configurations.map { configuration in
+        let clients = zip(configurations, trainers).map { configuration, trainer in
             var clientLogger = logger
             clientLogger[metadataKey: "fedge.client"] = "\(configuration.name)"
             return ServiceGroupConfiguration.ServiceConfiguration(
@@ -149,6 +185,50 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension RunCommand {
+    /// The trainer of client `index` of `count` run by this process.
+    func trainer(client index: Int, of count: Int) throws -> any Trainer {
+        if let package = self.package {
+            return ComputePackageTrainer(
+                package: try ComputePackage(directory: URL(fileURLWithPath: package)),
+                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil,
+                environment: PackageEnvironment.clean(passing: self.passEnv)
+            )
+        }
+        guard let architecture = self.trainer.flatMap({ self.architecture($0) }) else { return NoopTrainer() }
+        let shard: (index: Int, count: Int)
+        if let text = self.shard {
+            guard count == 1 else {
+                throw ValidationError("--shard names one client's shard; with --kit DIR each kit takes its own.")
+            }
+            shard = try LearnerConfiguration.parseShard(text)
+        } else {
+            shard = (index, count)
+        }
+        do {
+            return try LearningTrainer(
+                LearnerConfiguration(
+                    dataset: DatasetName(rawValue: self.dataset)!,
+                    architecture: architecture,
+                    shard: shard.index,
+                    shards: shard.count,
+                    alpha: self.alpha,
+                    beta: self.beta,
+                    seed: self.seed
+                )
+            )
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    private func architecture(_ trainer: String) -> Architecture? {
+        switch trainer {
+        case "softmax": .softmax
+        case "mlp": .mlp(hidden: self.hidden)
+        default: nil
+        }
+    }
+
     /// One client's identity: its name, token, TLS and controller.
     struct Identity {
         var name: String

@@ -113,12 +113,43 @@ struct OperatorCommandTests {
         }
     }
 
-    @Test func demoRunsAWholeFederation() async throws {
+    @Test(
+        "The headless demo learns: 4 clients, 5 rounds of digits, validation accuracy from under 0.85 to at least 0.88"
+    )
+    func demoLearns() async throws {
         guard let fedge = ExternalTools.builtExecutable("fedge") else {
             Issue.record("the fedge executable was not built")
             return
         }
-        let demo = try await ExternalTools.run(fedge, ["demo", "--clients", "4", "--rounds", "2"], timeout: 120)
+        let demo = try await ExternalTools.run(
+            fedge,
+            ["demo", "--headless", "--clients", "4", "--rounds", "5"],
+            timeout: 180
+        )
+        #expect(demo.status == 0, "\(demo.stderr)")
+        // "  round   3/5  accuracy 0.9250  loss 0.4561", one per round.
+        let accuracies = demo.stdout.split(separator: "\n").compactMap { line -> Double? in
+            let words = line.split(separator: " ")
+            guard words.first == "round", let index = words.firstIndex(of: "accuracy"), index + 1 < words.count
+            else { return nil }
+            return Double(words[index + 1])
+        }
+        #expect(accuracies.count == 5, "\(demo.stdout)")
+        #expect((accuracies.first ?? 1) < 0.85 && (accuracies.last ?? 0) >= 0.88, "\(accuracies)")
+        #expect(demo.stdout.contains("Final validation accuracy"))
+        #expect(demo.stdout.contains("Trail verified: 6 models"), "\(demo.stdout)")
+    }
+
+    @Test func demoRunsTheNoopTrainerToo() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let demo = try await ExternalTools.run(
+            fedge,
+            ["demo", "--headless", "--trainer", "noop", "--clients", "3", "--rounds", "2"],
+            timeout: 120
+        )
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("session.finished"))
         #expect(demo.stdout.contains("Trail verified: 3 models"), "\(demo.stdout)")

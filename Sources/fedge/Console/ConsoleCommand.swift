@@ -34,7 +34,21 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var theme = try ConsoleThemes.load(self.theme)
+        let combinerMode =
+            self.combiner != nil
+            || self.api.socket.map { ($0 as NSString).lastPathComponent.hasPrefix("combiner-") } == true
+        let defaultSocket = self.combiner.map { APIEndpoint.defaultCombinerSocket(name: $0, environment: environment) }
+        let endpoint = try self.api.endpoint(
+            daemon: combinerMode ? .combiner : .controller,
+            defaultSocket: defaultSocket
+        )
+        try await Self.open(endpoint: endpoint, theme: self.theme, combinerMode: combinerMode)
+    }
+
+    /// Runs the console on `endpoint` until the operator leaves it (also for `fedge demo`).
+    static func open(endpoint: APIEndpoint, theme name: String, combinerMode: Bool = false) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var theme = try ConsoleThemes.load(name)
         var glyphs = Glyphs.unicode
         let term = environment["TERM"] ?? ""
         let utf8 =
@@ -46,14 +60,6 @@ struct ConsoleCommand: AsyncParsableCommand {
             glyphs = .ascii
         }
         if !utf8 { glyphs = .ascii }
-        let combinerMode =
-            self.combiner != nil
-            || self.api.socket.map { ($0 as NSString).lastPathComponent.hasPrefix("combiner-") } == true
-        let defaultSocket = self.combiner.map { APIEndpoint.defaultCombinerSocket(name: $0, environment: environment) }
-        let endpoint = try self.api.endpoint(
-            daemon: combinerMode ? .combiner : .controller,
-            defaultSocket: defaultSocket
-        )
         try await APIClient.withClient(endpoint: endpoint) { api in
             let feed = ConsoleFeed(api: api, combiner: combinerMode)
             let first = await feed.refresh(ConsoleData())
