@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "fedge-controller", targets: ["FedgeControllerCLI"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
@@ -107,6 +108,8 @@ let package = Package(
             name: "FedgeEdge",
             dependencies: [
                 "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeLearning",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -152,6 +152,26 @@ extension APIClient {
 
     // MARK: Validations, metrics, events, packages
 
+    /// `POST /api/v1/packages?name=NAME[&activate=true]`: uploads a compute package archive (`.tgz`).
+    package func uploadPackage(from file: String, name: String, activate: Bool = false) async throws -> PackageDTO {
+        try await self.upload(API.packages, file: file, query: ["name": name, "activate": activate ? "true" : "false"])
+    }
+
+    /// `GET /api/v1/packages`.
+    package func listPackages(limit: Int? = nil, offset: Int? = nil) async throws -> Page<PackageDTO> {
+        try await self.get(API.packages, query: Self.query([:], limit: limit, offset: offset))
+    }
+
+    /// `GET /api/v1/packages/{id}`: `id` may be a unique prefix.
+    package func package(_ id: String) async throws -> PackageDTO {
+        try await self.get(API.package(id))
+    }
+
+    /// `POST /api/v1/packages/{id}/activate`.
+    package func activatePackage(_ id: String) async throws -> PackageDTO {
+        try await self.post(API.packageActivate(id))
+    }
+
     /// `GET /api/v1/validations`.
     package func listValidations(
         model: String? = nil,
@@ -230,16 +250,6 @@ extension APIClient {
     /// `POST /api/v1/enrollments/clients`: a client's kit.
     package func enrollClient(_ request: EnrollRequest) async throws -> EnrollmentDTO {
         try await self.post(API.clientEnrollments, body: request)
-    }
-
-    /// `GET /api/v1/packages`.
-    package func listPackages(limit: Int? = nil, offset: Int? = nil) async throws -> Page<PackageDTO> {
-        try await self.get(API.packages, query: Self.query([:], limit: limit, offset: offset))
-    }
-
-    /// `POST /api/v1/packages?name=NAME`: uploads a compute package, streaming it from disk.
-    package func uploadPackage(from file: String, name: String) async throws -> PackageDTO {
-        try await self.upload(API.packages, file: file, query: ["name": name])
     }
 
     // MARK: A combiner's control socket

@@ -32,6 +32,8 @@ package enum API {
     package static func round(session: String, number: Int) -> String {
         "\(sessions)/\(escape(session))/rounds/\(number)"
     }
+    package static func package(_ id: String) -> String { "\(packages)/\(escape(id))" }
+    package static func packageActivate(_ id: String) -> String { "\(packages)/\(escape(id))/activate" }
     package static func token(_ id: String) -> String { "\(tokens)/\(escape(id))" }
     package static func model(_ id: String) -> String { "\(models)/\(escape(id))" }
     package static func modelFile(_ id: String) -> String { "\(models)/\(escape(id))/file" }

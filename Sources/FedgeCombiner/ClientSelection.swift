@@ -52,7 +52,7 @@ package struct ClientSelection: Sendable, Hashable {
         self.eligible = eligible.count
         self.assignments = chosen.map { client in
             let suffix = (0..<8).map { _ in String(UInt8.random(in: 0...15, using: &generator), radix: 16) }.joined()
-            let task = TrainingTask(
+            var task = TrainingTask(
                 id: TaskID("\(plan.session)-r\(plan.round)-\(suffix)"),
                 session: plan.session,
                 round: plan.round,
@@ -62,6 +62,8 @@ package struct ClientSelection: Sendable, Hashable {
                 clientSettingsJSON: plan.clientSettingsJSON,
                 deadline: plan.deadline
             )
+            task.package = plan.package
+            task.packageSize = plan.packageSize
             return Assignment(task: task, client: client)
         }
     }

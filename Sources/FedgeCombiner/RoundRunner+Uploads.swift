@@ -61,9 +61,10 @@ extension RoundRunner {
         }
     }
 
-    /// Whether client `name` has a task in the open round on `model` (the only model it may download).
+    /// Whether client `name` has a task in the open round on `model` (the only model it may download, with the
+    /// session's compute package).
     package func mayDownload(_ model: ModelID, client name: String) async -> Bool {
-        guard let round = self.open, round.plan.model == model else { return false }
+        guard let round = self.open, round.plan.model == model || round.plan.package == model else { return false }
         for clientID in Set(round.taskClients.values) where await self.registry.name(of: clientID) == name {
             return true
         }

@@ -171,6 +171,7 @@ package actor CombinerHub {
         for (name, plan) in plans {
             if let attachment = self.attached[name] {
                 self.attached[name]?.models.insert(plan.model)
+                if let package = plan.package { self.attached[name]?.models.insert(package) }
                 attachment.outbox.yield(.plan(plan))
             } else {
                 self.record(

@@ -73,6 +73,14 @@ package actor Orchestrator {
         guard let model = config.model, try await self.database.model(model) != nil else {
             throw SessionError.unknownModel(config.model?.shortPrefix ?? "")
         }
+        // The session runs the package it names, else the active one (if any); it is fixed for the whole session.
+        if config.package == nil { config.package = try await self.database.activePackage() }
+        if let package = config.package {
+            guard let record = try await self.database.package(package) else {
+                throw SessionError.unknownPackage(package.shortPrefix)
+            }
+            config.packageSize = UInt64(max(record.size, 0))
+        }
         let id = "s-" + String(UUID().uuidString.lowercased().prefix(8))
         let record = SessionRecord(
             id: SessionID(id),
@@ -88,6 +96,7 @@ package actor Orchestrator {
             subject: id,
             message:
                 "Session \(id) queued: \(config.rounds) rounds of \(config.aggregator) from model \(model.shortPrefix)"
+                + (config.package.map { ", package \($0.shortPrefix)" } ?? "")
         )
         self.wake()
         return record

@@ -64,6 +64,8 @@ package struct RoundPlanner: Sendable, Hashable {
                 aggregatorParameters: config.aggregatorParams
             )
             plan.maxNumExamples = config.numExamplesCeiling
+            plan.package = config.package
+            plan.packageSize = config.packageSize ?? 0
             plans[self.participants[index].name] = plan
         }
         return plans

@@ -14,6 +14,8 @@ package enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
     case finished(id: SessionID, rounds: Int)
     /// An uploaded seed is not a model the aggregators can use.
     case unusableSeed(String)
+    /// The package a session names is not uploaded.
+    case unknownPackage(String)
 
     package var description: String {
         switch self {
@@ -26,6 +28,8 @@ package enum SessionError: Error, Hashable, Sendable, CustomStringConvertible {
         case .finished(let id, let rounds):
             "Session \(id) has run all its \(rounds) rounds; create a new session to train further."
         case .unusableSeed(let reason): "The upload is not a model Fedge can train: \(reason)"
+        case .unknownPackage(let prefix):
+            "Package \(prefix) is not uploaded; `fedge package list` shows the packages."
         }
     }
 }

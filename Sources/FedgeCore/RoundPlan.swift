@@ -19,6 +19,9 @@ package struct RoundPlan: Sendable, Hashable, Codable {
     package var aggregatorParameters: [String: Double]
     /// The most examples one update may claim; a larger weight is refused (a self-reported number is not trusted).
     package var maxNumExamples: Double = SessionConfig.defaultMaxNumExamples
+    /// The compute package the session runs (its archive's SHA-256), for clients without a trainer of their own.
+    package var package: ModelID? = nil
+    package var packageSize: UInt64 = 0
 
     package init(
         session: SessionID,

@@ -25,6 +25,11 @@ package struct SessionConfig: Sendable, Hashable, Codable {
     /// The most examples one update may claim (its weight in the average); `nil` takes the default, 1e7.
     /// A client's self-reported count is not trusted beyond it: one huge claim would otherwise own the model.
     package var maxNumExamples: Double?
+    /// The compute package clients without a trainer of their own run (its archive's SHA-256); `nil` when the
+    /// session was created takes the active package, if there is one.
+    package var package: ModelID?
+    /// The package's size in bytes, a cap on its download.
+    package var packageSize: UInt64?
 
     /// The ceiling on `num_examples` when a session leaves it out.
     package static let defaultMaxNumExamples: Double = 1e7

@@ -14,6 +14,9 @@ package struct TrainingTask: Sendable, Hashable, Codable {
     package var clientSettingsJSON: String
     /// When the combiner stops waiting for the result.
     package var deadline: Date
+    /// The session's compute package (its archive's SHA-256), for clients that run the session's package.
+    package var package: ModelID? = nil
+    package var packageSize: UInt64 = 0
 
     package init(
         id: TaskID,

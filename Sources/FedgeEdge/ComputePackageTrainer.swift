@@ -65,7 +65,11 @@ package struct ComputePackageTrainer: Trainer {
         guard let examples = (training["num_examples"] as? NSNumber)?.doubleValue, examples > 0 else {
             throw TrainerError.badOutput("<out-model>-metadata must hold a positive num_examples")
         }
-        var metrics = Self.numbers(training)
+        let url = URL(fileURLWithPath: input.output.path + "-metadata")
+        var metrics = Self.numbers(
+            in: url,
+            under: metadata["training_metadata"] is [String: Any] ? "training_metadata" : nil
+        )
         metrics.removeValue(forKey: "num_examples")
         return TrainingResult(numExamples: examples, metrics: metrics)
     }
@@ -86,7 +90,8 @@ package struct ComputePackageTrainer: Trainer {
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "validate", status: outcome.status, lastLines: outcome.lastLines)
         }
-        let metrics = Self.numbers(try Self.readJSON(report, what: "the validation output"))
+        _ = try Self.readJSON(report, what: "the validation output")
+        let metrics = Self.numbers(in: report, under: nil)
         return ValidationResult(metrics: metrics, numExamples: metrics["num_examples"] ?? 0)
     }
 
@@ -109,12 +114,54 @@ package struct ComputePackageTrainer: Trainer {
         return object
     }
 
-    /// The numeric entries of a JSON object (booleans excluded).
-    private static func numbers(_ object: [String: Any]) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for (key, value) in object {
-            if let number = value as? NSNumber, !(value is Bool) { out[key] = number.doubleValue }
+    /// The numeric entries of the JSON object in `url` (or of its object under `key`). Booleans are left out:
+    /// read with `JSONDecoder`, which tells `true` from `1` (Foundation's `NSNumber` on Linux does not).
+    private static func numbers(in url: URL, under key: String?) -> [String: Double] {
+        guard let data = try? Data(contentsOf: url) else { return [:] }
+        let decoder = JSONDecoder()
+        let object: [String: JSONNumber]?
+        if let key {
+            object =
+                (try? decoder.decode([String: [String: JSONNumber]].self, from: data))?[key]
+                ?? (try? decoder.decode(Nested.self, from: data))?.values[key]
+        } else {
+            object = try? decoder.decode([String: JSONNumber].self, from: data)
         }
-        return out
+        return (object ?? [:]).compactMapValues(\.value)
+    }
+}
+
+/// A JSON value that is kept when it is a number (not a boolean, string, array or object).
+private struct JSONNumber: Decodable {
+    var value: Double?
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if (try? container.decode(Bool.self)) != nil {
+            self.value = nil
+        } else {
+            self.value = try? container.decode(Double.self)
+        }
+    }
+}
+
+/// A JSON object of objects and other values: the objects' numbers, by key.
+private struct Nested: Decodable {
+    var values: [String: [String: JSONNumber]] = [:]
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        for key in container.allKeys {
+            if let object = try? container.decode([String: JSONNumber].self, forKey: key) {
+                self.values[key.stringValue] = object
+            }
+        }
     }
 }

@@ -13,8 +13,12 @@ package protocol Trainer: Sendable {
     func train(_ input: TrainerInput) async throws -> TrainingResult
     /// Measures `input.model` on local data.
     func validate(_ input: TrainerInput) async throws -> ValidationResult
+    /// Whether the trainer runs the session's compute package (handed to it in `TrainerInput.package`).
+    var usesSessionPackage: Bool { get }
 }
 
 extension Trainer {
+    package var usesSessionPackage: Bool { false }
+
     package func startup(log: @escaping @Sendable (String, String) -> Void) async throws {}
 }

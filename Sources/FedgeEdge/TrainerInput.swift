@@ -15,6 +15,8 @@ package struct TrainerInput: Sendable {
     package var task: TrainingTask
     /// Forwards a line of output to the combiner as a log record.
     package var log: @Sendable (_ stream: String, _ line: String) -> Void
+    /// The session's compute package, extracted (its root), for trainers that run it.
+    package var package: URL? = nil
 
     package init(
         model: URL,

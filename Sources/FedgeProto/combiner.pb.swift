@@ -336,6 +336,11 @@ package nonisolated struct Fedge_V1_TaskAssignment: Sendable {
 
   package var deadlineUnixMillis: Int64 = 0
 
+  /// The session's compute package (SHA-256 of its archive, downloaded like a model); empty when none.
+  package var packageID: String = String()
+
+  package var packageSize: UInt64 = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -962,7 +967,7 @@ nonisolated extension Fedge_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Fedge_V1_TaskAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".TaskAssignment"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}task_id\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{3}client_settings_json\0\u{3}deadline_unix_millis\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}task_id\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{3}client_settings_json\0\u{3}deadline_unix_millis\0\u{3}package_id\0\u{3}package_size\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -978,6 +983,8 @@ nonisolated extension Fedge_V1_TaskAssignment: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.modelSize) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.clientSettingsJson) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.deadlineUnixMillis) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.packageID) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.packageSize) }()
       default: break
       }
     }
@@ -1008,6 +1015,12 @@ nonisolated extension Fedge_V1_TaskAssignment: SwiftProtobuf.Message, SwiftProto
     if self.deadlineUnixMillis != 0 {
       try visitor.visitSingularInt64Field(value: self.deadlineUnixMillis, fieldNumber: 8)
     }
+    if !self.packageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.packageID, fieldNumber: 9)
+    }
+    if self.packageSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packageSize, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1020,6 +1033,8 @@ nonisolated extension Fedge_V1_TaskAssignment: SwiftProtobuf.Message, SwiftProto
     if lhs.modelSize != rhs.modelSize {return false}
     if lhs.clientSettingsJson != rhs.clientSettingsJson {return false}
     if lhs.deadlineUnixMillis != rhs.deadlineUnixMillis {return false}
+    if lhs.packageID != rhs.packageID {return false}
+    if lhs.packageSize != rhs.packageSize {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -263,6 +263,12 @@ package nonisolated struct Fedge_V1_RoundPlan: Sendable {
   /// The most examples one update may claim (its weight); more is refused (0: the default, 1e7).
   package var maxNumExamples: Double = 0
 
+  /// The compute package the session runs (SHA-256 of its archive), for clients without a trainer of their own;
+  /// empty when the session has none.
+  package var packageID: String = String()
+
+  package var packageSize: UInt64 = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -911,7 +917,7 @@ nonisolated extension Fedge_V1_CombinerHeartbeat: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".RoundPlan"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{1}quota\0\u{3}deadline_unix_millis\0\u{3}buffer_size\0\u{3}min_updates\0\u{3}client_settings_json\0\u{1}aggregator\0\u{3}aggregator_params\0\u{3}max_num_examples\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}kind\0\u{3}model_id\0\u{3}model_size\0\u{1}quota\0\u{3}deadline_unix_millis\0\u{3}buffer_size\0\u{3}min_updates\0\u{3}client_settings_json\0\u{1}aggregator\0\u{3}aggregator_params\0\u{3}max_num_examples\0\u{3}package_id\0\u{3}package_size\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -932,6 +938,8 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
       case 11: try { try decoder.decodeSingularStringField(value: &self.aggregator) }()
       case 12: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.aggregatorParams) }()
       case 13: try { try decoder.decodeSingularDoubleField(value: &self.maxNumExamples) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.packageID) }()
+      case 15: try { try decoder.decodeSingularUInt64Field(value: &self.packageSize) }()
       default: break
       }
     }
@@ -977,6 +985,12 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
     if self.maxNumExamples.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.maxNumExamples, fieldNumber: 13)
     }
+    if !self.packageID.isEmpty {
+      try visitor.visitSingularStringField(value: self.packageID, fieldNumber: 14)
+    }
+    if self.packageSize != 0 {
+      try visitor.visitSingularUInt64Field(value: self.packageSize, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -994,6 +1008,8 @@ nonisolated extension Fedge_V1_RoundPlan: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.aggregator != rhs.aggregator {return false}
     if lhs.aggregatorParams != rhs.aggregatorParams {return false}
     if lhs.maxNumExamples != rhs.maxNumExamples {return false}
+    if lhs.packageID != rhs.packageID {return false}
+    if lhs.packageSize != rhs.packageSize {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -99,6 +99,8 @@ extension TrainingTask {
             $0.modelSize = self.modelSize
             $0.clientSettingsJson = self.clientSettingsJSON
             $0.deadlineUnixMillis = self.deadline.unixMillis
+            $0.packageID = self.package?.hex ?? ""
+            $0.packageSize = self.packageSize
         }
     }
 
@@ -120,6 +122,13 @@ extension TrainingTask {
             clientSettingsJSON: proto.clientSettingsJson.isEmpty ? "{}" : proto.clientSettingsJson,
             deadline: Date(unixMillis: proto.deadlineUnixMillis)
         )
+        if !proto.packageID.isEmpty {
+            guard let package = ModelID(hex: proto.packageID) else {
+                throw RefusalError(.malformed, "task \(proto.taskID) names an invalid package id '\(proto.packageID)'")
+            }
+            self.package = package
+            self.packageSize = proto.packageSize
+        }
     }
 }
 
@@ -139,6 +148,8 @@ extension RoundPlan {
             $0.aggregator = self.aggregator.rawValue
             $0.aggregatorParams = self.aggregatorParameters
             $0.maxNumExamples = self.maxNumExamples
+            $0.packageID = self.package?.hex ?? ""
+            $0.packageSize = self.packageSize
         }
     }
 
@@ -171,6 +182,13 @@ extension RoundPlan {
             aggregatorParameters: proto.aggregatorParams
         )
         if proto.maxNumExamples > 0 { self.maxNumExamples = proto.maxNumExamples }
+        if !proto.packageID.isEmpty {
+            guard let package = ModelID(hex: proto.packageID) else {
+                throw RefusalError(.malformed, "the plan names an invalid package id '\(proto.packageID)'")
+            }
+            self.package = package
+            self.packageSize = proto.packageSize
+        }
     }
 }
 

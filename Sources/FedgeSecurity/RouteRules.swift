@@ -32,6 +32,8 @@ package enum RouteRules {
         "GET /api/v1/events/stream": .read,
         "GET /api/v1/packages": .read,
         "POST /api/v1/packages": .managePackages,
+        "GET /api/v1/packages/{id}": .read,
+        "POST /api/v1/packages/{id}/activate": .managePackages,
         "GET /api/v1/tokens": .manageTokens,
         "POST /api/v1/tokens": .manageTokens,
         "DELETE /api/v1/tokens/{id}": .manageTokens,

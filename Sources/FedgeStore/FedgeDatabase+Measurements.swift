@@ -1,4 +1,4 @@
-import FedgeCore
+package import FedgeCore
 import Foundation
 import GRDB
 
@@ -66,5 +66,38 @@ extension FedgeDatabase {
             allowed: [PackageRecord.Columns.name],
             order: [PackageRecord.Columns.createdAt.desc]
         )
+    }
+
+    /// The package `id`, or `nil`.
+    package func package(_ id: ModelID) async throws -> PackageRecord? {
+        try await self.writer.read { db in try PackageRecord.fetchOne(db, key: id.hex) }
+    }
+
+    /// The packages whose id starts with `prefix` (at most `limit`).
+    package func packages(withPrefix prefix: String, limit: Int = 2) async throws -> [PackageRecord] {
+        let pattern = prefix.lowercased().filter { $0.isHexDigit }
+        guard !pattern.isEmpty, pattern.count == prefix.count else { return [] }
+        return try await self.writer.read { db in
+            try PackageRecord.filter(PackageRecord.Columns.id.like("\(pattern)%")).order(PackageRecord.Columns.id)
+                .limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Makes package `id` the one new sessions run.
+    package func activatePackage(_ id: ModelID) async throws {
+        try await self.writer.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO activePackage (slot, package) VALUES (1, ?) ON CONFLICT(slot) DO UPDATE SET package = excluded.package",
+                arguments: [id.hex]
+            )
+        }
+    }
+
+    /// The active package, or `nil` when none was activated.
+    package func activePackage() async throws -> ModelID? {
+        try await self.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT package FROM activePackage WHERE slot = 1").flatMap(ModelID.init(hex:))
+        }
     }
 }

@@ -191,6 +191,12 @@ extension FedgeDatabase {
             }
             try db.create(index: "event_actor", on: "event", columns: ["actor"])
         }
+        migrator.registerMigration("0005-active-package") { db in
+            try db.create(table: "activePackage") { t in
+                t.primaryKey("slot", .integer).check { $0 == 1 }
+                t.column("package", .text).notNull().references("package", onDelete: .restrict)
+            }
+        }
         return migrator
     }
 }

@@ -16,7 +16,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract:
             "Connect to a combiner (given, or assigned by the controller) and run its tasks until stopped (Ctrl-C).",
         discussion: """
-            Train with a compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
+            Without --package or --trainer the client runs the session's compute package, as the controller hands it \
+            down through the combiner (checked by its SHA-256, kept in WORK-DIR/NAME/packages by hash). Or train \
+            with a local compute package (--package DIR, a directory with fedge.yaml or fedn.yaml) or a built-in \
             trainer: --trainer softmax|mlp learns on this client's shard of a built-in dataset (--dataset, --shard \
             I/N, --alpha, --seed); --trainer noop adds a constant to the global model, for benchmarks. A kit from \
             `fedge client enroll` is all a client needs (--kit FILE): its name, token and certificate, the CA and the \
@@ -115,8 +117,10 @@ struct RunCommand: AsyncParsableCommand {
         if let combiner = self.combiner, Endpoint(combiner) == nil {
             throw ValidationError("--combiner '\(combiner)' is not HOST:PORT.")
         }
-        guard (self.package == nil) != (self.trainer == nil) else {
-            throw ValidationError("Give either --package DIR or --trainer softmax|mlp|noop.")
+        guard self.package == nil || self.trainer == nil else {
+            throw ValidationError(
+                "Give --package DIR or --trainer softmax|mlp|noop, not both (or neither, to run the session's package)."
+            )
         }
         if let trainer = self.trainer, !["noop", "softmax", "mlp"].contains(trainer) {
             throw ValidationError("Unknown trainer '\(trainer)'; the built-in trainers are: softmax, mlp, noop.")
@@ -194,7 +198,14 @@ extension RunCommand {
                 environment: PackageEnvironment.clean(passing: self.passEnv)
             )
         }
-        guard let architecture = self.trainer.flatMap({ self.architecture($0) }) else { return NoopTrainer() }
+        guard let trainer = self.trainer else {
+            // Neither a package nor a built-in trainer: run whatever package the session hands down.
+            return SessionPackageTrainer(
+                timeout: self.taskTimeout > 0 ? .milliseconds(Int64(self.taskTimeout * 1000)) : nil,
+                environment: PackageEnvironment.clean(passing: self.passEnv)
+            )
+        }
+        guard let architecture = self.architecture(trainer) else { return NoopTrainer() }
         let shard: (index: Int, count: Int)
         if let text = self.shard {
             guard count == 1 else {

@@ -77,7 +77,8 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             validate: true,
             modelId: hash,
             clientSettings: ["epochs": .number(2)],
-            maxNumExamples: 1e6
+            maxNumExamples: 1e6,
+            packageId: hash
         )
         let bareConfig = SessionConfigDTO()
         let session = SessionDTO(
@@ -209,7 +210,7 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             createdAt: date,
             hash: ""
         )
-        let package = PackageDTO(id: hash, name: "mnist", size: 1024, createdAt: date)
+        let package = PackageDTO(id: hash, name: "mnist", size: 1024, createdAt: date, active: true)
 
         return [
             DTOSample(

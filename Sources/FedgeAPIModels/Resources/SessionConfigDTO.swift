@@ -23,6 +23,9 @@ package struct SessionConfigDTO: Sendable, Hashable, Codable {
     package var clientSettings: [String: JSONValue]?
     /// The most examples one update may claim; larger claims are refused. Default 1e7.
     package var maxNumExamples: Double?
+    /// The compute package clients without a trainer of their own run (an id or a unique prefix); default the
+    /// active package, if any.
+    package var packageId: String?
 
     package init(
         aggregator: String? = nil,
@@ -35,9 +38,11 @@ package struct SessionConfigDTO: Sendable, Hashable, Codable {
         validate: Bool? = nil,
         modelId: String? = nil,
         clientSettings: [String: JSONValue]? = nil,
-        maxNumExamples: Double? = nil
+        maxNumExamples: Double? = nil,
+        packageId: String? = nil
     ) {
         self.maxNumExamples = maxNumExamples
+        self.packageId = packageId
         self.aggregator = aggregator
         self.aggregatorParams = aggregatorParams
         self.rounds = rounds

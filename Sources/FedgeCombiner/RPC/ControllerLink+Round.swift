@@ -21,6 +21,8 @@ extension ControllerLink {
         ]
         do {
             try await self.fetchModel(plan.model, size: plan.modelSize, from: models)
+            // The session's compute package travels like a model: fetched once, kept by its hash, served to clients.
+            if let package = plan.package { try await self.fetchModel(package, size: plan.packageSize, from: models) }
             var result = try await self.runRound(plan, outbox: outbox)
             self.report(.finalCounts(result), to: outbox)
             switch plan.kind {

@@ -191,6 +191,22 @@ package struct ControllerAPI: Sendable {
         }
     }
 
+    func resolvePackage(_ text: String) async throws -> ModelID {
+        let text = text.lowercased()
+        if let id = ModelID(hex: text), try await self.controller.database.package(id) != nil { return id }
+        guard text.count >= 6 else {
+            throw APIError.notFound(
+                "'\(text)' is not a package id; give the id or at least its first 6 hex digits (`fedge package list`)."
+            )
+        }
+        let matches = try await self.controller.database.packages(withPrefix: text)
+        switch matches.count {
+        case 1: return ModelID(hex: matches[0].id)!
+        case 0: throw APIError.notFound("No package id starts with '\(text)'; `fedge package list` shows the packages.")
+        default: throw APIError.conflict("More than one package id starts with '\(text)'; give more digits.")
+        }
+    }
+
     /// Streams a request body into a new file under `directory`; returns its path.
     static func spool(_ body: RequestBody, into directory: URL) async throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

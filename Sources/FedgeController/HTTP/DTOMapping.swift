@@ -79,7 +79,8 @@ extension SessionConfig {
                 [String: JSONValue].self,
                 from: Data(self.clientSettingsJSON.utf8)
             )) ?? [:],
-            maxNumExamples: self.numExamplesCeiling
+            maxNumExamples: self.numExamplesCeiling,
+            packageId: self.package?.hex
         )
     }
 }
@@ -136,7 +137,13 @@ extension MetricDTO {
 }
 
 extension PackageDTO {
-    init(_ record: PackageRecord) {
-        self.init(id: record.id, name: record.name, size: record.size, createdAt: record.createdAt)
+    init(_ record: PackageRecord, active: ModelID? = nil) {
+        self.init(
+            id: record.id,
+            name: record.name,
+            size: record.size,
+            createdAt: record.createdAt,
+            active: record.id == active?.hex
+        )
     }
 }

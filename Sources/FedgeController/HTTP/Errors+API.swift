@@ -5,7 +5,7 @@ import FedgeStore
 extension SessionError: APIErrorConvertible {
     package var apiError: APIError {
         switch self {
-        case .noSuchSession, .unknownModel: APIError(.notFound, self.description)
+        case .noSuchSession, .unknownModel, .unknownPackage: APIError(.notFound, self.description)
         case .noActiveModel, .wrongState, .finished: APIError(.conflict, self.description)
         case .unusableSeed: APIError(.badRequest, self.description)
         }

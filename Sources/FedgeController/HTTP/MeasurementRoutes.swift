@@ -61,7 +61,30 @@ struct MeasurementRoutes {
         routes.on(RouterPath(API.packages), method: .get) { request, _ in
             let query = try ControllerAPI.listQuery(request, filters: ["name"])
             let (items, total) = try await db.packages(query)
-            return Page(items: items.map(PackageDTO.init), total: total, offset: query.offset, limit: query.limit)
+            let active = try await db.activePackage()
+            return Page(
+                items: items.map { PackageDTO($0, active: active) },
+                total: total,
+                offset: query.offset,
+                limit: query.limit
+            )
+        }
+        routes.on(RouterPath(API.packages + "/:id"), method: .get) { _, context in
+            let id = try await self.api.resolvePackage(context.parameters.get("id") ?? "")
+            guard let record = try await db.package(id) else { throw APIError.notFound("No package \(id.hex).") }
+            return PackageDTO(record, active: try await db.activePackage())
+        }
+        routes.on(RouterPath(API.packages + "/:id/activate"), method: .post) { _, context in
+            let id = try await self.api.resolvePackage(context.parameters.get("id") ?? "")
+            guard let record = try await db.package(id) else { throw APIError.notFound("No package \(id.hex).") }
+            try await db.activatePackage(id)
+            await c.auditTrail.record(
+                kind: "package.activated",
+                by: context.actor,
+                subject: id.hex,
+                message: "Compute package \(record.name) (\(id.shortPrefix)) is active: new sessions run it"
+            )
+            return PackageDTO(record, active: id)
         }
         routes.on(RouterPath(API.packages), method: .post) { request, context in
             guard let name = request.query("name"), name.count <= 200, !name.contains("/") else {
@@ -86,7 +109,19 @@ struct MeasurementRoutes {
                 subject: id.hex,
                 message: "Compute package \(name) (\(id.shortPrefix), \(size) bytes) uploaded"
             )
-            return EditedResponse(status: .created, response: PackageDTO(record))
+            if request.query("activate") == "true" {
+                try await db.activatePackage(id)
+                await c.auditTrail.record(
+                    kind: "package.activated",
+                    by: context.actor,
+                    subject: id.hex,
+                    message: "Compute package \(record.name) (\(id.shortPrefix)) is active: new sessions run it"
+                )
+            }
+            return EditedResponse(
+                status: .created,
+                response: PackageDTO(record, active: try await db.activePackage())
+            )
         }
         return routes
     }

@@ -31,6 +31,7 @@ struct SessionRoutes {
                 throw APIError(.invalidConfig, "\(error)")
             }
             if let text = dto.modelId { config.model = try await self.api.resolveModel(text) }
+            if let text = dto.packageId { config.package = try await self.api.resolvePackage(text) }
             let record = try await c.orchestrator.createSession(config, actor: context.actor)
             return await EditedResponse(status: .created, response: try self.api.session(record))
         }

@@ -31,7 +31,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             let started = clock.now
             let model = try await self.download(task, into: directory)
             timings.downloadSeconds = (clock.now - started).inSeconds
-            let input = TrainerInput(
+            var input = TrainerInput(
                 model: model,
                 output: directory.appendingPathComponent("update.safetensors"),
                 settingsJSON: task.clientSettingsJSON,
@@ -39,6 +39,9 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
                 task: task,
                 log: { stream, line in self.reporter.log(stream, line) }
             )
+            if self.trainer.usesSessionPackage, let package = task.package {
+                input.package = try await self.sessionPackage(package, size: task.packageSize)
+            }
             switch task.kind {
             case .train:
                 let trainStart = clock.now
@@ -73,22 +76,37 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
         }
     }
 
-    /// Downloads the task's model into `directory` and checks it is the model the task names.
-    private func download(_ task: TrainingTask, into directory: URL) async throws -> URL {
-        let path = directory.appendingPathComponent("global.safetensors").path
-        let limit = task.modelSize > 0 ? task.modelSize : UInt64.max
+    /// The session's compute package from the cache, fetched through the combiner the first time.
+    private func sessionPackage(_ id: ModelID, size: UInt64) async throws -> URL {
+        let cache = PackageCache(root: self.configuration.workDirectory.appendingPathComponent("packages"))
+        return try await cache.package(id) { path in
+            _ = try await self.fetch(id, size: size, to: path)
+        }
+    }
+
+    /// Downloads blob `id` (a model or a package) from the combiner to `path`; returns the hash of what came.
+    private func fetch(_ id: ModelID, size: UInt64, to path: String) async throws -> ModelID {
+        let spool = (path as NSString).deletingLastPathComponent
         let received = try await self.models.downloadModel(
-            .with { $0.modelID = task.model.hex },
+            .with { $0.modelID = id.hex },
             options: EdgeSession<Transport>.callOptions
         ) { response in
             try await ChunkedTransfer.receive(
                 response.messages,
-                spoolDirectory: directory.path,
-                maxBytes: limit,
+                spoolDirectory: spool,
+                maxBytes: size > 0 ? size : UInt64.max,
                 declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
                 destination: { _, _ in path }
             )
         }
+        return received.id
+    }
+
+    /// Downloads the task's model into `directory` and checks it is the model the task names.
+    private func download(_ task: TrainingTask, into directory: URL) async throws -> URL {
+        let path = directory.appendingPathComponent("global.safetensors").path
+        let receivedID = try await self.fetch(task.model, size: task.modelSize, to: path)
+        let received = (id: receivedID, path: path)
         guard received.id == task.model else {
             throw RefusalError(
                 .hashMismatch,

@@ -60,6 +60,12 @@ struct SessionStartCommand: AsyncParsableCommand {
     var model: String?
 
     @Option(
+        help:
+            "The compute package clients without their own trainer run, as an id or prefix (default: the active package)."
+    )
+    var package: String?
+
+    @Option(
         name: .customLong("setting"),
         help: ArgumentHelp(
             "A setting passed to every trainer as NAME=VALUE, e.g. --setting epochs=2; VALUE is read as JSON when "
@@ -122,6 +128,7 @@ struct SessionStartCommand: AsyncParsableCommand {
         if let ceiling = self.maxNumExamples { config.maxNumExamples = ceiling }
         if let validate = self.validateModels { config.validate = validate }
         if let model = self.model { config.modelId = model }
+        if let package = self.package { config.packageId = package }
         if !self.settings.isEmpty {
             var values = config.clientSettings ?? [:]
             for setting in self.settings {
