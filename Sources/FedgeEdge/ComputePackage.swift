@@ -18,6 +18,17 @@ package struct ComputePackage: Sendable, Hashable {
     package var manifest: URL
     /// Entry point name → shell command.
     package var entryPoints: [String: String]
+    /// How models reach the entry points: safetensors files, or NumPy `.npz` archives (FEDn's `numpyhelper`; the
+    /// default for a `fedn.yaml` package, or `model_format: npz`).
+    package var modelFormat: ModelFormat
+    /// The package's Python environment file (FEDn's `python_env`), relative to the package, if it names one.
+    package var pythonEnvironment: String?
+
+    /// The model files a package reads and writes.
+    package enum ModelFormat: String, Sendable, Hashable {
+        case safetensors
+        case npz
+    }
 
     /// The manifest names Fedge looks for, in order.
     package static let manifestNames = ["fedge.yaml", "fedge.yml", "fedn.yaml", "fedn.yml"]
@@ -57,8 +68,20 @@ package struct ComputePackage: Sendable, Hashable {
         guard entryPoints["train"] != nil || entryPoints["validate"] != nil else {
             throw .badManifest(path: manifest.path, reason: "it names neither a 'train' nor a 'validate' entry point")
         }
+        let fedn = manifest.lastPathComponent.hasPrefix("fedn.")
+        let format = root["model_format"] as? String ?? (fedn ? "npz" : "safetensors")
+        guard let modelFormat = ModelFormat(rawValue: format) else {
+            throw .badManifest(path: manifest.path, reason: "model_format '\(format)' is not safetensors or npz")
+        }
+        if let environment = root["python_env"] as? String {
+            guard !environment.hasPrefix("/"), !environment.split(separator: "/").contains("..") else {
+                throw .badManifest(path: manifest.path, reason: "python_env must name a file inside the package")
+            }
+            self.pythonEnvironment = environment
+        }
         self.directory = directory
         self.manifest = manifest
         self.entryPoints = entryPoints
+        self.modelFormat = modelFormat
     }
 }

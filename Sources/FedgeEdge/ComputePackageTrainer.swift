@@ -23,6 +23,7 @@ package struct ComputePackageTrainer: Trainer {
     package var name: String { "package" }
 
     package func startup(log: @escaping @Sendable (String, String) -> Void) async throws {
+        let environment = try await self.prepared(log: log)
         guard let command = self.package.entryPoints["startup"] else { return }
         let outcome = try await ChildProcess.run(
             entryPoint: "startup",
@@ -30,7 +31,7 @@ package struct ComputePackageTrainer: Trainer {
             arguments: [],
             directory: self.package.directory,
             timeout: self.timeout,
-            environment: self.environment,
+            environment: environment,
             log: log
         )
         guard outcome.status == 0 else {
@@ -40,32 +41,42 @@ package struct ComputePackageTrainer: Trainer {
 
     package func train(_ input: TrainerInput) async throws -> TrainingResult {
         guard let command = self.package.entryPoints["train"] else { throw TrainerError.noEntryPoint("train") }
-        try Self.writeSettings(input)
+        let environment = try await self.prepared(log: input.log)
+        // A FEDn package reads and writes .npz: convert at the boundary, arrays in the tensors' order.
+        let npz = self.package.modelFormat == .npz
+        let inModel = npz ? input.workDirectory.appendingPathComponent("global.npz") : input.model
+        let outModel = npz ? input.workDirectory.appendingPathComponent("update.npz") : input.output
+        if npz { try NumpyArchive.convert(safetensors: input.model.path, toNPZ: inModel.path) }
+        try Self.writeSettings(input, model: inModel)
         let outcome = try await ChildProcess.run(
             entryPoint: "train",
             command: command,
-            arguments: [input.model.path, input.output.path],
+            arguments: [inModel.path, outModel.path],
             directory: self.package.directory,
             timeout: self.timeout,
-            environment: self.environment,
+            environment: environment,
             log: input.log
         )
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "train", status: outcome.status, lastLines: outcome.lastLines)
         }
-        guard FileManager.default.fileExists(atPath: input.output.path) else {
-            throw TrainerError.badOutput("the train entry point wrote no model to \(input.output.lastPathComponent)")
+        guard FileManager.default.fileExists(atPath: outModel.path) else {
+            throw TrainerError.badOutput("the train entry point wrote no model to \(outModel.lastPathComponent)")
         }
-        let metadata = try Self.readJSON(
-            URL(fileURLWithPath: input.output.path + "-metadata"),
-            what: "<out-model>-metadata"
-        )
+        if npz {
+            do {
+                try NumpyArchive.convert(npz: outModel.path, toSafetensors: input.output.path, like: input.model.path)
+            } catch {
+                throw TrainerError.badOutput("the model the train entry point wrote: \(error)")
+            }
+        }
+        let url = URL(fileURLWithPath: outModel.path + "-metadata")
+        let metadata = try Self.readJSON(url, what: "<out-model>-metadata")
         // FEDn packages nest it under training_metadata; Fedge's may put it at the top.
         let training = (metadata["training_metadata"] as? [String: Any]) ?? metadata
         guard let examples = (training["num_examples"] as? NSNumber)?.doubleValue, examples > 0 else {
             throw TrainerError.badOutput("<out-model>-metadata must hold a positive num_examples")
         }
-        let url = URL(fileURLWithPath: input.output.path + "-metadata")
         var metrics = Self.numbers(
             in: url,
             under: metadata["training_metadata"] is [String: Any] ? "training_metadata" : nil
@@ -76,15 +87,19 @@ package struct ComputePackageTrainer: Trainer {
 
     package func validate(_ input: TrainerInput) async throws -> ValidationResult {
         guard let command = self.package.entryPoints["validate"] else { throw TrainerError.noEntryPoint("validate") }
-        try Self.writeSettings(input)
+        let environment = try await self.prepared(log: input.log)
+        let npz = self.package.modelFormat == .npz
+        let inModel = npz ? input.workDirectory.appendingPathComponent("global.npz") : input.model
+        if npz { try NumpyArchive.convert(safetensors: input.model.path, toNPZ: inModel.path) }
+        try Self.writeSettings(input, model: inModel)
         let report = input.workDirectory.appendingPathComponent("validation.json")
         let outcome = try await ChildProcess.run(
             entryPoint: "validate",
             command: command,
-            arguments: [input.model.path, report.path],
+            arguments: [inModel.path, report.path],
             directory: self.package.directory,
             timeout: self.timeout,
-            environment: self.environment,
+            environment: environment,
             log: input.log
         )
         guard outcome.status == 0 else {
@@ -95,13 +110,23 @@ package struct ComputePackageTrainer: Trainer {
         return ValidationResult(metrics: metrics, numExamples: metrics["num_examples"] ?? 0)
     }
 
+    /// The entry points' environment: the clean one, with the package's Python environment when it names one.
+    private func prepared(log: @escaping @Sendable (String, String) -> Void) async throws -> [String: String] {
+        try await PythonEnvironment.prepare(
+            self.package,
+            environment: self.environment,
+            timeout: self.timeout,
+            log: log
+        )
+    }
+
     /// Writes `<in-model>-metadata`: the client settings at the top level and again under `client_settings`.
-    private static func writeSettings(_ input: TrainerInput) throws {
+    private static func writeSettings(_ input: TrainerInput, model: URL) throws {
         let settings = (try? JSONSerialization.jsonObject(with: Data(input.settingsJSON.utf8))) as? [String: Any] ?? [:]
         var metadata = settings
         metadata["client_settings"] = settings
         let data = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
-        try data.write(to: URL(fileURLWithPath: input.model.path + "-metadata"))
+        try data.write(to: URL(fileURLWithPath: model.path + "-metadata"))
     }
 
     private static func readJSON(_ url: URL, what: String) throws -> [String: Any] {

@@ -24,6 +24,16 @@ package enum ExternalTools {
         (try? runBlocking("/usr/bin/env", ["python3", "-c", "import numpy, safetensors"]).status) == 0
     }()
 
+    /// Whether `python3` runs and imports numpy.
+    package static let hasNumpy: Bool = {
+        (try? runBlocking("/usr/bin/env", ["python3", "-c", "import numpy"]).status) == 0
+    }()
+
+    /// Whether `python3 -m venv` works (Debian splits it into python3-venv).
+    package static let hasVenv: Bool = {
+        (try? runBlocking("/usr/bin/env", ["python3", "-c", "import venv, ensurepip"]).status) == 0
+    }()
+
     /// The path of an executable of this package that `swift test` built next to the test bundle, or `nil`.
     package static func builtExecutable(_ name: String) -> String? {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(

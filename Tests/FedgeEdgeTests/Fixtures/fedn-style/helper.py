@@ -1,0 +1,24 @@
+"""What FEDn's numpyhelper and save_metadata/save_metrics do, with numpy alone."""
+import json
+from collections import OrderedDict
+
+import numpy as np
+
+
+def load(path):
+    a = np.load(path)
+    return [a[str(i)] for i in range(len(a.files))]
+
+
+def save(weights, path):
+    np.savez_compressed(path, **OrderedDict((str(i), w) for i, w in enumerate(weights)))
+
+
+def save_metadata(metadata, filename):
+    with open(filename + "-metadata", "w") as f:
+        json.dump({"training_metadata": metadata}, f)
+
+
+def save_metrics(metrics, filename):
+    with open(filename, "w") as f:
+        json.dump(metrics, f)
