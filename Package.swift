@@ -318,7 +318,7 @@ let package = Package(
             name: "FedgeEdgeTests",
             dependencies: [
                 "FedgeSecurity",
-                "FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeTestSupport",
+                "FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeTestSupport", "FedgeLearning",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

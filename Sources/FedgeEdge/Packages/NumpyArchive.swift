@@ -12,17 +12,28 @@ package enum NumpyArchive {
         package var dtype: DType
         package var shape: [Int]
         package var bytes: [UInt8]
+
+        package init(dtype: DType, shape: [Int], bytes: [UInt8]) {
+            self.dtype = dtype
+            self.shape = shape
+            self.bytes = bytes
+        }
     }
 
     /// Writes `arrays` as `0.npy`, `1.npy`, … into a new `.npz` at `path` (deflate-compressed, as
     /// `np.savez_compressed` does).
     package static func write(_ arrays: [Array], to path: String) throws {
+        try Self.write(named: arrays.enumerated().map { ("\($0.offset)", $0.element) }, to: path)
+    }
+
+    /// Writes `arrays` under their names (`NAME.npy`) into a new `.npz` at `path`.
+    package static func write(named arrays: [(name: String, array: Array)], to path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
         let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
-        for (index, array) in arrays.enumerated() {
+        for (name, array) in arrays {
             let data = Data(try Self.npy(array))
             try archive.addEntry(
-                with: "\(index).npy",
+                with: "\(name).npy",
                 type: .file,
                 uncompressedSize: Int64(data.count),
                 compressionMethod: .deflate

@@ -90,6 +90,57 @@ struct SessionPackageTests {
         }
     }
 
+    @Test(
+        "A FEDn-layout package (.npz models, FEDn metadata) runs a whole session unchanged: each round the mean of the clients' +1",
+        .enabled(if: ExternalTools.hasNumpy, "needs python3 with numpy")
+    )
+    func fednLayoutPackageRunsASession() async throws {
+        try await withTemporaryDirectory { dir in
+            let archive = dir + "/fedn.tgz"
+            let fixture = ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/fedn-style"
+            try PackageArchive.create(from: URL(fileURLWithPath: fixture), to: URL(fileURLWithPath: archive))
+            var seed = InMemoryModel()
+            seed.append(name: "w", shape: [4], floats: [0, 0, 0, 0])
+            let seedPath = dir + "/seed.safetensors"
+            _ = try SafetensorsWriter.write(seed, to: seedPath)
+            let trainers: [any Trainer] = (0..<2).map { _ in SessionPackageTrainer(timeout: .seconds(60)) }
+            try await LiveController.with(directory: dir, logger: testLogger) { live in
+                try await LiveFederation.with(
+                    directory: dir,
+                    controllerPort: live.grpcPort,
+                    combiners: ["alpha"],
+                    trainers: trainers,
+                    enroll: live.enroll,
+                    logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == 1 }
+                ) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        let package = try await api.uploadPackage(from: archive, name: "fedn-style")
+                        #expect(try await eventually { try await api.listClients(status: "online").total == 2 })
+                        let session = try await api.createSession(
+                            SessionConfigDTO(
+                                rounds: 2,
+                                roundTimeout: 60,
+                                clientsRequired: 2,
+                                validate: false,
+                                packageId: package.id
+                            )
+                        )
+                        #expect(try await eventually { try await api.session(session.id).status == "finished" })
+                        let rounds = try await api.sessionRounds(session.id).items
+                        #expect(rounds.map(\.status) == ["committed", "committed"], "\(rounds.map(\.reason))")
+                        let final = dir + "/final.safetensors"
+                        try await api.downloadModel(try await api.activeModel().id, to: final)
+                        let file = try SafetensorsFile(path: final)
+                        #expect(file.descriptors.map(\.name) == ["w"])
+                        #expect(RandomModel.flatFloats(file) == [2, 2, 2, 2])
+                    }
+                }
+            }
+        }
+    }
+
     @Test("A session naming an unknown package is refused, and changes nothing")
     func unknownPackageIsRefused() async throws {
         try await withTemporaryDirectory { dir in

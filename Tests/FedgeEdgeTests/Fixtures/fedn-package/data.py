@@ -5,6 +5,7 @@ scikit-learn's load_digits when it is installed (it ships the data: no download)
 status 2. The client's shard is FEDGE_SHARD, I/N (default 1/1): every N-th sample from I-1 of the data in a fixed
 shuffled order (seed 1); the last 20% of it is kept as the local test split.
 """
+
 import os
 import sys
 

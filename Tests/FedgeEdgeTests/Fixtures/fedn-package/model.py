@@ -3,6 +3,7 @@
 Serialized with FEDn's numpyhelper (an .npz whose arrays are named "0", "1", ... in order). `python model.py
 [OUT]` writes a zero seed model (default seed.npz).
 """
+
 import sys
 
 import numpy as np

@@ -73,7 +73,7 @@ def train(in_model_path, out_model_path, data_path=None, batch_size=32, epochs=1
             bias -= lr * p.sum(axis=0)
             # Log
             if b % 100 == 0:
-                print(f"Epoch {e}/{epochs-1} | Batch: {b}/{n_batches-1} | Loss: {loss}")
+                print(f"Epoch {e}/{epochs - 1} | Batch: {b}/{n_batches - 1} | Loss: {loss}")
 
     # Metadata needed for aggregation server side
     metadata = {

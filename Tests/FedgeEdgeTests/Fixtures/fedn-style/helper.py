@@ -15,8 +15,9 @@ def save(weights, path):
 
 
 def save_metadata(metadata, filename):
+    # As fedn.utils.helpers.helpers.save_metadata: the dict as it is (the FEDn client nests it later).
     with open(filename + "-metadata", "w") as f:
-        json.dump({"training_metadata": metadata}, f)
+        json.dump(metadata, f)
 
 
 def save_metrics(metrics, filename):
