@@ -29,6 +29,12 @@ package enum ExternalTools {
         (try? runBlocking("/usr/bin/env", ["python3", "-c", "import numpy"]).status) == 0
     }()
 
+    /// Whether PyPI answers (for tests that build a package's Python environment with pip).
+    package static let reachesPyPI: Bool = {
+        let probe = "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/fedn/', timeout=10)"
+        return (try? runBlocking("/usr/bin/env", ["python3", "-c", probe]).status) == 0
+    }()
+
     /// Whether `python3 -m venv` works (Debian splits it into python3-venv).
     package static let hasVenv: Bool = {
         (try? runBlocking("/usr/bin/env", ["python3", "-c", "import venv, ensurepip"]).status) == 0

@@ -1,8 +1,10 @@
 import FedgeCore
 import FedgeEdge
+import FedgeLearning
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// FEDn compute packages run unchanged: `.npz` models converted at the boundary (arrays in the tensors' order,
@@ -156,6 +158,79 @@ struct FEDnPackageTests {
                 try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0.hasPrefix(".fedge-venv-") }
                     == venvs
             )
+        }
+    }
+
+    @Test(
+        "A package written with FEDn's own library (numpyhelper, save_metadata, save_metrics; python_env with fedn) runs unchanged: its venv is built from PyPI, startup prepares the data, a few rounds learn",
+        .enabled(
+            if: ExternalTools.hasVenv && ExternalTools.reachesPyPI,
+            "needs python3-venv and PyPI (pip install fedn)"
+        ),
+        .timeLimit(.minutes(10))
+    )
+    func realFEDnPackageRuns() async throws {
+        try await withTemporaryDirectory { dir in
+            // A copy: the venv is built inside the package, and the repository stays clean.
+            let root = dir + "/fedn-package"
+            try FileManager.default.copyItem(
+                atPath: ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/fedn-package",
+                toPath: root
+            )
+            let digits = FedgeLearning.Digits.all
+            try NumpyArchive.write(
+                named: [
+                    (
+                        "x",
+                        .init(
+                            dtype: .f32,
+                            shape: [digits.count, 64],
+                            bytes: digits.features.withUnsafeBytes { Array($0) }
+                        )
+                    ),
+                    (
+                        "y",
+                        .init(
+                            dtype: .i64,
+                            shape: [digits.count],
+                            bytes: digits.labels.map { Int64($0) }.withUnsafeBytes { Array($0) }
+                        )
+                    ),
+                ],
+                to: dir + "/digits.npz"
+            )
+            var environment = PackageEnvironment.clean()
+            environment["FEDGE_DATA"] = dir + "/digits.npz"
+            environment["FEDGE_SHARD"] = "1/2"
+            let trainer = ComputePackageTrainer(
+                package: try ComputePackage(directory: URL(fileURLWithPath: root)),
+                timeout: .seconds(600),
+                environment: environment
+            )
+            let logs = Mutex<[String]>([])
+            try await trainer.startup { _, line in logs.withLock { $0.append(line) } }
+            var seed = InMemoryModel()
+            seed.append(name: "linear.weight", shape: [10, 64], floats: [Float](repeating: 0, count: 640))
+            seed.append(name: "linear.bias", shape: [10], floats: [Float](repeating: 0, count: 10))
+            var model = dir + "/round-0.safetensors"
+            try SafetensorsWriter.write(seed, to: model)
+            var accuracies: [Double] = []
+            for round in 1...3 {
+                let work = dir + "/work-\(round)"
+                try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+                var input = try Self.input(model, dir: work)
+                input.settingsJSON = "{\"epochs\": 2, \"lr\": 0.3, \"batch_size\": 16}"
+                let result = try await trainer.train(input)
+                #expect(result.numExamples > 0)
+                let update = try SafetensorsFile(path: work + "/out.safetensors")
+                #expect(update.descriptors.map(\.name) == ["linear.weight", "linear.bias"])
+                let validation = try await trainer.validate(
+                    try Self.input(work + "/out.safetensors", dir: work, kind: .validate)
+                )
+                accuracies.append(validation.metrics["test_accuracy"] ?? 0)
+                model = work + "/out.safetensors"
+            }
+            #expect((accuracies.last ?? 0) > 0.85, "\(accuracies); \(logs.withLock { $0.suffix(5) })")
         }
     }
 }
