@@ -71,7 +71,7 @@ extension Controller {
         let kit = Kit(
             role: role,
             name: name,
-            controller: controllerAddress ?? self.configuration.advertisedAddress,
+            controller: controllerAddress ?? self.advertisedAddress,
             ca: keys.caPEM,
             certificate: certificate,
             token: token,

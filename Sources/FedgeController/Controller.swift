@@ -6,6 +6,7 @@ import FedgeServerKit
 package import FedgeStore
 package import Foundation
 package import Logging
+import Synchronization
 
 /// The controller's parts, wired together: database, blob store, combiner hub, orchestrator, auditTrail, metrics.
 package struct Controller: Sendable {
@@ -18,6 +19,15 @@ package struct Controller: Sendable {
     package let metrics: ControllerMetrics
     package let logger: Logger
     package let startedAt = Date()
+    /// The port the gRPC server listens on once it does (for a configured port 0).
+    package let listeningPort = ListeningPort()
+
+    /// The gRPC address written into kits: the configured one, with the real port when it was configured as 0.
+    package var advertisedAddress: String {
+        let configured = self.configuration.advertisedAddress
+        guard configured.hasSuffix(":0"), let port = self.listeningPort.value else { return configured }
+        return String(configured.dropLast(1)) + String(port)
+    }
 
     /// Opens (or creates) the state in `configuration.directory`. Combiners and clients are marked offline until
     /// they attach again; partials left by an interrupted round are removed.
@@ -121,5 +131,20 @@ package struct Controller: Sendable {
             )
         }
         return record
+    }
+}
+
+/// A port learnt once a listener is up.
+package final class ListeningPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+
+    package init() {}
+
+    package var value: Int? { self.port.withLock { $0 } }
+
+    /// Records the port at the end of `address` (like `[ipv4]127.0.0.1:7701`).
+    package func record(address: String) {
+        guard let port = address.split(separator: ":").last.flatMap({ Int($0) }) else { return }
+        self.port.withLock { $0 = port }
     }
 }

@@ -55,6 +55,8 @@ struct ControllerTransportTests {
         try await withTemporaryDirectory { dir in
             try await LiveController.with(directory: dir, logger: testLogger) { live in
                 let clientKit = try await live.enroll(.client, "site-1")
+                // Configured on port 0, the controller writes the port it really listens on into kits.
+                #expect(clientKit.controller == "127.0.0.1:\(live.grpcPort)")
                 let withCertificate = try clientKit.transportSecurity(
                     materializingIn: URL(fileURLWithPath: dir + "/site-1")
                 )
