@@ -70,17 +70,17 @@ package struct ComputePackageTrainer: Trainer {
                 throw TrainerError.badOutput("the model the train entry point wrote: \(error)")
             }
         }
-        let url = URL(fileURLWithPath: outModel.path + "-metadata")
-        let metadata = try Self.readJSON(url, what: "<out-model>-metadata")
-        // FEDn packages nest it under training_metadata; Fedge's may put it at the top.
-        let training = (metadata["training_metadata"] as? [String: Any]) ?? metadata
-        guard let examples = (training["num_examples"] as? NSNumber)?.doubleValue, examples > 0 else {
+        let metadata = try Self.readJSON(
+            URL(fileURLWithPath: outModel.path + "-metadata"),
+            what: "<out-model>-metadata"
+        )
+        // FEDn's save_metadata writes the object flat; its client (and Fedge packages) may nest it under
+        // training_metadata.
+        let training = metadata.objects["training_metadata"] ?? metadata.numbers
+        guard let examples = training["num_examples"], examples > 0 else {
             throw TrainerError.badOutput("<out-model>-metadata must hold a positive num_examples")
         }
-        var metrics = Self.numbers(
-            in: url,
-            under: metadata["training_metadata"] is [String: Any] ? "training_metadata" : nil
-        )
+        var metrics = training
         metrics.removeValue(forKey: "num_examples")
         return TrainingResult(numExamples: examples, metrics: metrics)
     }
@@ -105,8 +105,7 @@ package struct ComputePackageTrainer: Trainer {
         guard outcome.status == 0 else {
             throw TrainerError.failed(entryPoint: "validate", status: outcome.status, lastLines: outcome.lastLines)
         }
-        _ = try Self.readJSON(report, what: "the validation output")
-        let metrics = Self.numbers(in: report, under: nil)
+        let metrics = try Self.readJSON(report, what: "the validation output").numbers
         return ValidationResult(metrics: metrics, numExamples: metrics["num_examples"] ?? 0)
     }
 
@@ -129,30 +128,16 @@ package struct ComputePackageTrainer: Trainer {
         try data.write(to: URL(fileURLWithPath: model.path + "-metadata"))
     }
 
-    private static func readJSON(_ url: URL, what: String) throws -> [String: Any] {
+    /// The JSON object in `url`: its numbers, and the numbers of the objects it holds. Read with `JSONDecoder`,
+    /// which tells `true` from `1` (Foundation's `NSNumber` on Linux does not), so booleans are left out.
+    private static func readJSON(_ url: URL, what: String) throws -> JSONNumbers {
         guard let data = try? Data(contentsOf: url) else {
             throw TrainerError.badOutput("the entry point wrote no \(what) (\(url.lastPathComponent))")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = try? JSONDecoder().decode(JSONNumbers.self, from: data) else {
             throw TrainerError.badOutput("\(what) is not a JSON object")
         }
         return object
-    }
-
-    /// The numeric entries of the JSON object in `url` (or of its object under `key`). Booleans are left out:
-    /// read with `JSONDecoder`, which tells `true` from `1` (Foundation's `NSNumber` on Linux does not).
-    private static func numbers(in url: URL, under key: String?) -> [String: Double] {
-        guard let data = try? Data(contentsOf: url) else { return [:] }
-        let decoder = JSONDecoder()
-        let object: [String: JSONNumber]?
-        if let key {
-            object =
-                (try? decoder.decode([String: [String: JSONNumber]].self, from: data))?[key]
-                ?? (try? decoder.decode(Nested.self, from: data))?.values[key]
-        } else {
-            object = try? decoder.decode([String: JSONNumber].self, from: data)
-        }
-        return (object ?? [:]).compactMapValues(\.value)
     }
 }
 
@@ -170,9 +155,10 @@ private struct JSONNumber: Decodable {
     }
 }
 
-/// A JSON object of objects and other values: the objects' numbers, by key.
-private struct Nested: Decodable {
-    var values: [String: [String: JSONNumber]] = [:]
+/// A JSON object's numbers, and the numbers of the objects it holds, by key.
+private struct JSONNumbers: Decodable {
+    var numbers: [String: Double] = [:]
+    var objects: [String: [String: Double]] = [:]
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -185,7 +171,9 @@ private struct Nested: Decodable {
         let container = try decoder.container(keyedBy: Key.self)
         for key in container.allKeys {
             if let object = try? container.decode([String: JSONNumber].self, forKey: key) {
-                self.values[key.stringValue] = object
+                self.objects[key.stringValue] = object.compactMapValues(\.value)
+            } else if let value = try container.decode(JSONNumber.self, forKey: key).value {
+                self.numbers[key.stringValue] = value
             }
         }
     }

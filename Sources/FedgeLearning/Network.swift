@@ -11,6 +11,15 @@ package enum Architecture: Sendable, Hashable, CustomStringConvertible {
         case .mlp(let hidden): "mlp(\(hidden))"
         }
     }
+
+    /// The architecture a trainer name stands for (`softmax`, or `mlp` with `hidden` units); `nil` for others.
+    package init?(trainer: String, hidden: Int = 64) {
+        switch trainer {
+        case "softmax": self = .softmax
+        case "mlp": self = .mlp(hidden: hidden)
+        default: return nil
+        }
+    }
 }
 
 /// A model the built-in trainers learn: its parameters as Float32 tensors named like PyTorch's (`linear.weight`

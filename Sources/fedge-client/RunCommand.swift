@@ -205,7 +205,7 @@ extension RunCommand {
                 environment: PackageEnvironment.clean(passing: self.passEnv)
             )
         }
-        guard let architecture = self.architecture(trainer) else { return NoopTrainer() }
+        guard let architecture = Architecture(trainer: trainer, hidden: self.hidden) else { return NoopTrainer() }
         let shard: (index: Int, count: Int)
         if let text = self.shard {
             guard count == 1 else {
@@ -229,14 +229,6 @@ extension RunCommand {
             )
         } catch {
             throw ValidationError("\(error)")
-        }
-    }
-
-    private func architecture(_ trainer: String) -> Architecture? {
-        switch trainer {
-        case "softmax": .softmax
-        case "mlp": .mlp(hidden: self.hidden)
-        default: nil
         }
     }
 

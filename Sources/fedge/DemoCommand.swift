@@ -110,10 +110,10 @@ struct DemoCommand: AsyncParsableCommand {
         let dataset = DatasetName(rawValue: self.dataset)!
         let synthetic = dataset == .synthetic
         let trainer = self.trainer ?? (synthetic ? "softmax" : "mlp")
-        guard trainer != "noop" else { return nil }
+        guard let architecture = Architecture(trainer: trainer) else { return nil }
         let configuration = LearnerConfiguration(
             dataset: dataset,
-            architecture: trainer == "softmax" ? .softmax : .mlp(hidden: 64),
+            architecture: architecture,
             shards: self.clients,
             alpha: self.alpha ?? (synthetic ? 1 : 0.5),
             seed: self.seed

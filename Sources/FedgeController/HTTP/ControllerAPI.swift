@@ -176,34 +176,45 @@ package struct ControllerAPI: Sendable {
 
     /// A model id from a full id or a unique prefix of at least 6 hex digits.
     func resolveModel(_ text: String) async throws -> ModelID {
-        let text = text.lowercased()
-        if let id = ModelID(hex: text), try await self.controller.database.model(id) != nil { return id }
-        guard text.count >= 6 else {
-            throw APIError.notFound(
-                "'\(text)' is not a model id; give the id or at least its first 6 hex digits (`fedge model list`)."
-            )
-        }
-        let matches = try await self.controller.database.models(withPrefix: text)
-        switch matches.count {
-        case 1: return ModelID(hex: matches[0].id)!
-        case 0: throw APIError.notFound("No model id starts with '\(text)'; `fedge model list` shows the models.")
-        default: throw APIError.conflict("More than one model id starts with '\(text)'; give more digits.")
-        }
+        let db = self.controller.database
+        return try await Self.resolve(
+            text,
+            what: "model",
+            exists: { try await db.model($0) != nil },
+            withPrefix: { try await db.models(withPrefix: $0).map(\.id) }
+        )
     }
 
+    /// A package id from a full id or a unique prefix of at least 6 hex digits.
     func resolvePackage(_ text: String) async throws -> ModelID {
+        let db = self.controller.database
+        return try await Self.resolve(
+            text,
+            what: "package",
+            exists: { try await db.package($0) != nil },
+            withPrefix: { try await db.packages(withPrefix: $0).map(\.id) }
+        )
+    }
+
+    /// The one id `text` names among the `what`s: the whole id, or a unique prefix of at least 6 hex digits.
+    private static func resolve(
+        _ text: String,
+        what: String,
+        exists: (ModelID) async throws -> Bool,
+        withPrefix: (String) async throws -> [String]
+    ) async throws -> ModelID {
         let text = text.lowercased()
-        if let id = ModelID(hex: text), try await self.controller.database.package(id) != nil { return id }
+        if let id = ModelID(hex: text), try await exists(id) { return id }
         guard text.count >= 6 else {
             throw APIError.notFound(
-                "'\(text)' is not a package id; give the id or at least its first 6 hex digits (`fedge package list`)."
+                "'\(text)' is not a \(what) id; give the id or at least its first 6 hex digits (`fedge \(what) list`)."
             )
         }
-        let matches = try await self.controller.database.packages(withPrefix: text)
+        let matches = try await withPrefix(text)
         switch matches.count {
-        case 1: return ModelID(hex: matches[0].id)!
-        case 0: throw APIError.notFound("No package id starts with '\(text)'; `fedge package list` shows the packages.")
-        default: throw APIError.conflict("More than one package id starts with '\(text)'; give more digits.")
+        case 1: return ModelID(hex: matches[0])!
+        case 0: throw APIError.notFound("No \(what) id starts with '\(text)'; `fedge \(what) list` shows the \(what)s.")
+        default: throw APIError.conflict("More than one \(what) id starts with '\(text)'; give more digits.")
         }
     }
 

@@ -1,6 +1,5 @@
 import FedgeCore
 import FedgeEdge
-import FedgeLearning
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -177,28 +176,7 @@ struct FEDnPackageTests {
                 atPath: ExternalTools.repositoryRoot + "/Tests/FedgeEdgeTests/Fixtures/fedn-package",
                 toPath: root
             )
-            let digits = FedgeLearning.Digits.all
-            try NumpyArchive.write(
-                named: [
-                    (
-                        "x",
-                        .init(
-                            dtype: .f32,
-                            shape: [digits.count, 64],
-                            bytes: digits.features.withUnsafeBytes { Array($0) }
-                        )
-                    ),
-                    (
-                        "y",
-                        .init(
-                            dtype: .i64,
-                            shape: [digits.count],
-                            bytes: digits.labels.map { Int64($0) }.withUnsafeBytes { Array($0) }
-                        )
-                    ),
-                ],
-                to: dir + "/digits.npz"
-            )
+            try ExamplePackageTests.writeDigits(to: dir + "/digits.npz")
             var environment = PackageEnvironment.clean()
             environment["FEDGE_DATA"] = dir + "/digits.npz"
             environment["FEDGE_SHARD"] = "1/2"
