@@ -170,8 +170,19 @@ struct DemoCommand: AsyncParsableCommand {
             try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
                 try await Self.drive(api, socket: socket, seed: seedPath, plan: plan)
                 if plan.keepRunning {
+                    let kits = try await Self.guestKits(api, in: home + "/kits", count: 3)
                     print(
-                        "\nThe federation keeps running. In another terminal:\n  export FEDGE_HOME=\(home)\n  fedge console\n  fedge session list; fedge round list; fedge model trail; fedge client list\nCtrl-C stops it."
+                        """
+
+                        The federation keeps running. In another terminal:
+                          export FEDGE_HOME=\(home)
+                          fedge console
+                          fedge session list; fedge round list; fedge model trail; fedge client list
+                        Kits for joining extra clients (Python: Examples/python-client; Swift: fedge-client run --kit):
+                        \(kits.map { "  " + $0 }.joined(separator: "\n"))
+                        More with `fedge client enroll NAME --out NAME.kit`; then `fedge session start` trains them too.
+                        Ctrl-C stops it.
+                        """
                     )
                     try? await gracefulShutdown()
                 }
@@ -275,6 +286,25 @@ struct DemoCommand: AsyncParsableCommand {
         )
     }
 
+    /// Enrolls `count` clients the demo does not run (guest-1 …) and writes their kits into `folder`, for clients
+    /// joined from elsewhere (a Python script, a `fedge-client`); returns the kits' paths.
+    private static func guestKits(_ api: APIClient, in folder: String, count: Int) async throws -> [String] {
+        try FileManager.default.createDirectory(
+            atPath: folder,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        var paths: [String] = []
+        for index in 1...count {
+            let path = "\(folder)/guest-\(index).kit"
+            paths.append(path)
+            if FileManager.default.fileExists(atPath: path) { continue }  // from an earlier run on this --home
+            let enrollment = try await api.enrollClient(EnrollRequest(name: "guest-\(index)"))
+            try EnrollCommandSupport.write(enrollment, to: path)
+        }
+        return paths
+    }
+
     /// Writes or copies the seed into the demo's home; returns its path.
     private func seedModel(in home: String, learning: LearnerConfiguration?) throws -> String {
         let path = home + "/seed.safetensors"
@@ -304,6 +334,13 @@ struct DemoCommand: AsyncParsableCommand {
         formatter.dateFormat = "HH:mm:ss.SSS"
         return formatter.string(from: date)
     }
+}
+
+/// Prints a line at once, into a pipe or a file too (where stdout is otherwise flushed only when full): the demo's
+/// output is followed live, and `--keep-running` prints what to do next and then waits.
+private func print(_ line: String) {
+    Swift.print(line)
+    fflush(nil)
 }
 
 extension String {

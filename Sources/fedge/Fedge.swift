@@ -16,7 +16,7 @@ struct Fedge: AsyncParsableCommand {
         subcommands: [
             SessionCommand.self, ModelCommand.self, RoundCommand.self, ClientCommand.self, CombinerCommand.self,
             ConsoleCommand.self, EventsCommand.self, AuditCommand.self, DemoCommand.self, AggregateCommand.self,
-            BenchCommand.self, TokenCommand.self, RolesCommand.self, PackageCommand.self,
+            BenchCommand.self, TokenCommand.self, RolesCommand.self, PackageCommand.self, DatasetCommand.self,
         ]
     )
 }

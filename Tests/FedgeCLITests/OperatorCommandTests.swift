@@ -2,6 +2,7 @@ import FedgeAPIModels
 import FedgeController
 import FedgeDemo
 import FedgeEdge
+import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
@@ -138,6 +139,46 @@ struct OperatorCommandTests {
         #expect((accuracies.first ?? 1) < 0.85 && (accuracies.last ?? 0) >= 0.88, "\(accuracies)")
         #expect(demo.stdout.contains("Final validation accuracy"))
         #expect(demo.stdout.contains("Trail verified: 6 models"), "\(demo.stdout)")
+    }
+
+    /// `--keep-running` prints, line by line into a pipe too, the kits it enrolled for extra clients, and those kits
+    /// name the controller's real port; Ctrl-C then stops the federation.
+    @Test func keptRunningDemoPrintsGuestKits() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        try await withTemporaryDirectory { dir in
+            let log = dir + "/demo.log"
+            let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            let demo = try SpawnedProcess.start(
+                fedge,
+                ["demo", "--headless", "--keep-running", "--clients", "2", "--rounds", "1", "--home", dir + "/home"],
+                stdout: fd,
+                stderr: fd
+            )
+            close(fd)
+            defer { if demo.isRunning() { demo.kill(SIGKILL) } }
+            var printed = ""
+            let deadline = ContinuousClock.now + .seconds(120)
+            while !printed.contains("Ctrl-C stops it.") && ContinuousClock.now < deadline && demo.isRunning() {
+                try await Task.sleep(for: .milliseconds(100))
+                printed = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            }
+            try #require(printed.contains("Ctrl-C stops it."), "\(printed)")
+            let kits = (1...3).map { dir + "/home/kits/guest-\($0).kit" }
+            for path in kits {
+                #expect(printed.contains(path), "\(printed)")
+                let kit = try Kit.load(path: path)
+                #expect(kit.role == .client)
+                let port = kit.controller.split(separator: ":").last.flatMap { Int($0) } ?? 0
+                #expect(port > 0, "the kit names the port the controller listens on: \(kit.controller)")
+                let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+            }
+            demo.kill(SIGINT)
+            #expect(demo.wait() == .exited(0))
+        }
     }
 
     @Test func demoRunsTheNoopTrainerToo() async throws {
