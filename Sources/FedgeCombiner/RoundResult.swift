@@ -17,6 +17,9 @@ package struct RoundResult: Sendable {
     package var validations: [String: [String: Double]]
     /// What the trainers reported with the updates that were accepted, by client name: metrics and weight.
     package var trainingMetrics: [String: TrainingMetrics] = [:]
+    /// Where the round's time went at this combiner: the clients' download, train and upload (means over the
+    /// accepted updates) and the fold (total); the link adds the partial's upload.
+    package var phases: [RoundPhase: Double] = [:]
 
     /// One client's training report.
     package struct TrainingMetrics: Sendable, Hashable {

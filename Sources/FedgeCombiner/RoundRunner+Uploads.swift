@@ -82,7 +82,12 @@ extension RoundRunner {
     /// - Returns: the update's id.
     /// - Throws: `RefusalError` when the file is not a valid model, does not match the global model or holds
     ///   non-finite values; the upload is then abandoned and its file removed.
-    package func accept(_ header: UpdateAnnouncement, path: String, id: ModelID) throws(RefusalError) -> ModelID {
+    package func accept(
+        _ header: UpdateAnnouncement,
+        path: String,
+        id: ModelID,
+        uploadSeconds: Double = 0
+    ) throws(RefusalError) -> ModelID {
         // No copy of the open round is taken here: the reducer's buffers are mutated in place through `self.open`,
         // and a second reference would make the first fold copy a whole model.
         guard self.open?.machine.tasks[header.taskID]?.phase == .uploading else {
@@ -109,8 +114,10 @@ extension RoundRunner {
             weight: header.numExamples,
             update: id
         )
+        let folding = ContinuousClock.now
         do {
             try self.open?.reducer?.add(file, weight: header.numExamples, contribution: contribution)
+            self.open?.phases.fold += (ContinuousClock.now - folding).inSeconds
         } catch {
             let refusal: Refusal
             switch error {
@@ -126,6 +133,7 @@ extension RoundRunner {
             try? FileManager.default.removeItem(atPath: path)
         }
         self.acceptedUpdates += 1
+        self.open?.phases.add(header, uploadSeconds: uploadSeconds)
         if !header.metrics.isEmpty {
             self.open?.trainingMetrics[header.client] = RoundResult.TrainingMetrics(
                 metrics: header.metrics,

@@ -22,6 +22,7 @@ package actor RoundRunner {
         var validations: [String: [String: Double]] = [:]
         var trainingMetrics: [String: RoundResult.TrainingMetrics] = [:]
         var heldFiles: [String] = []
+        var phases = PhaseTotals()
         var waiter: CheckedContinuation<Void, Never>?
         var maxUpdateBytes: UInt64
     }
@@ -296,14 +297,18 @@ package actor RoundRunner {
             validations: round.validations
         )
         result.trainingMetrics = round.trainingMetrics
+        var phases = round.phases
         if succeeded, let reducer = round.reducer {
+            let started = ContinuousClock.now
             do {
                 result.partial = try reducer.finish()
             } catch {
                 result.succeeded = false
                 result.reason = "\(error)"
             }
+            phases.fold += (ContinuousClock.now - started).inSeconds
         }
+        result.phases = phases.phases
         for path in round.heldFiles { try? FileManager.default.removeItem(atPath: path) }
         self.logger.info(
             succeeded ? "Round closed" : "Round failed",
@@ -314,6 +319,32 @@ package actor RoundRunner {
             ]
         )
         return result
+    }
+
+    /// The time the accepted updates of a round took, summed, for its phases.
+    struct PhaseTotals {
+        var updates = 0
+        var download = 0.0
+        var train = 0.0
+        var upload = 0.0
+        var fold = 0.0
+
+        mutating func add(_ header: UpdateAnnouncement, uploadSeconds: Double) {
+            self.updates += 1
+            self.download += header.downloadSeconds.isFinite ? max(0, header.downloadSeconds) : 0
+            self.train += header.trainSeconds.isFinite ? max(0, header.trainSeconds) : 0
+            self.upload += uploadSeconds
+        }
+
+        /// The client phases as means over the updates, the fold as the total.
+        var phases: [RoundPhase: Double] {
+            guard self.updates > 0 else { return self.fold > 0 ? [.fold: self.fold] : [:] }
+            let count = Double(self.updates)
+            return [
+                .download: self.download / count, .train: self.train / count, .upload: self.upload / count,
+                .fold: self.fold,
+            ]
+        }
     }
 
     func count(_ refusal: Refusal) {

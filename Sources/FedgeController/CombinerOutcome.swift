@@ -13,6 +13,8 @@ package struct CombinerOutcome: Sendable, Hashable {
     package var progress: RoundCounts
     package var validations: [ValidationReport]
     package var training: [TrainingReport] = []
+    /// Where the round's time went at the combiner (its clients' means, its fold, its partial's upload).
+    package var phases: [RoundPhase: Double] = [:]
 
     package init(
         combiner: String,
@@ -21,8 +23,10 @@ package struct CombinerOutcome: Sendable, Hashable {
         partial: ModelID?,
         updates: Int,
         progress: RoundCounts = RoundCounts(),
-        validations: [ValidationReport] = []
+        validations: [ValidationReport] = [],
+        phases: [RoundPhase: Double] = [:]
     ) {
+        self.phases = phases
         self.combiner = combiner
         self.succeeded = succeeded
         self.reason = reason

@@ -24,8 +24,15 @@ extension Orchestrator {
         model: ModelID,
         state: consuming ServerOptimizerState?
     ) async throws -> (model: ModelID, state: ServerOptimizerState?, stateBlob: ModelID?)? {
+        var phases = PhaseClock()
         var round = try await self.open(number, of: session, config: config, model: model)
+        phases.end(.plan)
         let outcomes = try await self.collect(&round)
+        phases.end(.collect)
+        // The combiners work in parallel: the slowest one's time is the round's.
+        for outcome in outcomes.values where outcome.succeeded {
+            phases.measured.merge(outcome.phases) { max($0, $1) }
+        }
         let partials = outcomes.values.filter { $0.succeeded }.compactMap(\.partial)
         let updates = outcomes.values.filter { $0.succeeded && $0.partial != nil }.reduce(0) { $0 + $1.updates }
         round.record.received = updates
@@ -70,6 +77,8 @@ extension Orchestrator {
             return nil
         }
         round.record.received = contributed
+        phases.end(.reduce)
+        round.record.phases = phases.measured.named
 
         try await self.commit(
             round,
@@ -80,10 +89,26 @@ extension Orchestrator {
             partials: partials.count,
             training: outcomes.values.filter { $0.succeeded }.flatMap(\.training)
         )
+        phases.end(.commit)
         if config.validate {
             try await self.validate(reduced.model, session: session.id, round: number, config: config)
+            phases.end(.validation)
         }
+        try await self.database.recordRoundPhases(session: session.id, round: number, phases.measured.named)
         return (reduced.model, reduced.state, reduced.stateBlob)
+    }
+
+    /// Times a round's phases one after another on the monotonic clock (the wall clock may be a test's).
+    struct PhaseClock {
+        var measured: [RoundPhase: Double] = [:]
+        private var last = ContinuousClock.now
+
+        /// Ends `phase` now: it took the time since the previous phase ended.
+        mutating func end(_ phase: RoundPhase) {
+            let now = ContinuousClock.now
+            self.measured[phase] = (now - self.last).inSeconds
+            self.last = now
+        }
     }
 
     /// Waits for combiners with active clients, plans the round over them and records it as running.

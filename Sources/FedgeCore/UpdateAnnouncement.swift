@@ -11,6 +11,9 @@ package struct UpdateAnnouncement: Sendable, Hashable {
     package var size: UInt64
     /// What the trainer reported about its training (loss, accuracy on its own data, …).
     package var metrics: [String: Double]
+    /// How long the client says it took to download the global model and to train, in seconds (0: not said).
+    package var downloadSeconds: Double = 0
+    package var trainSeconds: Double = 0
 
     package init(
         taskID: TaskID,

@@ -317,6 +317,10 @@ package nonisolated struct Fedge_V1_RoundOutcome: Sendable {
 
   package var updates: UInt32 = 0
 
+  /// Where the round's time went at this combiner, in seconds by phase: download, train and upload (means over the
+  /// accepted updates), fold (total) and partial_upload. Unknown names are ignored.
+  package var phases: Dictionary<String,Double> = [:]
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -1077,7 +1081,7 @@ nonisolated extension Fedge_V1_RoundProgress: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Fedge_V1_RoundOutcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".RoundOutcome"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}succeeded\0\u{1}reason\0\u{3}partial_id\0\u{1}updates\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}round\0\u{1}succeeded\0\u{1}reason\0\u{3}partial_id\0\u{1}updates\0\u{1}phases\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1091,6 +1095,7 @@ nonisolated extension Fedge_V1_RoundOutcome: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.partialID) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.updates) }()
+      case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.phases) }()
       default: break
       }
     }
@@ -1115,6 +1120,9 @@ nonisolated extension Fedge_V1_RoundOutcome: SwiftProtobuf.Message, SwiftProtobu
     if self.updates != 0 {
       try visitor.visitSingularUInt32Field(value: self.updates, fieldNumber: 6)
     }
+    if !self.phases.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.phases, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1125,6 +1133,7 @@ nonisolated extension Fedge_V1_RoundOutcome: SwiftProtobuf.Message, SwiftProtobu
     if lhs.reason != rhs.reason {return false}
     if lhs.partialID != rhs.partialID {return false}
     if lhs.updates != rhs.updates {return false}
+    if lhs.phases != rhs.phases {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

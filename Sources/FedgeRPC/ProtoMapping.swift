@@ -203,6 +203,10 @@ extension UpdateAnnouncement {
             size: proto.size,
             metrics: proto.metrics
         )
+        if proto.hasTimings {
+            self.downloadSeconds = proto.timings.downloadSeconds
+            self.trainSeconds = proto.timings.trainSeconds
+        }
     }
 }
 

@@ -197,6 +197,9 @@ extension FedgeDatabase {
                 t.column("package", .text).notNull().references("package", onDelete: .restrict)
             }
         }
+        migrator.registerMigration("0006-round-phases") { db in
+            try db.alter(table: "round") { t in t.add(column: "phases", .text) }
+        }
         return migrator
     }
 }

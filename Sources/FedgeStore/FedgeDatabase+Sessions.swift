@@ -90,6 +90,17 @@ extension FedgeDatabase {
         }
     }
 
+    /// Records where a round's time went (after its commit and validation, which it times too).
+    package func recordRoundPhases(session: SessionID, round: Int, _ phases: [String: Double]) async throws {
+        let json = String(decoding: try JSONEncoder().encode(phases), as: UTF8.self)
+        try await self.writer.write { db in
+            try db.execute(
+                sql: "UPDATE round SET phases = ? WHERE session = ? AND number = ?",
+                arguments: [json, session, round]
+            )
+        }
+    }
+
     package func updateRound(_ round: RoundRecord) async throws {
         try await self.writer.write { db in try round.update(db) }
     }

@@ -20,6 +20,7 @@ package struct RoundRecord: Codable, Hashable, Sendable, FetchableRecord, Persis
         package static let expected = Column(CodingKeys.expected)
         package static let minimum = Column(CodingKeys.minimum)
         package static let received = Column(CodingKeys.received)
+        package static let phases = Column(CodingKeys.phases)
     }
 
     package var session: SessionID
@@ -36,6 +37,8 @@ package struct RoundRecord: Codable, Hashable, Sendable, FetchableRecord, Persis
     package var expected: Int
     package var minimum: Int
     package var received: Int
+    /// Where the round's time went, in seconds by phase name (`RoundPhase`); stored as JSON.
+    package var phases: [String: Double]?
 
     package init(
         session: SessionID,
@@ -49,8 +52,10 @@ package struct RoundRecord: Codable, Hashable, Sendable, FetchableRecord, Persis
         deadline: Date? = nil,
         expected: Int = 0,
         minimum: Int = 1,
-        received: Int = 0
+        received: Int = 0,
+        phases: [String: Double]? = nil
     ) {
+        self.phases = phases
         self.session = session
         self.number = number
         self.status = status

@@ -129,7 +129,8 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             received: 3,
             model: hash,
             reason: "too few updates",
-            participation: [participation]
+            participation: [participation],
+            phases: ["plan": 0.002, "download": 0.1, "partial_upload": 0.03, "collect": 0.4, "commit": 0.01]
         )
         let bareRound = RoundDTO(
             session: "s-1a2b3c4d",

@@ -61,6 +61,17 @@ struct SessionTests {
                         #expect(rounds.allSatisfy { $0.status == "committed" && $0.received == 10 })
                         #expect(rounds.allSatisfy { Set($0.participation.map(\.combiner)) == ["alpha", "beta"] })
                         #expect(rounds.allSatisfy { $0.participation.reduce(0) { $0 + $1.received } == 10 })
+                        // Each round says where its time went: every phase of a validated round, as the tiers timed
+                        // them; the collect phase holds the combiners' work (the clients' phases and the folds).
+                        for round in rounds {
+                            let phases = try #require(round.phases, "round \(round.number) has no phases")
+                            #expect(Set(phases.keys) == Set(RoundPhase.allCases.map(\.rawValue)), "\(phases)")
+                            #expect(phases.values.allSatisfy { $0 >= 0 && $0.isFinite })
+                            let collect = phases["collect"] ?? 0
+                            #expect(
+                                (phases["fold"] ?? .infinity) <= collect && (phases["upload"] ?? .infinity) <= collect
+                            )
+                        }
 
                         // Each model: parent = previous model, and equal to the one-stage weighted mean of its updates.
                         let updates = try recordedUpdates(in: record)

@@ -16,14 +16,14 @@ struct ModelTrailTests {
             await #expect(
                 try first.appliedMigrations() == [
                     "0001-initial", "0002-orchestration", "0003-contribution-per-client", "0004-identities",
-                    "0005-active-package",
+                    "0005-active-package", "0006-round-phases",
                 ]
             )
             let again = try FedgeDatabase(path: path)
             await #expect(
                 try again.appliedMigrations() == [
                     "0001-initial", "0002-orchestration", "0003-contribution-per-client", "0004-identities",
-                    "0005-active-package",
+                    "0005-active-package", "0006-round-phases",
                 ]
             )
             let mode = try await again.writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }

@@ -17,6 +17,9 @@ package struct RoundDTO: Sendable, Hashable, Codable {
     package var model: String?
     package var reason: String?
     package var participation: [ParticipationDTO]
+    /// Where a committed round's time went, in seconds by phase (`plan`, `download`, `train`, `upload`, `fold`,
+    /// `partial_upload`, `collect`, `reduce`, `commit`, `validation`).
+    package var phases: [String: Double]?
 
     package init(
         session: String,
@@ -30,8 +33,10 @@ package struct RoundDTO: Sendable, Hashable, Codable {
         received: Int,
         model: String?,
         reason: String?,
-        participation: [ParticipationDTO]
+        participation: [ParticipationDTO],
+        phases: [String: Double]? = nil
     ) {
+        self.phases = phases
         self.session = session
         self.number = number
         self.status = status

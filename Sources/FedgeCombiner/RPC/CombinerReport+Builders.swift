@@ -113,7 +113,8 @@ extension Fedge_V1_CombinerReport {
         succeeded: Bool,
         reason: String,
         partial: ModelID? = nil,
-        updates: Int = 0
+        updates: Int = 0,
+        phases: [RoundPhase: Double] = [:]
     ) -> Self {
         .with {
             $0.outcome = .with {
@@ -123,6 +124,7 @@ extension Fedge_V1_CombinerReport {
                 $0.reason = reason
                 $0.partialID = partial?.hex ?? ""
                 $0.updates = UInt32(clamping: updates)
+                $0.phases = phases.named
             }
         }
     }

@@ -106,6 +106,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         admit: (Fedge_V1_UpdateHeader) async throws -> Void
     ) async throws -> Fedge_V1_UpdateReceipt {
         var admitted: String? = nil
+        var admittedAt = ContinuousClock.now
         let updates = self.configuration.spoolDirectory.appendingPathComponent("updates").path
         do {
             let received = try await ChunkedTransfer.receive(
@@ -116,6 +117,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 check: { header in
                     try await admit(header)
                     admitted = header.taskID
+                    admittedAt = ContinuousClock.now
                 },
                 destination: { header, id in "\(updates)/\(id.hex)-\(UUID().uuidString.prefix(8)).safetensors" }
             )
@@ -123,7 +125,8 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
             let id = try await self.runner.accept(
                 UpdateAnnouncement(received.header),
                 path: received.path,
-                id: received.id
+                id: received.id,
+                uploadSeconds: (ContinuousClock.now - admittedAt).inSeconds
             )
             return .with { $0.updateID = id.hex }
         } catch {

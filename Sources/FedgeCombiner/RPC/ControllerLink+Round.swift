@@ -57,7 +57,9 @@ extension ControllerLink {
                     )
                     return
                 }
+                let uploading = ContinuousClock.now
                 let partialID = try await self.upload(partial, plan: plan, to: controller)
+                result.phases[.partialUpload] = (ContinuousClock.now - uploading).inSeconds
                 self.report(
                     .outcome(
                         session: plan.session.rawValue,
@@ -65,7 +67,8 @@ extension ControllerLink {
                         succeeded: true,
                         reason: result.reason,
                         partial: partialID,
-                        updates: result.received
+                        updates: result.received,
+                        phases: result.phases
                     ),
                     to: outbox
                 )

@@ -127,7 +127,8 @@ package struct ControllerAPI: Sendable {
                     received: received,
                     model: record.model,
                     reason: record.reason,
-                    participation: participation
+                    participation: participation,
+                    phases: record.phases
                 )
             )
         }

@@ -124,7 +124,8 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                     succeeded: outcome.succeeded,
                     reason: outcome.reason,
                     partial: ModelID(hex: outcome.partialID),
-                    updates: Int(outcome.updates)
+                    updates: Int(outcome.updates),
+                    phases: RoundPhase.read(outcome.phases)
                 )
             )
         case .validation(let validation):

@@ -31,6 +31,7 @@ struct RoundShowCommand: AsyncParsableCommand {
                     ("deadline", round.endedAt == nil ? (round.deadline.map { Format.relative($0) } ?? "") : ""),
                     ("model", round.model ?? ""),
                     ("reason", round.reason ?? ""),
+                    ("phases", RoundFields.phases(round)),
                 ],
                 indent: 2
             )

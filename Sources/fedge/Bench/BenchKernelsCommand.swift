@@ -3,17 +3,18 @@ import FedgeAggregation
 import FedgeTensor
 import Foundation
 
-/// `fedge bench`: measures the aggregation kernels against a memory-bandwidth baseline taken in the same run.
-struct BenchCommand: ParsableCommand {
+/// `fedge bench kernels` (also plain `fedge bench`): measures the aggregation kernels against a memory-bandwidth
+/// baseline taken in the same run.
+struct BenchKernelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "kernels",
         abstract: "Measure aggregation throughput against a memory-copy baseline.",
         discussion: """
             Allocates Float32 buffers of --size-mib each and times, best of --repetitions: a plain copy of the \
             update into the sum buffer (the baseline, on the same buffers and threads), folding the update into \
             the sum (sum += w·update), checking the update for NaN/Inf, and one FedAdam server step over x, m, v \
             and the average. Throughput is GB/s of update (or model) consumed; ratios are against the copy. \
-            Build in release mode: swift run -c release fedge bench.
+            Build in release mode: swift run -c release fedge bench kernels.
             """
     )
 
@@ -46,7 +47,7 @@ struct BenchCommand: ParsableCommand {
         print(
             "fedge bench: \(self.sizeMib) MiB Float32 buffers, \(Parallel.defaultWidth) threads, best of \(self.repetitions)"
         )
-        print("machine: \(Self.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("machine: \(MachineInfo.cpuModel()), \(MachineInfo.cores) cores")
 
         let copy = self.best {
             update.withUnsafeBufferPointer { src in
@@ -129,14 +130,5 @@ struct BenchCommand: ParsableCommand {
             best = min(best, seconds)
         }
         return best
-    }
-
-    private static func cpuModel() -> String {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
-        for line in info.split(separator: "\n") where line.hasPrefix("model name") {
-            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-                ?? "unknown CPU"
-        }
-        return "unknown CPU"
     }
 }

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `fedge bench`: measurements of Fedge on this machine, each against a baseline taken in the same run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the aggregation kernels and whole federated rounds against baselines.",
+        discussion: """
+            `fedge bench kernels` (the default: `fedge bench --size-mib 64` runs it) times the aggregation kernels \
+            against a memory copy. `fedge bench round` runs whole rounds through real controller, combiner and \
+            client processes on loopback, and compares them with a plain loopback socket copy of the same bytes. \
+            Build in release mode for meaningful numbers: swift build -c release.
+            """,
+        subcommands: [BenchKernelsCommand.self, BenchRoundCommand.self],
+        defaultSubcommand: BenchKernelsCommand.self
+    )
+}
