@@ -70,8 +70,7 @@ package struct Combiner: Sendable {
 
     /// The HTTP/2 listener for the configured address and security.
     package func makeTransport() throws -> HTTP2ServerTransport.Posix {
-        var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.http2.targetWindowSize = self.configuration.flowControlWindow
+        let config = TransportTuning.server(window: self.configuration.flowControlWindow)
         return HTTP2ServerTransport.Posix(
             address: .ipv4(host: self.configuration.listen.host, port: self.configuration.listen.port),
             transportSecurity: try self.configuration.security.server(),

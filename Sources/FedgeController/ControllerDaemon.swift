@@ -16,8 +16,7 @@ package enum ControllerDaemon {
     ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let configuration = controller.configuration
         try await controller.loadRevocations()
-        var grpcConfig = HTTP2ServerTransport.Posix.Config.defaults
-        grpcConfig.http2.targetWindowSize = 1 << 20
+        let grpcConfig = TransportTuning.server(window: 1 << 20)
         let server = GRPCServer(
             transport: HTTP2ServerTransport.Posix(
                 address: .ipv4(host: configuration.grpcListen.host, port: configuration.grpcListen.port),

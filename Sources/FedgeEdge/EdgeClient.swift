@@ -45,7 +45,8 @@ package struct EdgeClient: Service {
                 try await withGRPCClient(
                     transport: try HTTP2ClientTransport.Posix(
                         target: combiner.target,
-                        transportSecurity: configuration.security.client()
+                        transportSecurity: configuration.security.client(),
+                        config: TransportTuning.client()
                     ),
                     interceptors: interceptors
                 ) { client in
@@ -58,7 +59,8 @@ package struct EdgeClient: Service {
         try await self.run {
             try HTTP2ClientTransport.Posix(
                 target: configuration.combiner.target,
-                transportSecurity: configuration.security.client()
+                transportSecurity: configuration.security.client(),
+                config: TransportTuning.client()
             )
         }
     }
@@ -110,7 +112,8 @@ package struct EdgeClient: Service {
         let response = try await withGRPCClient(
             transport: try HTTP2ClientTransport.Posix(
                 target: controller.target,
-                transportSecurity: configuration.security.client()
+                transportSecurity: configuration.security.client(),
+                config: TransportTuning.client()
             ),
             interceptors: interceptors
         ) { client in

@@ -18,8 +18,8 @@ package struct NoopTrainer: Trainer {
 
     package func train(_ input: TrainerInput) async throws -> TrainingResult {
         let model = try SafetensorsFile(path: input.model.path)
-        try SafetensorsWriter.write(ShiftedModel(base: model, delta: self.delta), to: input.output.path)
-        return TrainingResult(numExamples: self.numExamples, metrics: ["noop": 1])
+        let id = try SafetensorsWriter.write(ShiftedModel(base: model, delta: self.delta), to: input.output.path)
+        return TrainingResult(numExamples: self.numExamples, metrics: ["noop": 1], updateID: id)
     }
 
     package func validate(_ input: TrainerInput) async throws -> ValidationResult {
@@ -51,18 +51,22 @@ struct ShiftedModel: SafetensorsEncodable {
             var scratch = [UInt8](repeating: 0, count: chunk * width)
             var start = 0
             let count = bytes.count / width
+            let delta = self.delta
             while start < count {
                 let end = min(start + chunk, count)
-                for i in start..<end {
+                // One pass over the chunk with the buffer's pointer taken once (per element, the array's
+                // uniqueness check cost more than the addition).
+                scratch.withUnsafeMutableBytes { out in
+                    let source = UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<(end * width)])
                     if dtype == .f32 {
-                        let v = bytes.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + self.delta
-                        scratch.withUnsafeMutableBytes {
-                            $0.storeBytes(of: v, toByteOffset: (i - start) * 4, as: Float.self)
+                        for i in 0..<(end - start) {
+                            let v = source.loadUnaligned(fromByteOffset: i * 4, as: Float.self) + delta
+                            out.storeBytes(of: v, toByteOffset: i * 4, as: Float.self)
                         }
                     } else {
-                        let v = bytes.loadUnaligned(fromByteOffset: i * 8, as: Double.self) + Double(self.delta)
-                        scratch.withUnsafeMutableBytes {
-                            $0.storeBytes(of: v, toByteOffset: (i - start) * 8, as: Double.self)
+                        for i in 0..<(end - start) {
+                            let v = source.loadUnaligned(fromByteOffset: i * 8, as: Double.self) + Double(delta)
+                            out.storeBytes(of: v, toByteOffset: i * 8, as: Double.self)
                         }
                     }
                 }

@@ -16,13 +16,18 @@ package enum ChunkedTransfer {
 
     /// Sends the file at `path`: `header`, its bytes in chunks, then a trailer with their SHA-256.
     ///
-    /// - Parameter afterHeader: awaited between the header and the first chunk (an upload waits there for the
-    ///   receiver's go-ahead).
+    /// - Parameters:
+    ///   - knownID: the file's SHA-256 when the sender knows it already (a content-addressed model, a file it just
+    ///     wrote and hashed): sent as the trailer without hashing the file again. The receiver checks the bytes
+    ///     against it all the same, so a file damaged on disk is refused there.
+    ///   - afterHeader: awaited between the header and the first chunk (an upload waits there for the receiver's
+    ///     go-ahead).
     /// - Returns: the SHA-256 of the bytes sent.
     @discardableResult
     package static func send<Message: ChunkMessage>(
         file path: String,
         header: Message.Header,
+        knownID: ModelID? = nil,
         as message: Message.Type = Message.self,
         afterHeader: () async throws -> Void = {},
         write: (Message) async throws -> Void
@@ -46,11 +51,11 @@ package enum ChunkedTransfer {
             }
             if n == 0 { break }
             chunk.count = n
-            chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            if knownID == nil { chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
             offset += off_t(n)
             try await write(Message(.data(chunk)))
         }
-        let id = ModelID(digestBytes: hasher.finalize())
+        let id = knownID ?? ModelID(digestBytes: hasher.finalize())
         try await write(Message(.trailer(sha256: id.hex)))
         return id
     }

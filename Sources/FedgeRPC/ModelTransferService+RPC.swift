@@ -26,7 +26,8 @@ extension ModelTransferService: Fedge_V1_ModelTransfer.SimpleServiceProtocol {
             $0.size = file.size
         }
         try await self.admission {
-            try await ChunkedTransfer.send(file: file.path, header: header, as: Fedge_V1_ModelChunk.self) {
+            // The stores are content-addressed: the file's SHA-256 is its id, checked when it was stored.
+            try await ChunkedTransfer.send(file: file.path, header: header, knownID: id, as: Fedge_V1_ModelChunk.self) {
                 try await response.write($0)
             }
         }

@@ -154,7 +154,7 @@ extension ControllerLink {
             "partial-\(plan.session)-\(plan.round)-\(UUID().uuidString.prefix(8)).safetensors"
         ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try SafetensorsWriter.write(partial, to: path)
+        let written = try SafetensorsWriter.write(partial, to: path)
         _ = consume partial
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
         let header = Fedge_V1_PartialHeader.with {
@@ -164,7 +164,8 @@ extension ControllerLink {
             $0.size = size
         }
         let receipt = try await controller.uploadPartial(options: Self.callOptions) { writer in
-            try await ChunkedTransfer.send(file: path, header: header, as: Fedge_V1_PartialChunk.self) {
+            try await ChunkedTransfer.send(file: path, header: header, knownID: written, as: Fedge_V1_PartialChunk.self)
+            {
                 try await writer.write($0)
             }
         }

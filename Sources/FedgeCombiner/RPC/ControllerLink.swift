@@ -54,7 +54,11 @@ package struct ControllerLink: Service {
         let (controller, security) = (self.controller, self.security)
         try await cancelWhenGracefulShutdown {
             try await self.run {
-                try HTTP2ClientTransport.Posix(target: controller.target, transportSecurity: security.client())
+                try HTTP2ClientTransport.Posix(
+                    target: controller.target,
+                    transportSecurity: security.client(),
+                    config: TransportTuning.client()
+                )
             }
         }
     }

@@ -134,7 +134,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
             $0.metrics = result.metrics
             $0.timings = timings
         }
-        let receipt = try await UploadCall.run(self.combiner, file: file.path, header: header)
+        let receipt = try await UploadCall.run(self.combiner, file: file.path, knownID: result.updateID, header: header)
         guard let id = ModelID(hex: receipt.updateID) else {
             throw RefusalError(.malformed, "the combiner's receipt names no update id")
         }

@@ -1,4 +1,4 @@
-import FedgeCore
+package import FedgeCore
 package import FedgeProto
 import FedgeRPC
 package import GRPCCore
@@ -10,6 +10,7 @@ package enum UploadCall {
     package static func run<Transport: ClientTransport>(
         _ combiner: Fedge_V1_Combiner.Client<Transport>,
         file path: String,
+        knownID: ModelID? = nil,
         header: Fedge_V1_UpdateHeader,
         options: CallOptions = .defaults,
         transform: @escaping @Sendable (Fedge_V1_UpdateChunk) -> Fedge_V1_UpdateChunk = { $0 }
@@ -19,6 +20,7 @@ package enum UploadCall {
             try await ChunkedTransfer.send(
                 file: path,
                 header: header,
+                knownID: knownID,
                 as: Fedge_V1_UpdateChunk.self,
                 afterHeader: {
                     for await _ in ready { return }
