@@ -196,3 +196,52 @@ struct OperatorCommandTests {
         #expect(demo.stdout.contains("Trail verified: 3 models"), "\(demo.stdout)")
     }
 }
+
+/// `fedge bench round` end to end, small: real processes, a real session, the figures it prints add up.
+@Suite("fedge bench round")
+struct BenchRoundTests {
+    @Test func measuresARealSessionAndPrintsItsFigures() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let run = try await ExternalTools.run(
+            fedge,
+            ["bench", "round", "--clients", "3", "--processes", "2", "--params", "1000", "--rounds", "2", "--json"],
+            timeout: 180
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = try #require(run.stdout.split(separator: "\n").last.map(String.init), "\(run.stdout)")
+        let figures = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            "\(run.stdout)"
+        )
+        #expect(figures["rounds_committed"] as? Int == 2)
+        #expect(figures["updates_per_round"] as? [Int] == [3, 3])
+        let median = try #require(figures["median_round_seconds"] as? Double)
+        let copy = try #require(figures["socket_copy_seconds"] as? Double)
+        #expect(median > 0 && copy > 0)
+        #expect(abs((figures["ratio_to_socket_copy"] as? Double ?? 0) - median / copy) < 1e-6 * median / copy)
+        // 3 clients × (model down + update up) + 1 combiner × (model down + partial up), at least the model's bytes.
+        let model = try #require(figures["model_file_bytes"] as? Int)
+        #expect((figures["bytes_per_round"] as? Int ?? 0) >= 8 * model)
+        let phases = try #require(figures["phase_medians"] as? [String: Double])
+        #expect(
+            Set(["plan", "download", "train", "upload", "fold", "collect", "reduce", "commit"]).isSubset(
+                of: phases.keys
+            )
+        )
+        let peak = try #require((figures["memory"] as? [String: Any])?["peak"] as? [String: Double])
+        #expect((peak["controller"] ?? 0) > 0 && (peak["combiner"] ?? 0) > 0 && (peak["client_process"] ?? 0) > 0)
+    }
+
+    @Test func refusesImpossibleOptions() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let run = try await ExternalTools.run(fedge, ["bench", "round", "--params", "15"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--params"), "\(run.stderr)")
+    }
+}
