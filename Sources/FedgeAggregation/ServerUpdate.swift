@@ -12,6 +12,8 @@ package enum ServerUpdate {
     /// Merges `partials`, averages them and applies the aggregator's server step to the global model `base`.
     ///
     /// - Parameters:
+    ///   - baseID: the base file's SHA-256 when the caller knows it (a content-addressed store), so that it is not
+    ///     hashed again; computed otherwise.
     ///   - state: the optimizer state saved by the previous round, or `nil` to start fresh. Ignored by
     ///     aggregators without state.
     /// - Returns: the new model, and the optimizer state to save (`nil` for aggregators without state).
@@ -20,6 +22,7 @@ package enum ServerUpdate {
     package static func apply(
         _ config: AggregatorConfig,
         base: SafetensorsFile,
+        baseID: ModelID? = nil,
         partials: consuming [PartialAggregate],
         state: consuming ServerOptimizerState?
     ) throws(AggregationError) -> (model: AggregatedModel, state: ServerOptimizerState?) {
@@ -36,7 +39,7 @@ package enum ServerUpdate {
         let contributions = total.contributions
         let totalWeight = total.totalWeight
         var average = try (consume total).mean()
-        let parentID = base.computeModelID()
+        let parentID = baseID ?? base.computeModelID()
 
         var newState: ServerOptimizerState? = nil
         let values: [TensorBuffer]

@@ -21,6 +21,7 @@ extension Orchestrator {
     static func reduce(
         partials: [String],
         base basePath: String,
+        baseID: ModelID,
         aggregator: AggregatorConfig,
         state: consuming ServerOptimizerState?,
         blobs: BlobStore
@@ -34,6 +35,7 @@ extension Orchestrator {
         let (next, newState) = try ServerUpdate.apply(
             aggregator,
             base: base,
+            baseID: baseID,  // the blob store's file of that id, checked when it was stored: not hashed again
             partials: [consume total],
             state: consume state
         )

@@ -55,6 +55,7 @@ extension Orchestrator {
             reduced = try await Self.reduce(
                 partials: partials.map(self.partialPath),
                 base: self.blobs.path(for: model),
+                baseID: model,
                 aggregator: aggregator,
                 state: consume state,
                 blobs: self.blobs

@@ -55,6 +55,24 @@ package final class MappedFile: Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
+    /// Maps the pages of `range` into this process in one call (Linux's MADV_POPULATE_READ, 5.14 and later), before
+    /// a reader walks them: one system call instead of a page fault every 4 KiB, which cost a fold of a freshly
+    /// written 10 MiB update more time than its arithmetic. Where the kernel does not know the advice, pages fault
+    /// in as before.
+    package func populate(_ range: Range<Int>) {
+        #if os(Linux)
+        guard let base = self.base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let end = min(self.count, (range.upperBound + page - 1) / page * page)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Self.populateRead)
+        #endif
+    }
+
+    /// <sys/mman.h>'s MADV_POPULATE_READ, which Swift's Glibc module may not export.
+    private static let populateRead: Int32 = 22
+
     /// Calls `body` with the bytes in `range` (all of them by default). The view is valid only inside `body`.
     package func withBytes<R, E: Error>(
         in range: Range<Int>? = nil,

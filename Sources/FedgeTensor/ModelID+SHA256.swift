@@ -19,6 +19,7 @@ extension MappedFile {
         var offset = 0
         while offset < self.count {
             let range = offset..<min(offset + chunk, self.count)
+            self.populate(range)
             self.withBytes(in: range) { hasher.update($0) }
             self.releasePages(in: range)
             offset = range.upperBound

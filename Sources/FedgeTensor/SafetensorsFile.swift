@@ -94,6 +94,7 @@ package struct SafetensorsFile: Sendable {
         while element < total {
             let count = min(maxElements, total - element)
             let range = (whole.lowerBound + element * width)..<(whole.lowerBound + (element + count) * width)
+            self.mapping.populate(range)
             self.mapping.withBytes(in: range) { body(element, $0) }
             self.mapping.releasePages(in: range)
             element += count
