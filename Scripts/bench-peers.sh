@@ -12,7 +12,7 @@ clients=${2:-10}
 rounds=${3:-5}
 peers=${PEERS:-fedn flower}
 shared=${FEDGE_SHARED:-../shared/bench}
-swift build -c release >/dev/null
+for product in fedge fedge-controller fedge-combiner fedge-client; do swift build -c release --product $product >/dev/null; done
 out=$(mktemp -d /tmp/fedge-peers-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
