@@ -46,7 +46,7 @@ extension PartialAggregate: SafetensorsEncodable {
         var sums: [TensorBuffer] = []
         for (slot, i) in zip(layout.slots, indices) {
             sums.append(
-                file.withTensorBytes(at: i) { bytes in
+                file.withTensorBytesOnce(at: i) { bytes in
                     TensorBuffer(
                         decoding: bytes,
                         dtype: slot.precision.storedDType,

@@ -80,7 +80,7 @@ extension ServerOptimizerState {
                     )
                 }
                 out.append(
-                    file.withTensorBytes(at: i) { bytes in
+                    file.withTensorBytesOnce(at: i) { bytes in
                         TensorBuffer(
                             decoding: bytes,
                             dtype: slot.precision.storedDType,

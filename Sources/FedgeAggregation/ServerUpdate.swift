@@ -49,13 +49,15 @@ package enum ServerUpdate {
         case .fedavgm(let p):
             var s = (consume state) ?? ServerOptimizerState(aggregator: .fedavgm, layout: layout)
             try s.check(aggregator: .fedavgm, layout: layout)
-            var x = Self.decode(base, layout: layout)
-            for i in x.indices {
-                x[i].momentumStep(velocity: &s.first[i], average: average[i], eta: p.eta, beta: p.beta)
+            // One tensor of the global model decoded at a time, its new values taking the average's place.
+            for i in average.indices {
+                var x = Self.decode(base, slot: layout.slots[i])
+                x.momentumStep(velocity: &s.first[i], average: average[i], eta: p.eta, beta: p.beta)
+                average[i] = x
             }
             s.step += 1
             newState = s
-            values = x
+            values = average
         case .fedopt(let name, let p):
             var s = (consume state) ?? ServerOptimizerState(aggregator: name, layout: layout)
             try s.check(aggregator: name, layout: layout)
@@ -63,9 +65,11 @@ package enum ServerUpdate {
             let t = Double(s.step)
             let rule: Kernels.SecondMoment = name == .fedadam ? .adam : (name == .fedyogi ? .yogi : .adagrad)
             let etaT = name == .fedadam ? p.eta * (1 - pow(p.beta2, t)).squareRoot() / (1 - pow(p.beta1, t)) : p.eta
-            var x = Self.decode(base, layout: layout)
-            for i in x.indices {
-                x[i].fedOptStep(
+            // One tensor of the global model decoded at a time, its new values taking the average's place: the peak
+            // is the average and the two moments plus one tensor, not four whole models.
+            for i in average.indices {
+                var x = Self.decode(base, slot: layout.slots[i])
+                x.fedOptStep(
                     rule: rule,
                     m: &s.first[i],
                     v: &s.second[i],
@@ -75,9 +79,10 @@ package enum ServerUpdate {
                     beta2: p.beta2,
                     tau: p.tau
                 )
+                average[i] = x
             }
             newState = s
-            values = x
+            values = average
         }
         average = []
         var metadata = base.metadata
@@ -96,10 +101,13 @@ package enum ServerUpdate {
 
     /// The global model's aggregated tensors in working precision.
     package static func decode(_ base: SafetensorsFile, layout: ModelLayout) -> [TensorBuffer] {
-        layout.slots.map { slot in
-            base.withTensorBytes(at: slot.tensorIndex) { bytes in
-                TensorBuffer(decoding: bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
-            }
+        layout.slots.map { Self.decode(base, slot: $0) }
+    }
+
+    /// One aggregated tensor of the global model in working precision.
+    static func decode(_ base: SafetensorsFile, slot: ModelLayout.Slot) -> TensorBuffer {
+        base.withTensorBytesOnce(at: slot.tensorIndex) { bytes in
+            TensorBuffer(decoding: bytes, dtype: slot.descriptor.dtype, count: slot.descriptor.elementCount)
         }
     }
 }

@@ -71,6 +71,19 @@ package struct SafetensorsFile: Sendable {
         )
     }
 
+    /// Calls `body` with the bytes of tensor `index`, then drops their pages from this process's resident memory
+    /// (the page cache keeps them): for readers that decode a tensor once, so that a decoded model is not counted
+    /// twice, once decoded and once mapped.
+    package func withTensorBytesOnce<R, E: Error>(
+        at index: Int,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let range = self.fileRange(ofTensor: index)
+        self.mapping.populate(range)
+        defer { self.mapping.releasePages(in: range) }
+        return try self.withTensorBytes(at: index, body)
+    }
+
     /// The model id: the SHA-256 of the whole file, read through the mapping without keeping it resident.
     package func computeModelID() -> ModelID { self.mapping.sha256() }
 
