@@ -99,11 +99,6 @@ package enum ServerUpdate {
         return (model, newState)
     }
 
-    /// The global model's aggregated tensors in working precision.
-    package static func decode(_ base: SafetensorsFile, layout: ModelLayout) -> [TensorBuffer] {
-        layout.slots.map { Self.decode(base, slot: $0) }
-    }
-
     /// One aggregated tensor of the global model in working precision.
     static func decode(_ base: SafetensorsFile, slot: ModelLayout.Slot) -> TensorBuffer {
         base.withTensorBytesOnce(at: slot.tensorIndex) { bytes in

@@ -79,7 +79,6 @@ extension Orchestrator {
         }
         round.record.received = contributed
         phases.end(.reduce)
-        round.record.phases = phases.measured.named
 
         try await self.commit(
             round,

@@ -236,11 +236,7 @@ struct BenchRoundTests {
     }
 
     @Test func refusesImpossibleOptions() async throws {
-        guard let fedge = ExternalTools.builtExecutable("fedge") else {
-            Issue.record("the fedge executable was not built")
-            return
-        }
-        let run = try await ExternalTools.run(fedge, ["bench", "round", "--params", "15"])
+        let run = try await FedgeBinary.run(["bench", "round", "--params", "15"])
         #expect(run.status != 0)
         #expect(run.stderr.contains("--params"), "\(run.stderr)")
     }

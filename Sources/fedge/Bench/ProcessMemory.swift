@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A process's resident memory as Linux reports it in /proc/PID/status, in KiB: now (VmRSS) and at its peak since
 /// it started (VmHWM).
 struct ProcessMemory: Sendable, Hashable {
@@ -14,22 +8,7 @@ struct ProcessMemory: Sendable, Hashable {
 
     /// Reads `/proc/<pid>/status`; `nil` when the process is gone or the system has no /proc (macOS).
     static func sample(pid: Int32) -> ProcessMemory? {
-        let fd = open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                text.append(contentsOf: chunk[0..<count])
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        return Self.parse(String(decoding: text, as: UTF8.self))
+        (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)).flatMap(Self.parse)
     }
 
     /// The VmRSS and VmHWM lines of a status text (`VmRSS:     12345 kB`); `nil` when either is missing.
