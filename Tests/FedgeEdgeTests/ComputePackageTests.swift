@@ -106,37 +106,51 @@ struct ComputePackageTests {
         #expect(!lines.withLock { $0 }.contains { $0.contains("secret") || $0.contains("hunter2") })
     }
 
-    @Test func childProcessIsStoppedAtItsTimeout() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        await #expect(throws: TrainerError.timedOut(entryPoint: "slow", seconds: 0.3)) {
-            _ = try await ChildProcess.run(
-                entryPoint: "slow",
-                command: "sleep 30",
-                arguments: [],
-                directory: URL(fileURLWithPath: "/tmp"),
-                timeout: .milliseconds(300)
-            ) { _, _ in }
-        }
-        #expect(clock.now - start < .seconds(10))
+    /// Whether a process with this id still exists (a reaped child does not).
+    static func isAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
+
+    /// The id the child wrote into `file` before it exec'd `sleep`.
+    static func childID(in file: String) throws -> pid_t {
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        return try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
-    @Test func childProcessIsStoppedWhenTheTaskIsCancelled() async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let run = Task {
-            try await ChildProcess.run(
-                entryPoint: "slow",
-                command: "sleep 30",
-                arguments: [],
-                directory: URL(fileURLWithPath: "/tmp"),
-                timeout: nil
-            ) { _, _ in }
+    // The child sleeps far longer than the test's time limit: the run can only end because it was stopped.
+    @Test(.timeLimit(.minutes(1))) func childProcessIsStoppedAtItsTimeout() async throws {
+        try await withTemporaryDirectory { dir in
+            await #expect(throws: TrainerError.timedOut(entryPoint: "slow", seconds: 0.3)) {
+                _ = try await ChildProcess.run(
+                    entryPoint: "slow",
+                    command: "echo $$ > pid && exec sleep 3600",
+                    arguments: [],
+                    directory: URL(fileURLWithPath: dir),
+                    timeout: .milliseconds(300)
+                ) { _, _ in }
+            }
+            let child = try Self.childID(in: dir + "/pid")
+            #expect(!Self.isAlive(child))
         }
-        try await Task.sleep(for: .milliseconds(200))
-        run.cancel()
-        await #expect(throws: CancellationError.self) { _ = try await run.value }
-        #expect(clock.now - start < .seconds(10))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func childProcessIsStoppedWhenTheTaskIsCancelled() async throws {
+        try await withTemporaryDirectory { dir in
+            let run = Task {
+                try await ChildProcess.run(
+                    entryPoint: "slow",
+                    command: "echo $$ > pid && exec sleep 3600",
+                    arguments: [],
+                    directory: URL(fileURLWithPath: dir),
+                    timeout: nil
+                ) { _, _ in }
+            }
+            while !FileManager.default.fileExists(atPath: dir + "/pid") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            run.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await run.value }
+            let child = try Self.childID(in: dir + "/pid")
+            #expect(!Self.isAlive(child))
+        }
     }
 
     @Test("A child ended by a signal reads the same through the package runner and the plain runner: 128 + signal")
