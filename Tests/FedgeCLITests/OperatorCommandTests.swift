@@ -241,3 +241,43 @@ struct BenchRoundTests {
         #expect(run.stderr.contains("--params"), "\(run.stderr)")
     }
 }
+
+/// `fedge bench connections` end to end, small: real processes, clients held and their heartbeats timed.
+@Suite("fedge bench connections")
+struct BenchConnectionsTests {
+    @Test func holdsIdleClientsAndTimesTheirHeartbeats() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let run = try await ExternalTools.run(
+            fedge,
+            [
+                "bench", "connections", "--clients", "12", "--processes", "2", "--heartbeat", "2", "--hold", "7",
+                "--json",
+            ],
+            timeout: 180
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = try #require(run.stdout.split(separator: "\n").last.map(String.init), "\(run.stdout)")
+        let figures = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            "\(run.stdout)"
+        )
+        #expect(figures["online_at_end"] as? Int == 12)
+        // 12 clients beating every 2 s for 7 s: about 36 gaps timed, each about 2 s.
+        #expect((figures["heartbeats"] as? Int ?? 0) >= 12, "\(line)")
+        let median = try #require(figures["median_gap_seconds"] as? Double)
+        #expect(median > 1 && median < 4, "\(line)")
+        #expect((figures["late_heartbeats"] as? Int ?? -1) >= 0)
+        #expect((figures["combiner_held_mib"] as? Double ?? 0) > 0, "\(line)")
+        #expect(figures["combiner_kib_per_client"] is Double, "\(line)")
+        #expect((figures["combiner_cpu_percent"] as? Double ?? -1) >= 0, "\(line)")
+    }
+
+    @Test func refusesAHeartbeatTooShortToTime() async throws {
+        let run = try await FedgeBinary.run(["bench", "connections", "--heartbeat", "1"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--heartbeat"), "\(run.stderr)")
+    }
+}

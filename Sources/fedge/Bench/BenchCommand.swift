@@ -4,14 +4,15 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the aggregation kernels and whole federated rounds against baselines.",
+        abstract: "Measure the aggregation kernels, whole federated rounds and idle connections against baselines.",
         discussion: """
             `fedge bench kernels` (the default: `fedge bench --size-mib 64` runs it) times the aggregation kernels \
             against a memory copy. `fedge bench round` runs whole rounds through real controller, combiner and \
             client processes on loopback, and compares them with a plain loopback socket copy of the same bytes. \
-            Build in release mode for meaningful numbers: swift build -c release.
+            `fedge bench connections` holds many idle, heartbeating clients on one combiner and measures their \
+            memory, their CPU and whether their heartbeats come on time. Build in release mode for meaningful numbers: swift build -c release.
             """,
-        subcommands: [BenchKernelsCommand.self, BenchRoundCommand.self],
+        subcommands: [BenchKernelsCommand.self, BenchRoundCommand.self, BenchConnectionsCommand.self],
         defaultSubcommand: BenchKernelsCommand.self
     )
 }

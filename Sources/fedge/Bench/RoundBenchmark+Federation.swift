@@ -104,7 +104,7 @@ extension RoundBenchmark {
                 self.executables.client,
                 [
                     "run", "--insecure", "--kit", folder, "--trainer", "noop", "--work-dir",
-                    "\(work)/clients-\(index + 1)", "--log-level", "warning", "--heartbeat", "5",
+                    "\(work)/clients-\(index + 1)", "--log-level", "warning", "--heartbeat", "\(self.heartbeat)",
                 ],
                 log: "\(work)/clients-\(index + 1).log"
             )

@@ -1,5 +1,6 @@
 import FedgeAPIClient
 import FedgeAPIModels
+import FedgeCore
 import FedgeEdge
 import Foundation
 
@@ -17,6 +18,8 @@ struct RoundBenchmark: Sendable {
     var executables: BenchExecutables
     /// Keep the work directory (state, kits, logs) afterwards.
     var keep: Bool
+    /// Seconds between each client's heartbeats.
+    var heartbeat: Double = 5
     /// Where progress lines go.
     var progress: @Sendable (String) -> Void
 
@@ -34,36 +37,48 @@ struct RoundBenchmark: Sendable {
     /// `fedge`); the work directory is removed then too, unless `keep`.
     /// - Throws: A `BenchError` saying what failed, or the API client's error.
     func run() async throws -> RoundBenchResult {
+        try await Self.inWorkDirectory(keep: self.keep, progress: self.progress) { work, fleet in
+            let measured = try await self.measureSession(in: work, fleet: fleet)
+            fleet.stopAll()
+            let bytes = self.configuration.bytesPerRound(modelFileBytes: measured.modelFileBytes)
+            self.progress("copying \(RoundBenchReport.mib(bytes: bytes)) through a loopback socket, best of 3 …")
+            let copy = try await SocketCopyBaseline.measure(bytes: bytes)
+            return try RoundBenchResult(
+                configuration: self.configuration,
+                session: measured.session,
+                rounds: measured.rounds,
+                modelFileBytes: measured.modelFileBytes,
+                socketCopySeconds: copy,
+                memory: measured.memory,
+                workDirectory: self.keep ? work : nil
+            )
+        }
+    }
+
+    /// Runs `body` with a new work directory and a fleet for its processes. Every process in the fleet is stopped
+    /// when `body` returns or throws, and on Ctrl-C or SIGTERM (which then end `fedge`); the work directory is
+    /// removed then too, unless `keep`.
+    static func inWorkDirectory<Result: Sendable>(
+        keep: Bool,
+        progress: @escaping @Sendable (String) -> Void,
+        _ body: (String, ProcessFleet) async throws -> Result
+    ) async throws -> Result {
         let work = try Self.makeWorkDirectory()
         let environment = ProcessInfo.processInfo.environment.merging(["FEDGE_HOME": work + "/home"]) { $1 }
         let fleet = ProcessFleet(environment: environment)
-        let keep = self.keep
         let cleanUp: @Sendable () -> Void = {
             fleet.stopAll()
             if !keep { try? FileManager.default.removeItem(atPath: work) }
         }
-        self.progress("work directory \(work)")
-        return try await Interrupts.withCleanup(cleanUp) { () async throws -> RoundBenchResult in
+        progress("work directory \(work)")
+        return try await Interrupts.withCleanup(cleanUp) { () async throws -> Result in
             do {
-                let measured = try await self.measureSession(in: work, fleet: fleet)
-                fleet.stopAll()
-                let bytes = self.configuration.bytesPerRound(modelFileBytes: measured.modelFileBytes)
-                self.progress("copying \(RoundBenchReport.mib(bytes: bytes)) through a loopback socket, best of 3 …")
-                let copy = try await SocketCopyBaseline.measure(bytes: bytes)
-                let result = try RoundBenchResult(
-                    configuration: self.configuration,
-                    session: measured.session,
-                    rounds: measured.rounds,
-                    modelFileBytes: measured.modelFileBytes,
-                    socketCopySeconds: copy,
-                    memory: measured.memory,
-                    workDirectory: keep ? work : nil
-                )
+                let result = try await body(work, fleet)
                 cleanUp()
                 return result
             } catch {
                 cleanUp()
-                if keep { self.progress("work directory kept: \(work)") }
+                if keep { progress("work directory kept: \(work)") }
                 throw error
             }
         }
@@ -71,6 +86,41 @@ struct RoundBenchmark: Sendable {
 
     /// Starts the federation, waits until every node is online, and runs the session.
     private func measureSession(in work: String, fleet: ProcessFleet) async throws -> SessionMeasurement {
+        try await self.withFederation(in: work, fleet: fleet, seed: true) { federation in
+            try await self.runSession(
+                federation.api,
+                tiers: federation.tiers,
+                waiter: federation.waiter,
+                modelFileBytes: federation.seed?.size ?? 0
+            )
+        }
+    }
+
+    /// A federation whose every node is online, as `withFederation` hands it over.
+    struct Federation: Sendable {
+        /// The controller's API, on its control socket.
+        var api: APIClient
+        var tiers: FleetTiers
+        var waiter: FleetWaiter
+        /// The active model, when one was uploaded.
+        var seed: ModelDTO?
+        /// Each combiner's resident KiB once it had attached, before any client started.
+        var combinersBeforeClients: [Int32: Int64]
+        /// From starting the client processes until the controller counted every client online.
+        var clientsOnlineSeconds: Double
+    }
+
+    /// Starts the controller (state in `work/home`), enrolls and starts the combiners and the clients, uploads the
+    /// seed model when `seed` is set (before the clients start), waits until every node is online, and runs `body`.
+    ///
+    /// - Throws: `BenchError.timedOut` when a node does not come online in time, `BenchError.processEnded` when a
+    ///   process dies, and what `body` throws.
+    func withFederation<Result: Sendable>(
+        in work: String,
+        fleet: ProcessFleet,
+        seed: Bool,
+        _ body: (Federation) async throws -> Result
+    ) async throws -> Result {
         let home = work + "/home"
         try await self.initController(home: home, environment: fleet.environment)
         let port = try Loopback.freePort()
@@ -96,17 +146,29 @@ struct RoundBenchmark: Sendable {
             try await waiter.wait(for: "\(combiners) combiner(s) to attach to the controller", seconds: 60) {
                 try await api.listCombiners(status: "online").total >= combiners
             }
-            let seed = try await self.uploadSeed(api, in: work)
+            let model = seed ? try await self.uploadSeed(api, in: work) : nil
+            var before: [Int32: Int64] = [:]
+            for pid in combinerPids {
+                if let memory = ProcessMemory.sample(pid: pid) { before[pid] = memory.residentKiB }
+            }
+            let started = ContinuousClock.now
             let clientProcesses = try self.startClients(kits.clientFolders, work: work, fleet: fleet)
             try await waiter.wait(for: "\(clients) client(s) to come online", seconds: 60 + Double(clients) / 10) {
                 try await api.listClients(status: "online").total >= clients
             }
-            let tiers = FleetTiers(
-                controller: controller.process.pid,
-                combiners: combinerPids,
-                clients: clientProcesses
+            let federation = Federation(
+                api: api,
+                tiers: FleetTiers(
+                    controller: controller.process.pid,
+                    combiners: combinerPids,
+                    clients: clientProcesses
+                ),
+                waiter: waiter,
+                seed: model,
+                combinersBeforeClients: before,
+                clientsOnlineSeconds: (ContinuousClock.now - started).inSeconds
             )
-            return try await self.runSession(api, tiers: tiers, waiter: waiter, modelFileBytes: seed.size)
+            return try await body(federation)
         }
     }
 
