@@ -127,7 +127,9 @@ package struct Combiner: Sendable {
     }
 
     /// Logs where the combiner listens.
-    package func announce(_ address: some CustomStringConvertible) {
+    /// Raises the listening socket's backlog first (see `ListenBacklog`): its clients may all connect at once.
+    package func announce(_ address: GRPCNIOTransportCore.SocketAddress) {
+        ListenBacklog.raise(for: address)
         self.logger.notice(
             "Combiner listening",
             metadata: ["fedge.address": "\(address)", "fedge.combiner": "\(self.configuration.name)"]

@@ -39,6 +39,7 @@ package enum ControllerDaemon {
             .init(
                 service: TaskService(name: "listening") {
                     if let address = try await server.listeningAddress {
+                        ListenBacklog.raise(for: address)
                         controller.listeningPort.record(address: "\(address)")
                         logger.notice("Controller listening for combiners", metadata: ["fedge.address": "\(address)"])
                         await onListening("grpc:\(address)")

@@ -47,9 +47,9 @@ extension FedgeDatabase {
     package func recordClients(_ clients: [ClientRecord]) async throws {
         guard !clients.isEmpty else { return }
         try await self.writer.write { db in
-            for client in clients {
-                try db.execute(
-                    sql: """
+            // One statement, compiled once and bound per row: a combiner's heartbeat carries every client it holds.
+            let upsert = try db.cachedStatement(
+                sql: """
                         INSERT INTO client (name, combiner, status, firstSeen, lastSeen, tasksDone, tasksFailed, telemetry)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(name) DO UPDATE SET
@@ -60,12 +60,13 @@ extension FedgeDatabase {
                           lastSeen = MAX(client.lastSeen, excluded.lastSeen),
                           tasksDone = excluded.tasksDone, tasksFailed = excluded.tasksFailed,
                           telemetry = COALESCE(excluded.telemetry, client.telemetry)
-                        """,
-                    arguments: [
-                        client.name, client.combiner, client.status, client.firstSeen, client.lastSeen,
-                        client.tasksDone, client.tasksFailed, client.telemetry,
-                    ]
-                )
+                    """
+            )
+            for client in clients {
+                try upsert.execute(arguments: [
+                    client.name, client.combiner, client.status, client.firstSeen, client.lastSeen,
+                    client.tasksDone, client.tasksFailed, client.telemetry,
+                ])
             }
         }
     }

@@ -78,9 +78,9 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
 
     /// Sends a heartbeat with telemetry every interval; only the newest waits in the outbox.
     private func heartbeats(_ outbox: Outbox<Fedge_V1_ClientEvent>, running: TaskSlot) async throws {
-        var sampler = TelemetrySampler(diskPath: self.configuration.workDirectory.path)
+        let disk = self.configuration.workDirectory.path
         while true {
-            let telemetry = sampler.sample()
+            let telemetry = TelemetrySampler.shared(diskPath: disk)
             let task = running.current?.id ?? ""
             outbox.coalesce(
                 .with {

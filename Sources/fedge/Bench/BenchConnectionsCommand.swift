@@ -10,7 +10,7 @@ struct BenchConnectionsCommand: AsyncParsableCommand {
             In a new temporary work directory: fedge-controller init and serve (--insecure, on 127.0.0.1), one \
             combiner and N clients enrolled over the control socket, one fedge-combiner process, and K fedge-client \
             processes running their share of the kits. Once the controller counts every client online, they are \
-            held for --hold seconds while every second the benchmark lists every client through the controller and \
+            held for --hold seconds while every 1.5 s the benchmark lists every client through the controller and \
             samples the combiner's memory. Reported: how long the clients took to come online; the heartbeats timed \
             during the hold (the gaps between a client's successive heartbeats, as the combiner received them), \
             and how many came more than 1.5 intervals after the one before; the combiner's resident memory before \
