@@ -74,7 +74,7 @@ let package = Package(
         // Optimised even in debug builds: `swift run fedge demo` trains for real and must not wait on -Onone loops.
         .target(
             name: "FedgeLearning",
-            dependencies: ["FedgeTensor"],
+            dependencies: ["FedgeCore", "FedgeTensor"],
             exclude: ["DigitsData.LICENSE.md"],
             swiftSettings: fedgeSwiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),

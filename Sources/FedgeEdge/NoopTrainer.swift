@@ -1,3 +1,4 @@
+import FedgeCore
 import FedgeTensor
 import Foundation
 
@@ -18,7 +19,11 @@ package struct NoopTrainer: Trainer {
 
     package func train(_ input: TrainerInput) async throws -> TrainingResult {
         let model = try SafetensorsFile(path: input.model.path)
-        let id = try SafetensorsWriter.write(ShiftedModel(base: model, delta: self.delta), to: input.output.path)
+        let id = try SafetensorsWriter.write(
+            ShiftedModel(base: model, delta: self.delta),
+            to: input.output.path,
+            durability: .atomic  // the task's output, uploaded and removed with its directory
+        )
         return TrainingResult(numExamples: self.numExamples, metrics: ["noop": 1], updateID: id)
     }
 

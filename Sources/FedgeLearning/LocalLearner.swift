@@ -1,3 +1,4 @@
+import FedgeCore
 import FedgeTensor
 package import Foundation
 
@@ -133,7 +134,7 @@ package struct LocalLearner: Sendable {
             stream: UInt64(self.configuration.shard) << 32 | UInt64(truncatingIfNeeded: round)
         )
         let seen = network.train(on: self.train, settings: settings, random: &random)
-        try SafetensorsWriter.write(network.model, to: output.path)
+        try SafetensorsWriter.write(network.model, to: output.path, durability: .atomic)  // the task's output, uploaded
         return (Double(self.train.count), ["loss": seen.loss, "accuracy": seen.accuracy])
     }
 

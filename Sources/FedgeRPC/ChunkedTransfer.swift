@@ -77,6 +77,7 @@ package enum ChunkedTransfer {
     /// hash to its trailer — the spool file is removed and nothing is left behind.
     /// - Parameters:
     ///   - declaredSize: the size the header announces.
+    ///   - durability: whether the received file is fsynced before it is renamed into place (see `FileDurability`).
     ///   - check: inspects the header before any byte is written; throw to refuse the transfer early.
     /// - Throws: `RefusalError` (`.malformed`, `.tooLarge`, `.incomplete`, `.hashMismatch`), or whatever the
     ///   stream or `check` throws.
@@ -85,6 +86,7 @@ package enum ChunkedTransfer {
         spoolDirectory: String,
         maxBytes: UInt64,
         declaredSize: (Message.Header) -> UInt64,
+        durability: FileDurability = .durable,
         check: (Message.Header) async throws -> Void = { _ in },
         destination: (Message.Header, ModelID) -> String
     ) async throws -> Received<Message.Header> where Parts.Element == Message {
@@ -137,7 +139,7 @@ package enum ChunkedTransfer {
             }
         }
         if let finished, let spool {
-            try spool.commit(to: finished.path)
+            try spool.commit(to: finished.path, durability: durability)
             return finished
         }
         guard header != nil else { throw RefusalError(.incomplete, "the stream ended before its header") }

@@ -8,8 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A file being received: written to a hidden temporary name, hashed as it grows, and either committed (fsynced
-/// and renamed into place) or removed. Dropping an uncommitted spool file removes it.
+/// A file being received: written to a hidden temporary name, hashed as it grows, and either committed (renamed
+/// into place, fsynced first when durable) or removed. Dropping an uncommitted spool file removes it.
 package final class SpoolFile {
     /// Where the bytes go until `commit`.
     package let temporaryPath: String
@@ -61,9 +61,9 @@ package final class SpoolFile {
         ModelID(digestBytes: self.hasher.finalize())
     }
 
-    /// Fsyncs and renames the file to `path`.
-    package func commit(to path: String) throws {
-        guard fsync(self.fd) == 0 else {
+    /// Renames the file to `path`, fsyncing it first when `durability` is `.durable`.
+    package func commit(to path: String, durability: FileDurability = .durable) throws {
+        if durability == .durable, fsync(self.fd) != 0 {
             throw RefusalError(.tooLarge, "cannot sync the spool file: \(String(cString: strerror(errno)))")
         }
         close(self.fd)

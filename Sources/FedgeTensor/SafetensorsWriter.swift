@@ -1,3 +1,4 @@
+import Dispatch
 package import FedgeCore
 
 #if canImport(Glibc)
@@ -8,9 +9,9 @@ import Darwin
 
 /// Writes a safetensors file tensor by tensor, hashing as it goes, without holding the model in memory.
 ///
-/// Bytes go to a temporary file beside the destination, which `finish()` fsyncs and renames into place, so a
-/// crash never leaves half a model under the real name. A writer dropped before `finish()` removes its
-/// temporary file.
+/// Bytes go to a temporary file beside the destination, which `finish()` renames into place (fsyncing it first
+/// when the writer is `.durable`), so a crash never leaves half a model under the real name. A writer dropped
+/// before `finish()` removes its temporary file. Large appends are hashed on a second core while they are written.
 ///
 /// ```swift
 /// let writer = try SafetensorsWriter(path: out, tensors: descriptors)
@@ -21,6 +22,7 @@ package final class SafetensorsWriter {
     /// The destination path.
     package let path: String
     private let temporaryPath: String
+    private let durability: FileDurability
     private var fd: Int32
     private var hasher = StreamingModelHasher()
     private var buffer: [UInt8] = []
@@ -33,7 +35,12 @@ package final class SafetensorsWriter {
     ///
     /// - Throws: `SafetensorsError.writeMismatch` for duplicate names or impossible shapes, `.io` when the file
     ///   cannot be created.
-    package init(path: String, tensors: [TensorDescriptor], metadata: [String: String] = [:]) throws(SafetensorsError) {
+    package init(
+        path: String,
+        tensors: [TensorDescriptor],
+        metadata: [String: String] = [:],
+        durability: FileDurability = .durable
+    ) throws(SafetensorsError) {
         var seen = Set<String>()
         var total = 0
         for tensor in tensors {
@@ -44,6 +51,7 @@ package final class SafetensorsWriter {
             total += bytes
         }
         self.path = path
+        self.durability = durability
         self.temporaryPath = "\(path).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         self.expectedDataLength = total
         self.fd = open(self.temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -83,7 +91,7 @@ package final class SafetensorsWriter {
         }
     }
 
-    /// Checks that every declared byte was written, fsyncs, renames into place and returns the model id.
+    /// Checks that every declared byte was written, fsyncs when durable, renames into place and returns the model id.
     @discardableResult
     package func finish() throws(SafetensorsError) -> ModelID {
         guard self.writtenDataLength == self.expectedDataLength else {
@@ -94,14 +102,16 @@ package final class SafetensorsWriter {
             )
         }
         try self.flush()
-        guard fsync(self.fd) == 0 else { throw .io(path: self.path, operation: "sync", errno: errno) }
+        if self.durability == .durable, fsync(self.fd) != 0 {
+            throw .io(path: self.path, operation: "sync", errno: errno)
+        }
         close(self.fd)
         self.fd = -1
         guard rename(self.temporaryPath, self.path) == 0 else {
             throw .io(path: self.path, operation: "rename into", errno: errno)
         }
         self.finished = true
-        Self.syncDirectory(of: self.path)
+        if self.durability == .durable { Self.syncDirectory(of: self.path) }
         return self.hasher.finalize()
     }
 
@@ -112,8 +122,28 @@ package final class SafetensorsWriter {
         try pending.withBytes { (bytes) throws(SafetensorsError) in try self.writeDirectly(bytes) }
     }
 
+    /// Hashes and writes `bytes`; from 4 MiB up the hash runs on another core while the kernel copies the bytes.
     private func writeDirectly(_ bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
-        self.hasher.update(bytes)
+        guard bytes.count >= 4 << 20 else {
+            self.hasher.update(bytes)
+            return try self.writeAll(bytes)
+        }
+        var result: Result<Void, SafetensorsError> = .success(())
+        let job = { (index: Int) in
+            if index == 0 {
+                self.hasher.update(bytes)
+            } else {
+                do throws(SafetensorsError) { try self.writeAll(bytes) } catch { result = .failure(error) }
+            }
+        }
+        // Two disjoint jobs (the hasher and `result` each have one writer), and `concurrentPerform` returns only
+        // after both ran, so nothing outlives the call.
+        nonisolated(unsafe) let both = job
+        DispatchQueue.concurrentPerform(iterations: 2) { both($0) }
+        try result.get()
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SafetensorsError) {
         var offset = 0
         while offset < bytes.count {
             let n = posixWrite(self.fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -138,11 +168,16 @@ package final class SafetensorsWriter {
 extension SafetensorsWriter {
     /// Writes `model` to `path` in one go and returns its id.
     @discardableResult
-    package static func write(_ model: some SafetensorsEncodable, to path: String) throws(SafetensorsError) -> ModelID {
+    package static func write(
+        _ model: some SafetensorsEncodable,
+        to path: String,
+        durability: FileDurability = .durable
+    ) throws(SafetensorsError) -> ModelID {
         let writer = try SafetensorsWriter(
             path: path,
             tensors: model.tensorDescriptors,
-            metadata: model.safetensorsMetadata
+            metadata: model.safetensorsMetadata,
+            durability: durability
         )
         for index in model.tensorDescriptors.indices {
             try model.encodeTensor(at: index) { (bytes) throws(SafetensorsError) in try writer.append(bytes) }

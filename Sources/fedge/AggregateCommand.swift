@@ -45,6 +45,12 @@ struct AggregateCommand: ParsableCommand {
     @Option(help: "Where to write the new global model (.safetensors).")
     var out: String
 
+    @Flag(
+        help:
+            "Fsync the new model (and the optimizer state) before renaming it into place, so it survives a power loss."
+    )
+    var sync = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -92,10 +98,11 @@ struct AggregateCommand: ParsableCommand {
             partials: [try (consume reducer).finish()],
             state: consume previous
         )
-        let id = try SafetensorsWriter.write(model, to: self.out)
+        let durability: FileDurability = self.sync ? .durable : .atomic
+        let id = try SafetensorsWriter.write(model, to: self.out, durability: durability)
         if let statePath, let newState, let directory = self.state {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath)
+            try SafetensorsWriter.write(newState.encodable(layout: layout), to: statePath, durability: durability)
         }
         self.report(
             AggregateReport(

@@ -26,7 +26,9 @@ struct TelemetrySamplerTests {
             let second = TelemetrySampler.shared(diskPath: "/", maxAge: .seconds(3600))
             #expect(second.memoryUsedBytes == first.memoryUsedBytes)
             #expect(second.processRssBytes == first.processRssBytes)
-            #expect(second.diskFreeBytes == TelemetrySampler.freeBytes(at: "/"))
+            // Read now, not shared: equal but for what the tests running alongside wrote in between.
+            let now = TelemetrySampler.freeBytes(at: "/")
+            #expect(max(second.diskFreeBytes, now) - min(second.diskFreeBytes, now) < 256 << 20)
             let fresh = TelemetrySampler.shared(diskPath: dir, maxAge: .zero)
             #expect(fresh.memoryTotalBytes == first.memoryTotalBytes)
             #expect(fresh.diskFreeBytes > 0)

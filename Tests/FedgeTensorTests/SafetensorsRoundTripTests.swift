@@ -99,4 +99,26 @@ struct SafetensorsRoundTripTests {
             #expect(InMemoryModel(try SafetensorsFile(path: path)) == model)
         }
     }
+
+    /// Appends of 4 MiB and more are hashed on another core while they are written: the id must still be the
+    /// file's SHA-256, with or without fsync.
+    @Test(arguments: [FileDurability.durable, .atomic])
+    func appendsHashedWhileWrittenGiveTheFilesID(durability: FileDurability) async throws {
+        var generator = SeededGenerator(seed: 3)
+        let model = RandomModel.make(
+            [
+                TensorDescriptor(name: "small", dtype: .f32, shape: [1000]),
+                TensorDescriptor(name: "large", dtype: .f32, shape: [3_000_000]),  // 12 MB: one direct write
+                TensorDescriptor(name: "tail", dtype: .bf16, shape: [5]),
+            ],
+            using: &generator
+        )
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/large.safetensors"
+            let id = try SafetensorsWriter.write(model, to: path, durability: durability)
+            #expect(id == (try ModelID.ofFile(atPath: path)))
+            #expect(InMemoryModel(try SafetensorsFile(path: path)) == model)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["large.safetensors"])
+        }
+    }
 }

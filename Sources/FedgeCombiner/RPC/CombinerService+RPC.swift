@@ -114,6 +114,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 spoolDirectory: updates,
                 maxBytes: UInt64.max,
                 declaredSize: { (header: Fedge_V1_UpdateHeader) in header.size },
+                durability: .atomic,  // lives as long as the round: folded, then removed
                 check: { header in
                     try await admit(header)
                     admitted = header.taskID

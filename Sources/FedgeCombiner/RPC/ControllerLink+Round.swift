@@ -154,7 +154,8 @@ extension ControllerLink {
             "partial-\(plan.session)-\(plan.round)-\(UUID().uuidString.prefix(8)).safetensors"
         ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let written = try SafetensorsWriter.write(partial, to: path)
+        // On its way up and removed once sent: a rename suffices.
+        let written = try SafetensorsWriter.write(partial, to: path, durability: .atomic)
         _ = consume partial
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
         let header = Fedge_V1_PartialHeader.with {

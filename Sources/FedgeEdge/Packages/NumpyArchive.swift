@@ -224,6 +224,6 @@ extension NumpyArchive {
                 )
             }
         }
-        return try SafetensorsWriter.write(model, to: path)
+        return try SafetensorsWriter.write(model, to: path, durability: .atomic)  // a task's output, uploaded
     }
 }

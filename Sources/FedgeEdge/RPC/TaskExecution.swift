@@ -80,12 +80,17 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     private func sessionPackage(_ id: ModelID, size: UInt64) async throws -> URL {
         let cache = PackageCache(root: self.configuration.workDirectory.appendingPathComponent("packages"))
         return try await cache.package(id) { path in
-            _ = try await self.fetch(id, size: size, to: path)
+            _ = try await self.fetch(id, size: size, to: path, durability: .durable)
         }
     }
 
     /// Downloads blob `id` (a model or a package) from the combiner to `path`; returns the hash of what came.
-    private func fetch(_ id: ModelID, size: UInt64, to path: String) async throws -> ModelID {
+    private func fetch(
+        _ id: ModelID,
+        size: UInt64,
+        to path: String,
+        durability: FileDurability
+    ) async throws -> ModelID {
         let spool = (path as NSString).deletingLastPathComponent
         let received = try await self.models.downloadModel(
             .with { $0.modelID = id.hex },
@@ -96,6 +101,7 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
                 spoolDirectory: spool,
                 maxBytes: size > 0 ? size : UInt64.max,
                 declaredSize: { (header: Fedge_V1_TransferHeader) in header.size },
+                durability: durability,
                 destination: { _, _ in path }
             )
         }
@@ -105,7 +111,8 @@ struct TaskExecution<Transport: ClientTransport>: Sendable {
     /// Downloads the task's model into `directory` and checks it is the model the task names.
     private func download(_ task: TrainingTask, into directory: URL) async throws -> URL {
         let path = directory.appendingPathComponent("global.safetensors").path
-        let receivedID = try await self.fetch(task.model, size: task.modelSize, to: path)
+        // The task's own copy, removed with its directory: a rename suffices.
+        let receivedID = try await self.fetch(task.model, size: task.modelSize, to: path, durability: .atomic)
         let received = (id: receivedID, path: path)
         guard received.id == task.model else {
             throw RefusalError(
