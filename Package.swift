@@ -280,7 +280,11 @@ let package = Package(
         // Shared test helpers: random models, temporary directories, reference implementations.
         .target(
             name: "FedgeTestSupport",
-            dependencies: ["FedgeCore", "FedgeTensor", "FedgeEdge", "FedgeSecurity"],
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeEdge", "FedgeSecurity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings
         ),

@@ -71,14 +71,7 @@ package actor RoundRunner {
 
         let selection: ClientSelection
         do {
-            var generator = SystemRandomNumberGenerator()
-            let eligible = await self.registry.eligible().map(\.id)
-            selection = try ClientSelection(
-                plan: plan,
-                eligible: eligible,
-                modelSize: self.models.size(of: plan.model),
-                using: &generator
-            )
+            selection = try await self.select(plan)
         } catch {
             self.logger.warning("Round cannot start", metadata: metadata.merging(["fedge.reason": "\(error)"]) { $1 })
             return RoundResult(
@@ -115,6 +108,37 @@ package actor RoundRunner {
             group.cancelAll()
         }
         return await self.finishRound()
+    }
+
+    /// Chooses the round's clients. When too few are online and idle (clients reconnecting after a link was cut,
+    /// a combiner's clients moving in after it died, the previous round's stragglers), it waits for them, checking
+    /// every 100 ms, until half the time to the deadline is gone: the other half is left to train. Without the wait
+    /// a session whose clients were away for a moment would fail all its remaining rounds within milliseconds.
+    ///
+    /// - Throws: `ClientSelection.Shortfall` when they did not come in time or the round was cancelled meanwhile.
+    private func select(_ plan: RoundPlan) async throws(ClientSelection.Shortfall) -> ClientSelection {
+        let start = self.clock.now
+        let giveUp = start.advanced(by: start.duration(to: WallInstant(plan.deadline)) / 2)
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let eligible = await self.registry.eligible().map(\.id)
+            do {
+                return try ClientSelection(
+                    plan: plan,
+                    eligible: eligible,
+                    modelSize: self.models.size(of: plan.model),
+                    using: &generator
+                )
+            } catch {
+                let now = self.clock.now
+                guard now < giveUp else { throw error }
+                do {
+                    try await self.clock.sleep(until: min(giveUp, now.advanced(by: .milliseconds(100))), tolerance: nil)
+                } catch {
+                    throw ClientSelection.Shortfall(available: eligible.count, needed: max(1, plan.minUpdates))
+                }
+            }
+        }
     }
 
     /// Opens the round over the selected clients and sends each its task.

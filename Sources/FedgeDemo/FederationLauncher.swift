@@ -20,6 +20,8 @@ package struct FederationLauncher: Sendable {
     package let enroll: @Sendable (Role, String) async throws -> Kit
     /// TLS (from each node's kit); `false` only against a controller run with `--insecure` (tokens still go).
     package let tls: Bool
+    /// The port a combiner listening on `port` tells its clients to dial: `port` itself, or a fault test's proxy.
+    package let route: @Sendable (_ combiner: String, _ port: Int) async throws -> Int
     package let logger: Logger
 
     package init(
@@ -28,9 +30,11 @@ package struct FederationLauncher: Sendable {
         controllerPort: Int,
         enroll: @escaping @Sendable (Role, String) async throws -> Kit,
         tls: Bool = true,
+        route: @escaping @Sendable (_ combiner: String, _ port: Int) async throws -> Int = { $1 },
         logger: Logger
     ) {
         self.tls = tls
+        self.route = route
         self.group = group
         self.directory = directory
         self.controllerPort = controllerPort
@@ -59,7 +63,7 @@ package struct FederationLauncher: Sendable {
         await self.group.addServiceUnlessShutdown(GRPCServerService(server: server))
         guard let address = try await server.listeningAddress else { return }
         combiner.announce(address)
-        let port = Int("\(address)".split(separator: ":").last ?? "") ?? 0
+        let port = try await self.route(name, Int("\(address)".split(separator: ":").last ?? "") ?? 0)
         var link = ControllerLink(
             combiner: combiner,
             controller: Endpoint(host: "127.0.0.1", port: self.controllerPort),

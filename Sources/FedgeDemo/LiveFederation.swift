@@ -11,7 +11,8 @@ import Synchronization
 package enum LiveFederation {
     /// Combiners named `combiners` and clients client-1 … with `trainers`, all dialling the controller; clients
     /// are assigned by it, and start once `combinersReady` says so. The nodes run in one `ServiceGroup`, shut down
-    /// gracefully when `body` returns: clients first, then combiners.
+    /// gracefully when `body` returns: clients first, then combiners. `route` maps a combiner's port to the one its
+    /// clients dial (a fault test's proxy).
     package static func with<R: Sendable>(
         directory: String,
         controllerPort: Int,
@@ -19,6 +20,7 @@ package enum LiveFederation {
         trainers: [any Trainer],
         enroll: @escaping @Sendable (Role, String) async throws -> Kit,
         tls: Bool = true,
+        route: @escaping @Sendable (_ combiner: String, _ port: Int) async throws -> Int = { $1 },
         logger: Logger,
         combinersReady: @escaping @Sendable () async -> Bool = { true },
         _ body: @Sendable () async throws -> R
@@ -33,6 +35,7 @@ package enum LiveFederation {
                 controllerPort: controllerPort,
                 enroll: enroll,
                 tls: tls,
+                route: route,
                 logger: logger
             )
             for name in combiners { try await launcher.addCombiner(name) }

@@ -8,21 +8,42 @@ package enum TransportTuning {
     /// The largest HTTP/2 frame a peer may send us (SETTINGS_MAX_FRAME_SIZE).
     package static let maxFrameSize = 1 << 20
 
+    /// How long a client reads nothing before it pings the server, and how long it then waits for the answer
+    /// before it closes the connection and dials again. Without it a link that stalls (a NAT that forgets the
+    /// connection, a route that blackholes) leaves a client writing heartbeats into a connection nobody reads,
+    /// forever: TCP itself only notices when a write times out, which a blocked HTTP/2 window never does.
+    package static let clientKeepalive = (time: Duration.seconds(10), timeout: Duration.seconds(5))
+
     /// A client transport's configuration: 1 MiB of window (gRPC's default is 8 MiB), so that a server sending a
-    /// model runs at most a chunk ahead of the client reading it.
+    /// model runs at most a chunk ahead of the client reading it; keepalive pings after 10 s of silence.
     package static func client() -> HTTP2ClientTransport.Posix.Config {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.maxFrameSize = Self.maxFrameSize
         config.http2.targetWindowSize = 1 << 20
+        config.connection.keepalive = .init(
+            time: Self.clientKeepalive.time,
+            timeout: Self.clientKeepalive.timeout,
+            allowWithoutCalls: true
+        )
         return config
     }
 
     /// A server transport's configuration, with `window` bytes of flow-control window per connection and stream
-    /// (what a peer may send before it is read: a server's memory per stream in flight).
+    /// (what a peer may send before it is read: a server's memory per stream in flight). It accepts the clients'
+    /// keepalive pings, and pings a peer silent for 30 s itself, closing the connection when no answer comes in
+    /// 10 s (gRPC's default waits 2 hours).
     package static func server(window: Int) -> HTTP2ServerTransport.Posix.Config {
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.http2.maxFrameSize = Self.maxFrameSize
         config.http2.targetWindowSize = window
+        config.connection.keepalive = .init(
+            time: .seconds(30),
+            timeout: .seconds(10),
+            clientBehavior: .init(
+                minPingIntervalWithoutCalls: Self.clientKeepalive.time / 2,
+                allowWithoutCalls: true
+            )
+        )
         return config
     }
 }

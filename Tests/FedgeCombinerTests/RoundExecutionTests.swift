@@ -114,9 +114,14 @@ struct RoundExecutionTests {
             #expect(!result.succeeded)
             #expect(result.partial == nil)
             #expect(result.reason.contains("needs 1"))
-            let tooMany = try await federation.combiner.runner.execute(
-                federation.plan(model, timeout: 1, minUpdates: 5)
-            )
+            // Too few clients: the round waits for more until half its time is gone, then gives up.
+            let waiting = Task { try await runner.execute(federation.plan(model, timeout: 1, minUpdates: 5)) }
+            try await clock.waitForSleepers()
+            #expect(await federation.combiner.registry.eligible().count == 2)
+            clock.advance(by: .milliseconds(300))
+            try await clock.waitForSleepers()
+            clock.advance(by: .milliseconds(300))
+            let tooMany = try await waiting.value
             #expect(!tooMany.succeeded)
             #expect(tooMany.reason.contains("at least 5"))
         }

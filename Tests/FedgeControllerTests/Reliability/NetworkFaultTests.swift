@@ -1,0 +1,141 @@
+import FedgeAPIClient
+import FedgeAPIModels
+import FedgeCore
+import FedgeDemo
+import FedgeEdge
+import FedgeTensor
+import FedgeTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// Links between clients and their combiner, stalled, cut and slowed by a `FaultProxy` the combiner advertises
+/// instead of its own port. The controller and the combiner run in this process, over mutual TLS on real sockets.
+@Suite("Network faults between clients and their combiner", .serialized)
+struct NetworkFaultTests {
+    /// A link silent for longer than a heartbeat window (the combiner's active window is 5 s here) is noticed by
+    /// the clients' keepalive pings (10 s of silence, then 5 s for an answer): they close it and dial again, and
+    /// once the link carries bytes again every client is back and a session runs with all of them.
+    @Test func stalledLinkIsNoticedAndLeft() async throws {
+        try await Self.withProxiedFederation(clients: 3, trainerPause: .zero) { api, proxy, _ in
+            let before = proxy.connections
+            proxy.set(.stalled)
+            // Keepalive: 10 s without reading, then 5 s waiting for the answer; each client then dials again.
+            #expect(
+                try await eventually(timeout: .seconds(40)) { proxy.connections >= before + 3 },
+                "the clients did not notice the stalled link (connections \(before) → \(proxy.connections))"
+            )
+            proxy.set(.passing)
+            #expect(try await eventually { try await api.listClients(status: "online").total == 3 })
+            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: false))
+            #expect(try await eventually { try await api.session(session.id).status == "finished" })
+            let rounds = try await api.sessionRounds(session.id).items
+            #expect(rounds.map(\.status) == ["committed", "committed"])
+            #expect(rounds.allSatisfy { $0.received == 3 })
+            #expect(try await api.verifyTrail().problems.isEmpty)
+        }
+    }
+
+    /// Every connection cut while the clients upload (a 4 MiB model, the link slowed to 16 MiB/s so that uploads
+    /// are in flight): the round closes with what arrived or fails with a reason, nothing is counted twice, the
+    /// clients come back and the next rounds have all of them.
+    @Test func linkCutMidUploadLosesNothingCommitted() async throws {
+        try await Self.withProxiedFederation(clients: 3, elements: 1 << 20, trainerPause: .zero) { api, proxy, _ in
+            proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
+            let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
+            // Three 4 MiB downloads, then the uploads start: cut once half of them went through.
+            let start = proxy.forwardedBytes
+            #expect(try await eventually { proxy.forwardedBytes - start > 3 * (4 << 20) + 6 << 20 })
+            proxy.cut()
+            proxy.set(.passing)
+            #expect(
+                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status != "running" }
+            )
+            let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+            #expect(try await api.session(session.id).status == "finished")
+            for round in rounds where round.status != "committed" {
+                #expect(round.reason?.isEmpty == false, "round \(round.number) failed without a reason")
+            }
+            #expect(
+                rounds.last?.status == "committed" && rounds.last?.received == 3,
+                "\(rounds.map { "round \($0.number) \($0.status) received \($0.received) \($0.reason ?? "")" })"
+            )
+            try await Self.expectNoUpdateCountedTwice(api, rounds: rounds, clients: 3)
+            #expect(try await api.verifyTrail().problems.isEmpty)
+        }
+    }
+
+    /// Every link slowed to 1 MiB/s with 200 ms of latency each way: rounds take longer and all complete.
+    @Test func slowLinkStillCompletesRounds() async throws {
+        try await Self.withProxiedFederation(clients: 2, elements: 64 << 10, trainerPause: .zero) { api, proxy, _ in
+            proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
+            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
+            #expect(
+                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status == "finished" }
+            )
+            let rounds = try await api.sessionRounds(session.id).items
+            #expect(rounds.map(\.status) == ["committed", "committed"])
+            #expect(rounds.allSatisfy { $0.received == 2 })
+            // 256 KiB down and up per client at 1 MiB/s, behind 200 ms a direction: well over half a second.
+            #expect(rounds.allSatisfy { ($0.durationSeconds ?? 0) > 0.6 })
+        }
+    }
+
+    /// The updates of every committed model come from distinct clients, at most one per client per round.
+    static func expectNoUpdateCountedTwice(_ api: APIClient, rounds: [RoundDTO], clients: Int) async throws {
+        for round in rounds where round.status == "committed" {
+            let model = try await api.model(round.model ?? "")
+            let contributions = model.contributions ?? []
+            #expect(contributions.count == round.received)
+            #expect(Set(contributions.map(\.client)).count == contributions.count)
+            #expect(Set(contributions.map(\.update)).count == contributions.count)
+            #expect(contributions.count <= clients)
+        }
+    }
+
+    /// A controller and one combiner in this process, `clients` clients dialling the combiner through a proxy, a
+    /// seed model of `elements` floats active, every client online.
+    static func withProxiedFederation(
+        clients: Int,
+        elements: Int = 2_000,
+        trainerPause: Duration,
+        _ body: @Sendable (APIClient, FaultProxy, String) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { dir in
+            let trainers: [any Trainer] = (1...clients).map { i in
+                RecordingTrainer(
+                    delta: Float(i) * 0.01,
+                    weight: Double(i),
+                    record: URL(fileURLWithPath: dir + "/recorded"),
+                    pause: trainerPause
+                )
+            }
+            let seedPath = dir + "/seed.safetensors"
+            try SafetensorsWriter.write(seedModel(elements: elements), to: seedPath)
+            let proxies = Mutex<[FaultProxy]>([])
+            defer { for proxy in proxies.withLock({ $0 }) { Task { await proxy.close() } } }
+            try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
+                try await LiveFederation.with(
+                    directory: dir,
+                    controllerPort: live.grpcPort,
+                    combiners: ["alpha"],
+                    trainers: trainers,
+                    enroll: live.enroll,
+                    route: { _, port in
+                        let proxy = try await FaultProxy.start(upstream: port)
+                        proxies.withLock { $0.append(proxy) }
+                        return proxy.port
+                    },
+                    logger: testLogger
+                ) {
+                    try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
+                        _ = try await api.uploadModel(from: seedPath, activate: true)
+                        #expect(try await eventually { try await api.listClients(status: "online").total == clients })
+                        let proxy = try #require(proxies.withLock { $0.first })
+                        try await body(api, proxy, dir)
+                    }
+                }
+            }
+        }
+    }
+}
