@@ -102,6 +102,8 @@ struct CrashTests {
                     }
                     #expect(healthy, "the controller did not come back after kill \(kill)")
                 }
+                // The moments, for RELIABILITY.md's figures and for replaying a failure with its seed.
+                print("controller killed \(kills) times (seed \(seed)): \(moments.joined(separator: "; "))")
                 try await APIClient.withClient(endpoint: .unixSocket(socket)) { api in
                     #expect(
                         try await eventually(timeout: .seconds(120)) {

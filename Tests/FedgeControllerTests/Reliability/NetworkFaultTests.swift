@@ -1,5 +1,6 @@
 import FedgeAPIClient
 import FedgeAPIModels
+import FedgeController
 import FedgeCore
 import FedgeDemo
 import FedgeEdge
@@ -81,6 +82,44 @@ struct NetworkFaultTests {
         }
     }
 
+    /// Three combiners, the clients of one (about a third of them) behind a link cut every 1.5 s for a whole
+    /// session: they reconnect (each time asking the controller for a combiner again), rounds close with what
+    /// arrived, and nothing is counted twice.
+    @Test func aThirdOfTheClientsFlappingForAWholeSession() async throws {
+        try await Self.withProxiedFederation(
+            clients: 9,
+            elements: 1 << 16,
+            trainerPause: .seconds(1),  // rounds of about a second: several cuts a session, some mid-round
+            combiners: ["alpha", "beta", "gamma"],
+            proxied: "gamma"
+        ) { api, proxy, _ in
+            let onGamma = try await api.listClients(combiner: "gamma").items.count
+            let session = try await api.createSession(SessionConfigDTO(rounds: 6, roundTimeout: 10, validate: false))
+            let flapping = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(1500))
+                    proxy.cut()
+                }
+            }
+            defer { flapping.cancel() }
+            #expect(
+                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).status != "running" }
+            )
+            flapping.cancel()
+            let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+            #expect(try await api.session(session.id).status == "finished")
+            #expect(rounds.count == 6)
+            #expect(rounds.allSatisfy { $0.status == "committed" || $0.reason?.isEmpty == false })
+            #expect(rounds.filter { $0.status == "committed" }.count >= 4, "\(rounds.map(\.status))")
+            try await Self.expectNoUpdateCountedTwice(api, rounds: rounds, clients: 9)
+            #expect(try await api.verifyTrail().problems.isEmpty)
+            #expect(onGamma > 0, "no client was placed behind the flapping link")
+            #expect(proxy.connections >= 3 * onGamma, "the clients behind the link did not flap")
+            // Every client is back once the link holds.
+            #expect(try await eventually { try await api.listClients(status: "online").total == 9 })
+        }
+    }
+
     /// The updates of every committed model come from distinct clients, at most one per client per round.
     static func expectNoUpdateCountedTwice(_ api: APIClient, rounds: [RoundDTO], clients: Int) async throws {
         for round in rounds where round.status == "committed" {
@@ -93,12 +132,14 @@ struct NetworkFaultTests {
         }
     }
 
-    /// A controller and one combiner in this process, `clients` clients dialling the combiner through a proxy, a
-    /// seed model of `elements` floats active, every client online.
+    /// A controller and `combiners` in this process, `clients` clients, those of combiner `proxied` dialling it
+    /// through a proxy, a seed model of `elements` floats active, every combiner attached and every client online.
     static func withProxiedFederation(
         clients: Int,
         elements: Int = 2_000,
         trainerPause: Duration,
+        combiners: [String] = ["alpha"],
+        proxied: String = "alpha",
         _ body: @Sendable (APIClient, FaultProxy, String) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { dir in
@@ -118,15 +159,17 @@ struct NetworkFaultTests {
                 try await LiveFederation.with(
                     directory: dir,
                     controllerPort: live.grpcPort,
-                    combiners: ["alpha"],
+                    combiners: combiners,
                     trainers: trainers,
                     enroll: live.enroll,
-                    route: { _, port in
+                    route: { name, port in
+                        guard name == proxied else { return port }
                         let proxy = try await FaultProxy.start(upstream: port)
                         proxies.withLock { $0.append(proxy) }
                         return proxy.port
                     },
-                    logger: testLogger
+                    logger: testLogger,
+                    combinersReady: { await live.controller.hub.attachments().count == combiners.count }
                 ) {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         _ = try await api.uploadModel(from: seedPath, activate: true)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The long version of the reliability suite (RELIABILITY.md): the controller killed (`kill -9`) at 10 seeded moments
+# of a session, for SEEDS seeds, then every fault suite (network faults, a full disk, a combiner killed, SIGTERM mid
+# round, clients killed or hanging) PASSES times over. CI runs the bounded version (3 kills, one seed, each suite
+# once) inside `swift test`. Exits non-zero when any run failed.
+#
+# Usage: Scripts/reliability-long.sh [SEEDS] [PASSES]      default: 5 3
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seeds=${1:-5}
+passes=${2:-3}
+swift build --build-tests >/dev/null || exit 1
+log=$(mktemp /tmp/fedge-reliability-XXXXXX)
+trap 'rm -f "$log"' EXIT
+failed=0
+run() {  # run LABEL ENV... -- FILTER: one `swift test` run, its summary lines, failure remembered
+    local label=$1 filter=$2
+    shift 2
+    echo "== $label"
+    env "$@" swift test --skip-build --filter "$filter" >"$log" 2>&1
+    local status=$?
+    grep -E "controller killed|^✘|Test run with" "$log"
+    if [ $status -ne 0 ] || grep -q "^✘" "$log"; then failed=1; fi
+}
+for seed in $(seq 1 "$seeds"); do
+    run "controller kill -9 at 10 seeded moments, seed $seed" "controllerKilledAtSeededMomentsResumes" \
+        FEDGE_RELIABILITY_KILLS=10 FEDGE_RELIABILITY_SEED="$seed"
+done
+for pass in $(seq 1 "$passes"); do
+    run "fault suites, pass $pass of $passes" \
+        "NetworkFaultTests|DiskFullTests|combinerKilledMidRound|sigtermMidRound|aClientKilledMidUpload|aClientThatNeverAnswers" \
+        FEDGE_RELIABILITY_PASS="$pass"
+done
+[ $failed -eq 0 ] && echo "reliability (long): every run passed" || echo "reliability (long): FAILED (see above)"
+exit $failed
