@@ -276,6 +276,23 @@ let package = Package(
             path: "Sources/fedge",
             swiftSettings: fedgeSwiftSettings
         ),
+        // The readers of untrusted bytes as fuzz targets (Scripts/fuzz.sh builds `fedge-fuzz` for libFuzzer; built
+        // plainly it replays files).
+        .target(
+            name: "FedgeFuzzing",
+            dependencies: [
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeEdge", "FedgeRPC", "FedgeProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Fuzz/FedgeFuzzing",
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .executableTarget(
+            name: "fedge-fuzz",
+            dependencies: ["FedgeFuzzing"],
+            path: "Fuzz/fedge-fuzz",
+            swiftSettings: fedgeSwiftSettings
+        ),
 
         // Shared test helpers: random models, temporary directories, reference implementations.
         .target(
@@ -323,6 +340,7 @@ let package = Package(
             dependencies: [
                 "FedgeSecurity",
                 "FedgeEdge", "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeTestSupport", "FedgeLearning",
+                "FedgeFuzzing",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

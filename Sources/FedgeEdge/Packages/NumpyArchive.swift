@@ -119,13 +119,33 @@ package enum NumpyArchive {
         guard field("fortran_order")?.hasPrefix("False") == true else {
             throw NumpyError("\(name) is in Fortran order; save it in C order")
         }
+        // A damaged header must be refused, never trap: `)` before `(`, dimensions that are not non-negative
+        // numbers, or a product that overflows (all found by fuzzing).
         guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
-            let close = shapeField.firstIndex(of: ")")
+            let close = shapeField[open...].firstIndex(of: ")")
         else { throw NumpyError("\(name) has no shape in its header") }
-        let shape = shapeField[shapeField.index(after: open)..<close].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
+        let parts = shapeField[shapeField.index(after: open)..<close].split(
+            separator: ",",
+            omittingEmptySubsequences: false
+        )
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+        var shape: [Int] = []
+        for (index, part) in parts.enumerated() {
+            if part.isEmpty && index == parts.count - 1 && index > 0 { continue }  // the trailing comma of `(3,)`
+            if part.isEmpty && parts.count == 1 { continue }  // `()`, a scalar
+            guard let dimension = Int(part), dimension >= 0 else {
+                throw NumpyError("\(name) has a shape with '\(part)', not a dimension")
+            }
+            shape.append(dimension)
         }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= bytes.count else {
+                throw NumpyError("\(name) has shape \(shape), larger than its \(bytes.count) bytes")
+            }
+            count = product
+        }
         let data = Swift.Array(bytes[(start + length)...])
         guard data.count == count * dtype.byteWidth else {
             throw NumpyError(

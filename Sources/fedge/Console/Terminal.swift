@@ -126,9 +126,11 @@ final class Terminal {
     private static func installCrashHandlers() {
         for number in [SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE] {
             signal(number) { received in
+                let saved = errno  // a handler must leave errno as it found it (ThreadSanitizer checks)
                 endwin()
                 signal(received, SIG_DFL)
-                raise(received)
+                raise(received)  // delivered once the handler returns: the process ends with the signal
+                errno = saved
             }
         }
     }

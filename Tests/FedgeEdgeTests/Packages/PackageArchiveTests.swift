@@ -84,7 +84,7 @@ struct PackageArchiveTests {
         }
     }
 
-    @Test("Too many files, too many bytes (a gzip bomb), or bytes that are not a .tgz are refused")
+    @Test("Too many files, too many bytes (a gzip bomb), bytes that are not a .tgz, or none are refused")
     func limits() async throws {
         try await withTemporaryDirectory { dir in
             var many = TarWriter()
@@ -114,6 +114,13 @@ struct PackageArchiveTests {
             #expect {
                 try PackageArchive.extract(junk, into: URL(fileURLWithPath: dir + "/c"))
             } throws: { "\($0)".contains("not a gzip-compressed tar") }
+
+            let empty = URL(fileURLWithPath: dir + "/empty.tgz")
+            try Data().write(to: empty)
+            #expect {
+                try PackageArchive.extract(empty, into: URL(fileURLWithPath: dir + "/d"))
+            } throws: { "\($0)".contains("the archive is empty") }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/d"))
         }
     }
 

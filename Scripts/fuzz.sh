@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of the readers of untrusted bytes: a safetensors file,
+# an .npz archive, a compute package, the protobuf messages the combiner and the controller receive. Each target
+# starts from its seeds in Fuzz/Corpus/TARGET and its past crashers in Fuzz/Regressions/TARGET; what it finds new
+# goes to a working corpus under .build-fuzz/corpus/TARGET, and a crash, leak, timeout or memory blow-up to
+# Fuzz/Crashes/TARGET/. Fix it, then move the file to Fuzz/Regressions/TARGET/: `swift test` replays every file
+# there (FuzzRegressionTests).
+#
+# Usage: Scripts/fuzz.sh [TARGET|all] [SECONDS]        default: all 60      TARGET: safetensors npz package protobuf
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+seconds=${2:-60}
+swift build --scratch-path .build-fuzz --product fedge-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >/dev/null  # gold fails on it
+bin=.build-fuzz/debug/fedge-fuzz
+targets=(safetensors npz package protobuf)
+[ "$which" = all ] || targets=("$which")
+status=0
+for target in "${targets[@]}"; do
+    mkdir -p ".build-fuzz/corpus/$target" "Fuzz/Crashes/$target"
+    echo "== $target, $seconds s"
+    if ! LSAN_OPTIONS=suppressions=Fuzz/lsan-suppressions.txt FEDGE_FUZZ_TARGET=$target "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -print_final_stats=1 -artifact_prefix="Fuzz/Crashes/$target/" \
+        ".build-fuzz/corpus/$target" "Fuzz/Corpus/$target" "Fuzz/Regressions/$target" 2>&1 |
+        grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Test unit written"; then
+        :
+    fi
+    if [ -n "$(ls -A "Fuzz/Crashes/$target" 2>/dev/null)" ]; then
+        echo "$target: crashers in Fuzz/Crashes/$target"
+        status=1
+    fi
+done
+exit $status
