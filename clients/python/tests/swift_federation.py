@@ -60,13 +60,22 @@ def eventually(condition: Callable[[], Any], timeout: float = 60, what: str = "t
 class Federation:
     """A controller and one combiner as processes, with the files of a deployment under `root`."""
 
-    def __init__(self, root: Path, bin_dir: Path, *, insecure: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        bin_dir: Path,
+        *,
+        insecure: bool = False,
+        combiner_port: int | None = None,
+        advertise: int | None = None,
+    ) -> None:
         self.root = root
+        self.advertise = advertise  # the port the combiner tells its clients (a test's proxy), else its own
         self.bin = bin_dir
         self.insecure = insecure
         self.home = root / "controller-home"
         self.controller_port = free_port()
-        self.combiner_port = free_port()
+        self.combiner_port = combiner_port if combiner_port is not None else free_port()
         self.processes: list[subprocess.Popen[bytes]] = []
         self.environment = {**os.environ, "FEDGE_HOME": str(self.home)}
 
@@ -98,6 +107,7 @@ class Federation:
                 str(self.bin / "fedge-combiner"), "serve", "--kit", str(self.root / "alpha.kit"),
                 "--listen", f"127.0.0.1:{self.combiner_port}", "--controller", f"127.0.0.1:{self.controller_port}",
                 "--home", str(self.root / "alpha"), "--socket", "none", *tls,
+                *(["--advertise", f"127.0.0.1:{self.advertise}"] if self.advertise is not None else []),
             ],
             "combiner.log",
         )
@@ -207,8 +217,15 @@ class Federation:
 
 
 @contextmanager
-def federation(root: Path, bin_dir: Path, *, insecure: bool = False) -> Iterator[Federation]:
-    running = Federation(root, bin_dir, insecure=insecure)
+def federation(
+    root: Path,
+    bin_dir: Path,
+    *,
+    insecure: bool = False,
+    combiner_port: int | None = None,
+    advertise: int | None = None,
+) -> Iterator[Federation]:
+    running = Federation(root, bin_dir, insecure=insecure, combiner_port=combiner_port, advertise=advertise)
     try:
         running.start()
         yield running

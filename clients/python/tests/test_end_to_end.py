@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stall_proxy import StallProxy
+from swift_federation import Federation, binaries, eventually, federation, free_port
 
 import fedge
-from swift_federation import Federation, binaries, eventually, federation
 
 BIN = binaries()
 
@@ -167,3 +168,28 @@ def test_sigterm_stops_a_python_client_cleanly(live: Federation) -> None:
     client.send_signal(signal.SIGTERM)
     assert client.wait(timeout=10) == 0
     eventually(lambda: "leaver" not in live.online(), 30, "the combiner seeing the client leave")
+
+
+@pytest.mark.skipif(BIN is None, reason="the Swift binaries are not built: run `swift build` at the repository's root")
+def test_a_stalled_link_is_noticed_and_left(tmp_path: Path) -> None:
+    """The link to the combiner goes silent (a proxy stops forwarding, connections stay open): the client's keepalive
+    pings go unanswered, it closes the connection and dials again, and once the link carries bytes it is back."""
+    assert BIN is not None
+    combiner_port = free_port()
+    proxy = StallProxy(upstream=combiner_port)
+    try:
+        with federation(tmp_path, BIN, combiner_port=combiner_port, advertise=proxy.port) as live:
+            live.upload_seed({"w": np.zeros(8, np.float32)})
+            live.python_client(live.enroll("py-stalled"), "constant", 1.0, 1.0)
+            live.wait_online({"py-stalled"})
+            before = proxy.connections
+            proxy.stall()
+            # 10 s without reading, then 5 s for the ping's answer; then the client dials again (through the proxy).
+            eventually(lambda: proxy.connections > before, timeout=45, what="the client leaving the stalled link")
+            proxy.resume()
+            session_id = live.start_session("--rounds", "1", "--round-timeout", "60")
+            shown = live.wait_session(session_id)
+            assert shown["session"]["status"] == "finished", shown
+            assert [r["received"] for r in shown["rounds"]] == [1]
+    finally:
+        proxy.close()

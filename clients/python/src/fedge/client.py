@@ -81,6 +81,18 @@ _MAX_METRICS = 64
 _MAX_METRIC_NAME_BYTES = 64
 #: How long a clean stop waits for the combiner to close the control stream.
 _STOP_GRACE_SECONDS = 5.0
+
+# Keepalive as the Swift client has it: after 10 s without reading, ping; no answer within 5 s closes the connection
+# and the client dials again. Without it a stalled link (a NAT that forgot the connection) is never left. The
+# combiners accept pings at most every 5 s; pings go on while nothing else is sent (gRPC core stops after 2).
+_CHANNEL_OPTIONS: list[tuple[str, int]] = [
+    ("grpc.keepalive_time_ms", 10_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.http2.ping_timeout_ms", 5_000),  # newer gRPC cores time a ping out with this, not keepalive_timeout
+]
+
 #: Timeout of the unary AssignCombiner call.
 _ASSIGN_TIMEOUT_SECONDS = 30.0
 
@@ -652,8 +664,8 @@ class Client:
 
     def _channel(self, target: str) -> grpc.Channel:
         if self._credentials is None:
-            return grpc.insecure_channel(target)
-        return grpc.secure_channel(target, self._credentials)
+            return grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        return grpc.secure_channel(target, self._credentials, options=_CHANNEL_OPTIONS)
 
     def _assignment(self) -> str:
         """Asks the controller which combiner to connect to."""
