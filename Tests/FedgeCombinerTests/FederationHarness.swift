@@ -89,8 +89,9 @@ struct Federation: Sendable {
         }
     }
 
-    /// Waits until `count` clients are online and idle.
-    func waitForClients(_ count: Int, timeout: Duration = .seconds(20)) async throws {
+    /// Waits until `count` clients are online and idle. Generous: early in a full `swift test` run the cooperative
+    /// pool is busy for 15–20 s (every suite starting at once on 2 cores), and clients connect only after it.
+    func waitForClients(_ count: Int, timeout: Duration = .seconds(60)) async throws {
         let clock = ContinuousClock()
         let start = clock.now
         while await self.combiner.registry.eligible().count < count {
