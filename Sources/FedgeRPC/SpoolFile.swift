@@ -61,7 +61,8 @@ package final class SpoolFile {
         ModelID(digestBytes: self.hasher.finalize())
     }
 
-    /// Renames the file to `path`, fsyncing it first when `durability` is `.durable`.
+    /// Renames the file to `path`; when `durability` is `.durable` the file is fsynced before and its directory
+    /// after, as `FileDurability` promises: without the directory's fsync a power loss could lose the new name.
     package func commit(to path: String, durability: FileDurability = .durable) throws {
         if durability == .durable, fsync(self.fd) != 0 {
             throw RefusalError(.tooLarge, "cannot sync the spool file: \(String(cString: strerror(errno)))")
@@ -72,5 +73,12 @@ package final class SpoolFile {
             throw RefusalError(.tooLarge, "cannot move the spool file to \(path): \(String(cString: strerror(errno)))")
         }
         self.committed = true
+        if durability == .durable {
+            let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if directory >= 0 {
+                _ = fsync(directory)
+                close(directory)
+            }
+        }
     }
 }
