@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The long version of the reliability suite (RELIABILITY.md): the controller killed (`kill -9`) at 10 seeded moments
-# of a session, for SEEDS seeds, then every fault suite (network faults, a full disk, a combiner killed, SIGTERM mid
-# round, clients killed or hanging) PASSES times over. CI runs the bounded version (3 kills, one seed, each suite
+# of a session, for SEEDS seeds, then every fault suite (network faults on both links, a full disk, a combiner killed,
+# SIGTERM mid round, client processes killed mid-download and mid-training, clients hanging) PASSES times over, then
+# the REST API fuzzed by schemathesis with a new seed. CI runs the bounded version (3 kills, one seed, each suite
 # once) inside `swift test`. Exits non-zero when any run failed.
 #
 # Usage: Scripts/reliability-long.sh [SEEDS] [PASSES]      default: 5 3
@@ -28,8 +29,10 @@ for seed in $(seq 1 "$seeds"); do
 done
 for pass in $(seq 1 "$passes"); do
     run "fault suites, pass $pass of $passes" \
-        "NetworkFaultTests|DiskFullTests|combinerKilledMidRound|sigtermMidRound|aClientKilledMidUpload|aClientThatNeverAnswers" \
+        "NetworkFaultTests|ControllerLinkFaultTests|ClientProcessFaultTests|DiskFullTests|combinerKilledMidRound|sigtermMidRound|aClientKilledMidUpload|aClientThatNeverAnswers" \
         FEDGE_RELIABILITY_PASS="$pass"
 done
+echo "== the REST API fuzzed against openapi.yaml (schemathesis, 300 examples per operation, a new seed)"
+bash Scripts/api-fuzz.sh 300 random | grep -E "^api-fuzz|generated|Seed:" || failed=1
 [ $failed -eq 0 ] && echo "reliability (long): every run passed" || echo "reliability (long): FAILED (see above)"
 exit $failed

@@ -24,6 +24,7 @@ package enum APIErrorCode: String, Sendable, CaseIterable {
     case conflict = "conflict"
     case unauthorized = "unauthorized"
     case forbidden = "forbidden"
+    case methodNotAllowed = "method_not_allowed"
     case unavailable = "unavailable"
     case `internal` = "internal"
 
@@ -33,6 +34,7 @@ package enum APIErrorCode: String, Sendable, CaseIterable {
         case .unauthorized: 401
         case .forbidden: 403
         case .notFound: 404
+        case .methodNotAllowed: 405
         case .conflict: 409
         case .unavailable: 503
         case .internal: 500

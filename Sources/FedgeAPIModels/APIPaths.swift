@@ -80,8 +80,25 @@ package enum API {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
+    /// An RFC 3339 date-time (what OpenAPI's `date-time` means): `T` and `Z` in either case, fractional seconds
+    /// or none, `Z` or any offset up to ±23:59 (Foundation's ISO 8601 parser stops at ±18:00, so the offset is
+    /// applied here).
     package static func parseDate(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        var text = text.uppercased()
+        var offset = 0
+        let tail = Array(text.utf8.suffix(6))
+        if tail.count == 6, tail[0] == UInt8(ascii: "+") || tail[0] == UInt8(ascii: "-"), tail[3] == UInt8(ascii: ":") {
+            let digits = [tail[1], tail[2], tail[4], tail[5]].map { Int($0) - Int(UInt8(ascii: "0")) }
+            guard digits.allSatisfy((0...9).contains) else { return nil }
+            let hours = digits[0] * 10 + digits[1]
+            let minutes = digits[2] * 10 + digits[3]
+            guard hours < 24, minutes < 60 else { return nil }
+            offset = (hours * 60 + minutes) * 60 * (tail[0] == UInt8(ascii: "-") ? -1 : 1)
+            text = String(text.dropLast(6)) + "Z"
+        }
+        let date =
+            (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
             ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+        return date?.addingTimeInterval(-Double(offset))
     }
 }

@@ -61,8 +61,10 @@ extension Controller {
         guard role.isNode else {
             throw AccessRequestError.invalid("only combiners and clients are enrolled; people get tokens.")
         }
-        for host in hosts where host.isEmpty || host.count > 253 || host.contains(where: { $0 == "/" || $0 == " " }) {
-            throw AccessRequestError.invalid("'\(host.prefix(64))' is not a host name or address.")
+        for host in hosts where !Self.isHost(host) {
+            throw AccessRequestError.invalid(
+                "'\(host.prefix(64))' is not a host name or address (1 to 253 letters, digits, '.', '-' and ':')."
+            )
         }
         let keys = self.configuration.keys
         let certificateHosts = role == .combiner ? hosts + [name, "localhost", "127.0.0.1"] : []
@@ -117,6 +119,16 @@ extension Controller {
     /// Loads the revocation list into the verifier (at start).
     package func loadRevocations() async throws {
         self.configuration.keys.verifier.setRevoked(try await self.database.revokedTokenIDs())
+    }
+
+    /// A host name or address a certificate can name: 1 to 253 ASCII letters, digits, `.`, `-` and `:` (IPv6).
+    static func isHost(_ host: String) -> Bool {
+        (1...253).contains(host.utf8.count)
+            && host.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ":")
+            }
     }
 
     private static func validate(name: String, what: String) throws {

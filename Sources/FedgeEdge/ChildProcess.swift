@@ -16,7 +16,10 @@ package enum ChildProcess {
     /// Runs `command` followed by `arguments` (each shell-quoted) through `/bin/sh` in `directory`.
     ///
     /// Cancelling the calling task, or passing `timeout`, stops the child and everything it started: SIGTERM to its
-    /// process group, then SIGKILL two seconds later.
+    /// process group, then SIGKILL two seconds later. If this process dies without stopping it (`kill -9`, a
+    /// crash), the child's group is killed too: the shell holds the read end of a pipe (a lifeline) whose write end
+    /// only this process holds, and a watcher in the group kills the group when the pipe reaches its end. Without it
+    /// a training run would go on for hours after its client was gone, and write into a task nobody waits for.
     /// - Throws: `TrainerError.timedOut` after a timeout, `CancellationError` when cancelled.
     package static func run(
         entryPoint: String,
@@ -27,17 +30,22 @@ package enum ChildProcess {
         environment: [String: String]? = nil,
         log: @escaping @Sendable (String, String) -> Void
     ) async throws -> Outcome {
-        let script =
+        let script = Self.script(
             "cd \(Self.quote(directory.path)) && " + command + " " + arguments.map(Self.quote).joined(separator: " ")
+        )
+        let lifeline = try SpawnedProcess.makePipe()
+        defer { close(lifeline.write) }
         let tail = Mutex<[String]>([])
         let output: SpawnedProcess.Output
         do {
+            defer { close(lifeline.read) }
             output = try await SpawnedProcess.run(
                 "/bin/sh",
                 ["-c", script],
                 timeout: timeout,
                 capture: false,
-                environment: environment
+                environment: environment,
+                descriptor3: lifeline.read
             ) { stream, line in
                 log(stream.rawValue, line)
                 tail.withLock { lines in
@@ -54,6 +62,22 @@ package enum ChildProcess {
             return Outcome(status: -1, lastLines: [])
         }
         return Outcome(status: output.status, lastLines: tail.withLock { $0 })
+    }
+
+    /// `line` run by a shell that also watches descriptor 3 (the lifeline) and kills its whole process group when
+    /// the lifeline ends; the command itself does not see descriptor 3. The shell exits with the command's status.
+    static func script(_ line: String) -> String {
+        """
+        (\(line)) 3<&- &
+        child=$!
+        (read -r _ <&3; kill -KILL 0) </dev/null >/dev/null 2>&1 &
+        watcher=$!
+        exec 3<&-
+        wait $child
+        status=$?
+        kill $watcher 2>/dev/null
+        exit $status
+        """
     }
 
     /// Quotes `text` for /bin/sh.

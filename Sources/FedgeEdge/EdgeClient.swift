@@ -32,7 +32,22 @@ package struct EdgeClient: Service {
     /// client whose combiner went away moves to another).
     /// In a `ServiceGroup`, it also ends when the group shuts down (the task in flight is cancelled and reported).
     package func run() async throws {
+        self.removeLeftoverTasks()
         try await cancelWhenGracefulShutdown { try await self.dial() }
+    }
+
+    /// A task folder at start is what a previous run of this client left when it died (`kill -9`, a crash, power
+    /// lost) mid-task: a half-downloaded model, a training output nobody will upload. This client runs its tasks
+    /// itself, one at a time, so none of them is live; they go, or each crash would keep up to a model's size.
+    func removeLeftoverTasks() {
+        let tasks = self.configuration.workDirectory.appendingPathComponent("tasks")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: tasks.path)) ?? []
+        guard !leftovers.isEmpty else { return }
+        for name in leftovers { try? FileManager.default.removeItem(at: tasks.appendingPathComponent(name)) }
+        self.logger.notice(
+            "Removed what unfinished tasks of an earlier run left",
+            metadata: ["fedge.tasks": "\(leftovers.count)", "fedge.directory": "\(tasks.path)"]
+        )
     }
 
     private func dial() async throws {

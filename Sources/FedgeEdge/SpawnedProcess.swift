@@ -71,13 +71,15 @@ package struct SpawnedProcess: Sendable {
 
     /// Starts `executable` (an absolute path) in a process group of its own, with `stdout` and `stderr` as its
     /// output (file descriptors, or /dev/null when `nil`) and standard input from /dev/null. Descriptors of the
-    /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`). The child gets
-    /// `environment`, or this process's environment when `nil`.
+    /// caller that are not close-on-exec are inherited: give pipes `FD_CLOEXEC` (see `makePipe()`). `descriptor3`,
+    /// when given, is the child's descriptor 3 (a lifeline: see `ChildProcess`). The child gets `environment`, or
+    /// this process's environment when `nil`.
     package static func start(
         _ executable: String,
         _ arguments: [String],
         stdout: Int32? = nil,
         stderr: Int32? = nil,
+        descriptor3: Int32? = nil,
         environment: [String: String]? = nil
     ) throws -> SpawnedProcess {
         #if canImport(Darwin)
@@ -100,6 +102,7 @@ package struct SpawnedProcess: Sendable {
         } else {
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        if let descriptor3 { posix_spawn_file_actions_adddup2(&actions, descriptor3, 3) }
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
@@ -194,9 +197,17 @@ extension SpawnedProcess {
         timeout: Duration? = nil,
         capture: Bool = true,
         environment: [String: String]? = nil,
+        descriptor3: Int32? = nil,
         lines: (@Sendable (Stream, String) -> Void)? = nil
     ) async throws -> Output {
-        let run = try Run(executable, arguments, capture: capture, environment: environment, lines: lines)
+        let run = try Run(
+            executable,
+            arguments,
+            capture: capture,
+            environment: environment,
+            descriptor3: descriptor3,
+            lines: lines
+        )
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 run.start { continuation.resume() }
@@ -220,7 +231,7 @@ extension SpawnedProcess {
         _ arguments: [String],
         timeout: Duration = .seconds(300)
     ) throws -> Output {
-        let run = try Run(executable, arguments, capture: true, environment: nil, lines: nil)
+        let run = try Run(executable, arguments, capture: true, environment: nil, descriptor3: nil, lines: nil)
         let done = DispatchSemaphore(value: 0)
         run.start { done.signal() }
         if done.wait(timeout: .now() + timeout.inSeconds) == .timedOut {
@@ -253,6 +264,7 @@ private final class Run: Sendable {
         _ arguments: [String],
         capture: Bool,
         environment: [String: String]?,
+        descriptor3: Int32?,
         lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?
     ) throws {
         let out = try SpawnedProcess.makePipe()
@@ -269,6 +281,7 @@ private final class Run: Sendable {
                 arguments,
                 stdout: out.write,
                 stderr: err.write,
+                descriptor3: descriptor3,
                 environment: environment
             )
         } catch {

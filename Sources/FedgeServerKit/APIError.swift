@@ -8,10 +8,13 @@ import Logging
 package struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
     package var code: APIErrorCode
     package var message: String
+    /// Headers sent with the body (`Allow` with a 405).
+    package var headers: HTTPFields
 
-    package init(_ code: APIErrorCode, _ message: String) {
+    package init(_ code: APIErrorCode, _ message: String, headers: HTTPFields = [:]) {
         self.code = code
         self.message = message
+        self.headers = headers
     }
 
     package static func notFound(_ message: String) -> APIError { APIError(.notFound, message) }
@@ -25,9 +28,11 @@ package struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvert
     package func response(from request: Request, context: some RequestContext) throws -> Response {
         let data =
             (try? API.makeEncoder().encode(APIErrorBody(code: self.code.rawValue, message: self.message))) ?? Data()
+        var headers = self.headers
+        headers[.contentType] = "application/json"
         return Response(
             status: self.status,
-            headers: [.contentType: "application/json"],
+            headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
     }

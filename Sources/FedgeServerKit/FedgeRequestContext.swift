@@ -23,7 +23,7 @@ package struct FedgeRequestContext: IdentifiedRequestContext {
         self.identity ?? Identity(name: "anonymous", role: .observer, address: self.remoteAddress)
     }
 
-    package var requestDecoder: JSONDecoder { API.makeDecoder() }
+    package var requestDecoder: APIRequestDecoder { APIRequestDecoder() }
     package var responseEncoder: JSONEncoder { API.makeEncoder() }
 }
 

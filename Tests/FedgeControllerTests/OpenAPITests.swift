@@ -122,6 +122,20 @@ struct OpenAPITests {
         #expect(ref == "#/components/schemas/\(nesting.child)")
     }
 
+    @Test("Each request body takes exactly its schema's properties, and the schema refuses any other")
+    func requestBodiesMatch() throws {
+        let spec = try OpenAPISpec.load()
+        let bodies: [(any APIRequestBody.Type, String)] = [
+            (ActivateModelRequest.self, "ActivateModelRequest"), (CreateTokenRequest.self, "CreateTokenRequest"),
+            (EnrollRequest.self, "EnrollRequest"), (SessionConfigDTO.self, "SessionConfigDTO"),
+        ]
+        for (type, name) in bodies {
+            let schema = try #require(spec.schema(name))
+            #expect(Set(schema["properties"]?.object?.keys.map { $0 } ?? []) == Set(type.fields), "\(name)")
+            #expect(schema["additionalProperties"] == .bool(false), "\(name) should say additionalProperties: false")
+        }
+    }
+
     @Test("Every $ref resolves to a component")
     func referencesResolve() throws {
         let spec = try OpenAPISpec.load()

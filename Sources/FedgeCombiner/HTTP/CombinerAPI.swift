@@ -23,6 +23,7 @@ package struct CombinerAPI: Sendable {
         let router = Router(context: FedgeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         router.addRoutes(self.endpoints)
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

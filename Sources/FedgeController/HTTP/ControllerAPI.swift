@@ -35,6 +35,7 @@ package struct ControllerAPI: Sendable {
         router.addRoutes(SessionRoutes(api: self).endpoints)
         router.addRoutes(ModelRoutes(api: self).endpoints)
         router.addRoutes(MeasurementRoutes(api: self).endpoints)
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

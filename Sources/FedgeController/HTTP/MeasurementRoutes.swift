@@ -24,13 +24,16 @@ struct MeasurementRoutes {
             return Page(items: items.map(ValidationDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.metricsList), method: .get) { request, _ in
-            let query = try ControllerAPI.listQuery(request, filters: ["session", "round", "client", "name"])
+            var query = try ControllerAPI.listQuery(request, filters: ["session", "client", "name"])
+            if request.uri.queryParameters["round"] != nil {
+                query.filters["round"] = String(try request.intQuery("round", default: 0))
+            }
             let (items, total) = try await db.metrics(query)
             return Page(items: items.map(MetricDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
         routes.on(RouterPath(API.events), method: .get) { request, _ in
             var query = try ControllerAPI.listQuery(request, filters: ["kind", "subject", "actor", "outcome"])
-            if let since = request.query("since") {
+            if let since = request.uri.queryParameters["since"].map(String.init) {
                 guard let date = API.parseDate(since) else {
                     throw APIError.badRequest("since='\(since)' is not a time; write it as 2026-12-05T10:00:00Z.")
                 }
@@ -45,9 +48,14 @@ struct MeasurementRoutes {
         }
         routes.on(RouterPath(API.eventStream), method: .get) { request, _ in
             // Resumes after `since`, or after the id a reconnecting EventSource sends in Last-Event-ID.
+            // Both are ids this stream sent, so anything but a whole number is a mistake worth saying.
+            let header = request.headers.first { $0.name.canonicalName == "last-event-id" }?.value
+            if let header, Int64(header) == nil {
+                throw APIError.badRequest("Last-Event-ID '\(header.prefix(64))' is not an event id (a whole number).")
+            }
             let since =
-                Int64(request.query("since") ?? "")
-                ?? request.headers.first { $0.name.canonicalName == "last-event-id" }.flatMap { Int64($0.value) }
+                try request.uri.queryParameters["since"].map { _ in Int64(try request.intQuery("since", default: 0)) }
+                ?? header.flatMap { Int64($0) }
             let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
             return EventStream.response(
                 feed: c.auditTrail.feed,

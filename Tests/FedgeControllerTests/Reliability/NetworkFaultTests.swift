@@ -49,21 +49,25 @@ struct NetworkFaultTests {
             #expect(try await eventually { proxy.forwardedBytes - start > 3 * (4 << 20) + 6 << 20 })
             proxy.cut()
             proxy.set(.passing)
-            #expect(
-                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status != "running" }
-            )
-            let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
-            #expect(try await api.session(session.id).status == "finished")
-            for round in rounds where round.status != "committed" {
-                #expect(round.reason?.isEmpty == false, "round \(round.number) failed without a reason")
-            }
-            #expect(
-                rounds.last?.status == "committed" && rounds.last?.received == 3,
-                "\(rounds.map { "round \($0.number) \($0.status) received \($0.received) \($0.reason ?? "")" })"
-            )
-            try await Self.expectNoUpdateCountedTwice(api, rounds: rounds, clients: 3)
-            #expect(try await api.verifyTrail().problems.isEmpty)
+            try await Self.expectRecoveredAfterCut(api, session: session.id, clients: 3)
         }
+    }
+
+    /// After a cut: the session finishes, a round that did not commit says why, the last one has all `clients`,
+    /// nothing is counted twice and the trail verifies.
+    static func expectRecoveredAfterCut(_ api: APIClient, session: String, clients: Int) async throws {
+        #expect(try await eventually(timeout: .seconds(120)) { try await api.session(session).status != "running" })
+        let rounds = try await api.sessionRounds(session).items.sorted { $0.number < $1.number }
+        #expect(try await api.session(session).status == "finished")
+        for round in rounds where round.status != "committed" {
+            #expect(round.reason?.isEmpty == false, "round \(round.number) failed without a reason")
+        }
+        #expect(
+            rounds.last?.status == "committed" && rounds.last?.received == clients,
+            "\(rounds.map { "round \($0.number) \($0.status) received \($0.received) \($0.reason ?? "")" })"
+        )
+        try await Self.expectNoUpdateCountedTwice(api, rounds: rounds, clients: clients)
+        #expect(try await api.verifyTrail().problems.isEmpty)
     }
 
     /// Every link slowed to 1 MiB/s with 200 ms of latency each way: rounds take longer and all complete.
