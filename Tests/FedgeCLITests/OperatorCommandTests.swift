@@ -281,3 +281,46 @@ struct BenchConnectionsTests {
         #expect(run.stderr.contains("--heartbeat"), "\(run.stderr)")
     }
 }
+
+/// `fedge bench load` end to end, small: real processes, rounds running while readers read and a follower follows.
+@Suite("fedge bench load")
+struct BenchLoadTests {
+    @Test func runsRoundsWhileTheAPIIsReadAndEventsFollowed() async throws {
+        guard let fedge = ExternalTools.builtExecutable("fedge") else {
+            Issue.record("the fedge executable was not built")
+            return
+        }
+        let run = try await ExternalTools.run(
+            fedge,
+            [
+                "bench", "load", "--clients", "8", "--participants", "4", "--processes", "2", "--params", "1000",
+                "--heartbeat", "2", "--duration", "10", "--readers", "4", "--json",
+            ],
+            timeout: 240
+        )
+        let line = try #require(run.stdout.split(separator: "\n").last.map(String.init), "\(run.stdout)\(run.stderr)")
+        let figures = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            "\(run.stdout)"
+        )
+        // Status 1 would only say the run was not clean; on a busy 2-core machine a heartbeat may come late, so the
+        // figures are checked one by one instead.
+        #expect(run.status == 0 || run.status == 1, "\(run.stderr)")
+        #expect(figures["online_at_end"] as? Int == 8, "\(line)")
+        #expect((figures["rounds_committed"] as? Int ?? 0) >= 1, "\(line)")
+        #expect(figures["rounds_failed"] as? Int == 0, "\(line)")
+        #expect((figures["read_errors"] as? [String: Any])?.isEmpty == true, "\(line)")
+        let participants = try #require(figures["participants"] as? [String: Any])
+        #expect(participants["max"] as? Double == 4, "rounds of 4 participants: \(line)")
+        #expect((figures["reads"] as? Int ?? 0) > 40, "\(line)")
+        #expect((figures["events_followed"] as? Int ?? 0) > 0, "\(line)")
+        #expect(figures["refusals"] as? Int == 0)
+        #expect((figures["combiner_peak_mib"] as? Double ?? 0) > 0)
+    }
+
+    @Test func refusesMoreParticipantsThanClients() async throws {
+        let run = try await FedgeBinary.run(["bench", "load", "--clients", "10", "--participants", "11"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--participants"), "\(run.stderr)")
+    }
+}

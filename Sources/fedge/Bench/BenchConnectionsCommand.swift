@@ -62,14 +62,9 @@ struct BenchConnectionsCommand: AsyncParsableCommand {
             heartbeatSeconds: self.heartbeat,
             holdSeconds: self.hold
         )
-        let build = MachineInfo.isDebugBuild ? "debug" : "release"
-        let header = "fedge bench connections: \(MachineInfo.cpuModel()), \(MachineInfo.cores) cores, \(build) build"
-        let warning = MachineInfo.isDebugBuild ? ["warning: " + MachineInfo.debugWarning] : []
-        for line in [header] + warning {
-            if self.json { Self.note(line) } else { print(line) }
-        }
+        BenchOutput.header("connections", json: self.json)
         let benchmark = ConnectionsBenchmark(configuration: configuration, executables: executables, keep: self.keep) {
-            Self.note($0)
+            BenchOutput.note($0)
         }
         let result = try await benchmark.run()
         if self.json {
@@ -78,10 +73,5 @@ struct BenchConnectionsCommand: AsyncParsableCommand {
             print("")
             result.printBlock()
         }
-    }
-
-    /// A progress line on stderr.
-    private static func note(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -111,7 +111,7 @@ struct BenchRoundCommand: AsyncParsableCommand {
         let configurations = self.configurations
         for line in RoundBenchReport.header() {
             // With --json, stdout carries the JSON lines only.
-            if self.json { Self.note(line) } else { Self.emit(line) }
+            if self.json { BenchOutput.note(line) } else { Self.emit(line) }
         }
         if !self.json { Self.emit("") }
         var results: [RoundBenchResult] = []
@@ -120,7 +120,7 @@ struct BenchRoundCommand: AsyncParsableCommand {
                 "[\(index + 1)/\(configurations.count) N \(configuration.clients) C \(configuration.combiners) "
                 + "\(RoundBenchReport.mib(configuration.modelMiB))]"
             let benchmark = RoundBenchmark(configuration: configuration, executables: executables, keep: self.keep) {
-                Self.note("\(prefix) \($0)")
+                BenchOutput.note("\(prefix) \($0)")
             }
             let result = try await benchmark.run()
             results.append(result)
@@ -141,10 +141,5 @@ struct BenchRoundCommand: AsyncParsableCommand {
     private static func emit(_ line: String) {
         print(line)
         fflush(nil)
-    }
-
-    /// A progress line on stderr.
-    private static func note(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

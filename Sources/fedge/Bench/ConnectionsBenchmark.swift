@@ -30,24 +30,17 @@ struct ConnectionsBenchmark: Sendable {
     /// - Throws: A `BenchError` saying what failed, or the API client's error.
     func run() async throws -> ConnectionsBenchResult {
         let configuration = self.configuration
-        let federation = RoundBenchmark(
-            configuration: RoundBenchConfiguration(
-                clients: configuration.clients,
-                combiners: 1,
-                params: 10,
-                rounds: 1,
-                processes: configuration.processes,
-                aggregator: "fedavg"
-            ),
+        return try await RoundBenchmark.withOneCombiner(
+            clients: configuration.clients,
+            processes: configuration.processes,
+            params: 10,
+            heartbeat: configuration.heartbeatSeconds,
+            seed: false,
             executables: self.executables,
             keep: self.keep,
-            heartbeat: configuration.heartbeatSeconds,
             progress: self.progress
-        )
-        return try await RoundBenchmark.inWorkDirectory(keep: self.keep, progress: self.progress) { work, fleet in
-            try await federation.withFederation(in: work, fleet: fleet, seed: false) { running in
-                try await self.hold(running, work: work)
-            }
+        ) { running, work in
+            try await self.hold(running, work: work)
         }
     }
 
@@ -109,7 +102,7 @@ struct ConnectionsBenchmark: Sendable {
     }
 
     /// Every client the controller knows, read in pages of 1,000.
-    private static func everyClient(_ api: APIClient) async throws -> [ClientDTO] {
+    static func everyClient(_ api: APIClient) async throws -> [ClientDTO] {
         var clients: [ClientDTO] = []
         while true {
             let page = try await api.listClients(limit: 1000, offset: clients.count)
@@ -119,7 +112,7 @@ struct ConnectionsBenchmark: Sendable {
     }
 
     /// The CPU seconds each process of the federation has used so far.
-    private static func cpu(_ tiers: FleetTiers) -> [Int32: Double] {
+    static func cpu(_ tiers: FleetTiers) -> [Int32: Double] {
         var seconds: [Int32: Double] = [:]
         for pid in tiers.all { seconds[pid] = ProcessCPU.seconds(pid: pid) }
         return seconds

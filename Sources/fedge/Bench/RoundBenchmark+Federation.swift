@@ -134,3 +134,37 @@ extension RoundBenchmark {
         try SafetensorsWriter.write(model, to: path)
     }
 }
+
+extension RoundBenchmark {
+    /// A controller, one combiner and `clients` clients in `processes` processes on loopback, every client online,
+    /// for the benchmarks that hold them (`connections`, `load`); `body` gets the federation and the work directory.
+    static func withOneCombiner<Result: Sendable>(
+        clients: Int,
+        processes: Int,
+        params: Int,
+        heartbeat: Double,
+        seed: Bool,
+        executables: BenchExecutables,
+        keep: Bool,
+        progress: @escaping @Sendable (String) -> Void,
+        _ body: (Federation, String) async throws -> Result
+    ) async throws -> Result {
+        let federation = RoundBenchmark(
+            configuration: RoundBenchConfiguration(
+                clients: clients,
+                combiners: 1,
+                params: params,
+                rounds: 1,
+                processes: processes,
+                aggregator: "fedavg"
+            ),
+            executables: executables,
+            keep: keep,
+            heartbeat: heartbeat,
+            progress: progress
+        )
+        return try await Self.inWorkDirectory(keep: keep, progress: progress) { work, fleet in
+            try await federation.withFederation(in: work, fleet: fleet, seed: seed) { try await body($0, work) }
+        }
+    }
+}

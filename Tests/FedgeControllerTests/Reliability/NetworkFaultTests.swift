@@ -124,6 +124,46 @@ struct NetworkFaultTests {
         }
     }
 
+    /// Every client of one combiner (of two) lost at once in the middle of a round: their links cut, and stalled
+    /// for as long as they try again. The round closes with the other combiner's updates (or fails with a reason),
+    /// the session goes on with the clients it can reach, nothing is counted twice, and once the link carries bytes
+    /// again every client is back.
+    @Test func aWholeCombinersClientsLostAtOnce() async throws {
+        try await Self.withProxiedFederation(
+            clients: 6,
+            elements: 1 << 14,
+            trainerPause: .seconds(1),
+            combiners: ["alpha", "beta"],
+            proxied: "beta"
+        ) { api, proxy, _ in
+            let onBeta = try await api.listClients(combiner: "beta").items.count
+            #expect(onBeta > 0 && onBeta < 6, "the clients did not spread over both combiners")
+            let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 8, validate: false))
+            #expect(
+                try await eventually { (try? await api.round(session: session.id, number: 1))?.status == "running" }
+            )
+            proxy.set(.stalled)
+            proxy.cut()
+            #expect(
+                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status != "running" }
+            )
+            let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
+            #expect(try await api.session(session.id).status == "finished")
+            #expect(rounds.allSatisfy { $0.status == "committed" || $0.reason?.isEmpty == false })
+            let first = try #require(rounds.first)
+            #expect(first.status == "committed", "\(first.reason ?? "")")
+            #expect(first.received == 6 - onBeta, "round 1 should close with alpha's clients only")
+            #expect(first.participation.first { $0.combiner == "beta" }?.received ?? 0 == 0)
+            #expect(rounds.filter { $0.status == "committed" }.count >= 2, "\(rounds.map { ($0.status, $0.reason) })")
+            try await Self.expectNoUpdateCountedTwice(api, rounds: rounds, clients: 6)
+            #expect(try await api.verifyTrail().problems.isEmpty)
+            proxy.set(.passing)
+            #expect(
+                try await eventually(timeout: .seconds(60)) { try await api.listClients(status: "online").total == 6 }
+            )
+        }
+    }
+
     /// The updates of every committed model come from distinct clients, at most one per client per round.
     static func expectNoUpdateCountedTwice(_ api: APIClient, rounds: [RoundDTO], clients: Int) async throws {
         for round in rounds where round.status == "committed" {

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What `fedge bench load` measured: printed as a block, or one JSON line (`--json`, snake_case keys).
+struct LoadBenchResult: Sendable, Codable {
+    /// The middle and the tail of a set of figures.
+    struct Spread: Sendable, Codable {
+        var count: Int
+        var min: Double
+        var median: Double
+        var p90: Double
+        var p99: Double
+        var max: Double
+
+        init(_ values: [Double]) {
+            let sorted = values.sorted()
+            func rank(_ fraction: Double) -> Double {
+                guard !sorted.isEmpty else { return 0 }
+                let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+                return sorted[Swift.min(Swift.max(index, 0), sorted.count - 1)]
+            }
+            self.count = sorted.count
+            self.min = sorted.first ?? 0
+            self.median = rank(0.5)
+            self.p90 = rank(0.9)
+            self.p99 = rank(0.99)
+            self.max = sorted.last ?? 0
+        }
+    }
+
+    var configuration: LoadBenchmark.Configuration
+    var clientsOnlineSeconds: Double
+    var heldSeconds: Double
+    var onlineAtEnd: Int
+    var roundsCommitted: Int
+    var roundsFailed: Int
+    /// Why rounds failed, with how many failed so.
+    var roundFailures: [String: Int]
+    /// The committed rounds' durations, in seconds.
+    var roundSeconds: Spread
+    /// How many updates each committed round folded.
+    var participants: Spread
+    var heartbeats: Int
+    var lateHeartbeats: Int
+    var p99GapSeconds: Double
+    var maxGapSeconds: Double
+    /// Answers the readers got, their rate and how long each took (seconds).
+    var reads: Int
+    var readsPerSecond: Double
+    var readSeconds: Spread
+    /// The readers' errors by message.
+    var readErrors: [String: Int]
+    /// Events and progress notices the follower read from the live stream.
+    var eventsFollowed: Int
+    /// Refused calls in the audit trail (none expected: every node is who it says).
+    var refusals: Int
+    /// Each tier's highest VmRSS during the load (client processes added up), in MiB.
+    var controllerPeakMib: Double
+    var combinerPeakMib: Double
+    var clientProcessesPeakMib: Double
+    /// CPU over the load, in percent of one core.
+    var controllerCPUPercent: Double
+    var combinerCPUPercent: Double
+    var clientProcessesCPUPercent: Double
+    var cores = MachineInfo.cores
+    var debugBuild = MachineInfo.isDebugBuild
+    var workDirectory: String?
+
+    /// Whether nothing went wrong: every round committed, every client online, no read failed, nothing refused,
+    /// no heartbeat late.
+    var clean: Bool {
+        self.roundsFailed == 0 && self.onlineAtEnd == self.configuration.clients && self.readErrors.isEmpty
+            && self.refusals == 0 && self.lateHeartbeats == 0 && self.roundsCommitted > 0
+    }
+
+    /// The report: what ran, then the figures as aligned fields.
+    func printBlock() {
+        let c = self.configuration
+        print(
+            "N \(c.clients) clients in \(c.processes) process(es), rounds of \(c.participants) on a "
+                + "\(RoundBenchReport.mib(Double(c.params) * 4 / 1_048_576)) model, \(c.readers) REST reader(s) and "
+                + "an event follower, held \(Int(self.heldSeconds)) s"
+        )
+        let failures = self.roundFailures.sorted { $0.value > $1.value }.map { "\($0.value)× \($0.key)" }
+        let errors = self.readErrors.sorted { $0.value > $1.value }.prefix(3).map { "\($0.value)× \($0.key)" }
+        var fields: [(String, String)] = [
+            (
+                "online",
+                "\(self.onlineAtEnd) of \(c.clients) at the end; all online "
+                    + "\(RoundBenchReport.seconds(self.clientsOnlineSeconds)) after the clients started"
+            ),
+            (
+                "rounds",
+                "\(self.roundsCommitted) committed, \(self.roundsFailed) failed"
+                    + (failures.isEmpty ? "" : " (\(failures.joined(separator: "; ")))")
+            ),
+            (
+                "round time",
+                "median \(RoundBenchReport.seconds(self.roundSeconds.median)), p90 "
+                    + "\(RoundBenchReport.seconds(self.roundSeconds.p90)), max \(RoundBenchReport.seconds(self.roundSeconds.max)); "
+                    + "updates a round median \(Int(self.participants.median)), least \(Int(self.participants.min))"
+            ),
+            (
+                "heartbeats",
+                "\(self.heartbeats) timed, \(self.lateHeartbeats) late (over "
+                    + "\(RoundBenchReport.seconds(c.lateAfterSeconds))); gap p99 \(RoundBenchReport.seconds(self.p99GapSeconds)), "
+                    + "max \(RoundBenchReport.seconds(self.maxGapSeconds))"
+            ),
+            (
+                "REST reads",
+                String(format: "%d answered (%.0f a second); ", self.reads, self.readsPerSecond)
+                    + "median \(Self.ms(self.readSeconds.median)), p99 \(Self.ms(self.readSeconds.p99)), "
+                    + "max \(Self.ms(self.readSeconds.max)); "
+                    + (errors.isEmpty ? "no errors" : "errors: \(errors.joined(separator: "; "))")
+            ),
+            ("event stream", "\(self.eventsFollowed) events and progress notices followed"),
+            ("refusals", "\(self.refusals) in the audit trail"),
+            (
+                "peak memory",
+                "controller \(RoundBenchReport.mib(self.controllerPeakMib)), combiner "
+                    + "\(RoundBenchReport.mib(self.combinerPeakMib)), client processes "
+                    + "\(RoundBenchReport.mib(self.clientProcessesPeakMib))"
+            ),
+            (
+                "CPU",
+                String(
+                    format: "controller %.1f %%, combiner %.1f %%, client processes %.1f %% (of one core; %d cores)",
+                    self.controllerCPUPercent,
+                    self.combinerCPUPercent,
+                    self.clientProcessesCPUPercent,
+                    self.cores
+                )
+            ),
+            ("verdict", self.clean ? "clean: nothing failed, late, refused or lost" : "NOT clean (see above)"),
+        ]
+        if let work = self.workDirectory { fields.append(("work directory", work)) }
+        Output.printFields(fields, indent: 2)
+    }
+
+    /// `12 ms`.
+    private static func ms(_ seconds: Double) -> String { String(format: "%.0f ms", seconds * 1000) }
+}
