@@ -32,6 +32,9 @@ for pass in $(seq 1 "$passes"); do
         "NetworkFaultTests|ControllerLinkFaultTests|ClientProcessFaultTests|DiskFullTests|combinerKilledMidRound|sigtermMidRound|aClientKilledMidUpload|aClientThatNeverAnswers" \
         FEDGE_RELIABILITY_PASS="$pass"
 done
+for seed in $(seq 1 "$seeds"); do
+    run "the combiner's gRPC handlers fuzzed, seed $seed" "HandlerFuzzTests" FEDGE_FUZZ_ITERATIONS=400 FEDGE_FUZZ_SEED="$seed"
+done
 echo "== the REST API fuzzed against openapi.yaml (schemathesis, 300 examples per operation, a new seed)"
 bash Scripts/api-fuzz.sh 300 random | grep -E "^api-fuzz|generated|Seed:" || failed=1
 [ $failed -eq 0 ] && echo "reliability (long): every run passed" || echo "reliability (long): FAILED (see above)"

@@ -28,7 +28,7 @@ struct HandlerFuzzTests {
             let models = Fedge_V1_ModelTransfer.Client(wrapping: federation.client)
             let outcomes = try await RawClient.with("fuzzer", over: federation) { fuzzer in
                 var generator = SeededGenerator(seed: Self.seed)
-                var outcomes = Outcomes()
+                var outcomes = HandlerOutcomes()
                 try await federation.waitForClients(2)
                 async let round = federation.combiner.runner.execute(federation.plan(model, timeout: 30))
                 let task = try await fuzzer.nextTask()
@@ -49,13 +49,13 @@ struct HandlerFuzzTests {
                 try await BearerTokenInterceptor.$taskToken.withValue(fuzzer.token) {
                     for _ in 0..<Self.iterations {
                         let events = (0...Int.random(in: 0...2, using: &generator)).map { index in
-                            Mutation.apply(Self.clientEvent(index), as: Fedge_V1_ClientEvent.self, using: &generator)
+                            ByteMutation.message(Self.clientEvent(index), using: &generator)
                         }
                         // Under a name of its own: a second stream under the fuzzer's would take its place.
                         outcomes.record(
                             "Connect",
                             await BearerTokenInterceptor.$taskToken.withValue(prober) {
-                                await Self.outcome {
+                                await HandlerOutcomes.outcome {
                                     try await combiner.connect { writer in
                                         for event in events { try await writer.write(event) }
                                     } onResponse: { response in
@@ -64,17 +64,16 @@ struct HandlerFuzzTests {
                                 }
                             }
                         )
-                        let request = Mutation.apply(
+                        let request = ByteMutation.message(
                             Fedge_V1_ModelRequest.with {
                                 $0.modelID = task.modelID
                                 $0.offset = UInt64.random(in: 0...2_000, using: &generator)
                             },
-                            as: Fedge_V1_ModelRequest.self,
                             using: &generator
                         )
                         outcomes.record(
                             "DownloadModel",
-                            await Self.outcome {
+                            await HandlerOutcomes.outcome {
                                 try await models.downloadModel(request) { response in
                                     for try await _ in response.messages {}
                                 }
@@ -83,7 +82,7 @@ struct HandlerFuzzTests {
                         let chunks = Self.uploadChunks(header: header, bytes: bytes, sha256: sha256, using: &generator)
                         outcomes.record(
                             "UploadUpdate",
-                            await Self.outcome {
+                            await HandlerOutcomes.outcome {
                                 try await combiner.uploadUpdate { writer in
                                     for chunk in chunks { try await writer.write(chunk) }
                                 } onResponse: { response in
@@ -171,81 +170,11 @@ struct HandlerFuzzTests {
         // The header always (a valid upload would close the task and leave the rest refused at the door).
         chunks = chunks.enumerated().map { index, chunk in
             index > 0 && Bool.random(using: &generator)
-                ? chunk : Mutation.apply(chunk, as: Fedge_V1_UpdateChunk.self, using: &generator)
+                ? chunk : ByteMutation.message(chunk, using: &generator)
         }
         if Int.random(in: 0..<4, using: &generator) == 0 {
             chunks.remove(at: Int.random(in: 0..<chunks.count, using: &generator))
         }
         return chunks
-    }
-
-    /// How a call ended: nil when it worked, else its error.
-    static func outcome(_ call: () async throws -> Void) async -> (any Error)? {
-        do {
-            try await call()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    /// The calls made and how they ended.
-    struct Outcomes: Sendable {
-        var calls = 0
-        var byCode: [String: Int] = [:]
-        var unexpected: [String] = []
-
-        /// A refusal is expected (a status and a sentence); `internal`, `unknown` or an error that is not an
-        /// `RPCError` is not.
-        mutating func record(_ handler: String, _ error: (any Error)?) {
-            self.calls += 1
-            guard let error else {
-                self.byCode["\(handler) ok", default: 0] += 1
-                return
-            }
-            guard let rpc = error as? RPCError else {
-                self.unexpected.append("\(handler): not an RPC error: \(error)")
-                return
-            }
-            self.byCode["\(handler) \(rpc.code)", default: 0] += 1
-            if rpc.code == .internalError || rpc.code == .unknown || rpc.message.isEmpty {
-                self.unexpected.append("\(handler): \(rpc.code): \(rpc.message)")
-            }
-        }
-
-        var summary: String {
-            self.byCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        }
-    }
-}
-
-/// Byte-level mutations of a serialized message that still decode as its type (protobuf is lenient: unknown
-/// fields are kept, so most do): bytes flipped, inserted, dropped, a run duplicated, the end cut off.
-enum Mutation {
-    static func apply<M: SwiftProtobuf.Message>(
-        _ message: M,
-        as type: M.Type,
-        using generator: inout SeededGenerator
-    )
-        -> M
-    {
-        guard let original: [UInt8] = try? message.serializedBytes(), !original.isEmpty else { return message }
-        for _ in 0..<20 {
-            var bytes = original
-            for _ in 0...Int.random(in: 0...3, using: &generator) {
-                let at = Int.random(in: 0..<max(bytes.count, 1), using: &generator)
-                switch Int.random(in: 0..<5, using: &generator) {
-                case 0 where !bytes.isEmpty: bytes[at] ^= UInt8(1 << Int.random(in: 0..<8, using: &generator))
-                case 1: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: min(at, bytes.count))
-                case 2 where !bytes.isEmpty: bytes.remove(at: at)
-                case 3 where !bytes.isEmpty:
-                    let end = min(bytes.count, at + Int.random(in: 1...8, using: &generator))
-                    bytes.insert(contentsOf: bytes[at..<end], at: at)
-                default: bytes = Array(bytes.prefix(at))
-                }
-            }
-            if let decoded = try? M(serializedBytes: bytes) { return decoded }
-        }
-        return message
     }
 }
