@@ -20,7 +20,8 @@ struct ClientProcessFaultTests {
     /// half-written stays in its work folder.
     @Test func clientKilledMidDownloadAndRestartedRejoins() async throws {
         try await Self.withProcessClients(3, elements: 1 << 20, slowLink: true) { api, clients, proxy, dir in
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 20, validate: false))
+            // A round's time leaves room for a busy machine (CI runs suites side by side on 2 cores).
+            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 40, validate: false))
             let start = proxy!.forwardedBytes
             // Three 4 MiB downloads at 2 MiB/s each: kill the first client a quarter of the way in.
             #expect(try await eventually { proxy!.forwardedBytes - start > 3 << 20 })
@@ -30,7 +31,7 @@ struct ClientProcessFaultTests {
             clients[0].kill(SIGKILL)
             try clients[0].restart()
             #expect(
-                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status != "running" }
+                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).status != "running" }
             )
             let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
             #expect(
@@ -141,7 +142,7 @@ struct ClientProcessFaultTests {
                 trainer = ["--trainer", "noop"]
             }
             let proxy = SendableBox<FaultProxy?>(nil)
-            try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
+            try await LiveController.with(directory: dir, uploadGrace: .seconds(5), logger: testLogger) { live in
                 try await LiveFederation.with(
                     directory: dir,
                     controllerPort: live.grpcPort,
