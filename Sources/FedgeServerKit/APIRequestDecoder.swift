@@ -1,7 +1,7 @@
 package import FedgeAPIModels
 package import Foundation
 package import Hummingbird
-import NIOFoundationCompat
+import NIOCore
 
 /// Decodes the REST API's JSON request bodies (snake_case, ISO 8601 dates). For an `APIRequestBody` it first
 /// refuses a field the body does not have (a typo would otherwise fall back to the default without a word) and
@@ -15,11 +15,9 @@ package struct APIRequestDecoder: RequestDecoder {
         from request: Request,
         context: some RequestContext
     ) async throws -> T {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        if let body = T.self as? any APIRequestBody.Type {
-            try Self.check(Data(buffer: buffer), fields: body.fields)
-        }
-        return try API.makeDecoder().decode(T.self, from: buffer)
+        let data = Data(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+        if let body = T.self as? any APIRequestBody.Type { try Self.check(data, fields: body.fields) }
+        return try API.makeDecoder().decode(T.self, from: data)
     }
 
     /// Refuses unknown fields and `null`s at the top of a JSON object; anything that is not an object is left to
