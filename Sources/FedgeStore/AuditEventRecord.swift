@@ -73,6 +73,11 @@ extension FedgeDatabase {
     /// The hash the first entry chains to.
     package static let genesisHash = String(repeating: "0", count: 64)
 
+    /// `text` with every NUL replaced by U+FFFD, which the database stores and returns whole.
+    static func storable(_ text: String) -> String {
+        text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
+    }
+
     /// Appends an event to the audit trail, chained to the last one, in one transaction.
     @discardableResult
     package func appendAuditEvent(
@@ -84,7 +89,13 @@ extension FedgeDatabase {
         address: String? = nil,
         at date: Date = Date()
     ) async throws -> AuditEventRecord {
-        try await self.writer.write { db in
+        // Text as SQLite gives it back: a NUL would be cut off on the way out and the entry would no longer match its
+        // hash, so the trail would look tampered with (a combiner's mutated hello did it).
+        let (kind, actor, subject, message, address) = (
+            Self.storable(kind), Self.storable(actor), subject.map(Self.storable), Self.storable(message),
+            address.map(Self.storable)
+        )
+        return try await self.writer.write { db in
             let previous =
                 try String.fetchOne(db, sql: "SELECT hash FROM event ORDER BY id DESC LIMIT 1") ?? Self.genesisHash
             // Stored at millisecond precision, the precision the hash covers.

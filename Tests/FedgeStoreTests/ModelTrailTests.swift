@@ -139,6 +139,23 @@ struct TrailVerificationTests {
 
 @Suite("Audit trail")
 struct AuditTrailTests {
+    /// Found by fuzzing the controller's Attach: a combiner's hello address with a NUL in it went into an event's
+    /// message, SQLite gave the message back cut at the NUL, and the chain no longer verified.
+    @Test func textWithNULsStaysVerifiable() async throws {
+        let db = try FedgeDatabase.inMemory()
+        let event = try await db.appendAuditEvent(
+            kind: "combiner.attached",
+            actor: "combiner:\u{0}x",
+            subject: "a\u{0}b",
+            message: "reach it at 127.0\u{0}.0.1:1",
+            address: "1.2.3.4\u{0}"
+        )
+        await #expect(try db.verifyAuditTrail() == nil)
+        let stored = try #require(try await db.auditEvents(ListQuery()).items.first)
+        #expect(stored.message == "reach it at 127.0\u{FFFD}.0.1:1" && stored.hash == event.hash)
+        #expect(stored.actor == "combiner:\u{FFFD}x" && stored.subject == "a\u{FFFD}b")
+    }
+
     @Test func eventsChainAndTamperingIsFound() async throws {
         let db = try FedgeDatabase.inMemory()
         await #expect(try db.verifyAuditTrail() == nil)

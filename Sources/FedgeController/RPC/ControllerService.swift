@@ -37,6 +37,12 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
                             "the first message on Attach must be a hello with the combiner's name and address"
                         )
                     }
+                    guard Self.isDialAddress(hello.address) else {
+                        throw RefusalError(
+                            .malformed,
+                            "the hello's address '\(hello.address.prefix(64))' is not HOST:PORT as clients dial it"
+                        )
+                    }
                     try caller.require(name: hello.name)
                     let configuration = self.controller.configuration
                     let (connection, commands): (UUID, AsyncStream<CombinerInstruction>)
@@ -249,6 +255,16 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
             $0.combiner = attachment.name
             $0.address = attachment.address
         }
+    }
+
+    /// A combiner's address as its clients dial it: HOST:PORT, the host a name or an address (IPv6 in brackets).
+    static func isDialAddress(_ address: String) -> Bool {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (1...65_535).contains(port)
+        else { return false }
+        var host = address[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return Controller.isHost(String(host))
     }
 }
 
