@@ -33,7 +33,7 @@ for pass in $(seq 1 "$passes"); do
         FEDGE_RELIABILITY_PASS="$pass"
 done
 for seed in $(seq 1 "$seeds"); do
-    run "the combiner's gRPC handlers fuzzed, seed $seed" "HandlerFuzzTests" FEDGE_FUZZ_ITERATIONS=400 FEDGE_FUZZ_SEED="$seed"
+    run "the combiner's and the controller's gRPC handlers fuzzed, seed $seed" "HandlerFuzzTests" FEDGE_FUZZ_ITERATIONS=400 FEDGE_FUZZ_SEED="$seed"
 done
 echo "== the REST API fuzzed against openapi.yaml (schemathesis, 300 examples per operation, a new seed)"
 bash Scripts/api-fuzz.sh 300 random | grep -E "^api-fuzz|generated|Seed:" || failed=1
