@@ -37,6 +37,13 @@ extension Request {
         return value
     }
 
+    /// The query parameter `name` as an integer when it is given (even empty), `nil` when it is not; a non-number
+    /// is a 400 that says so.
+    package func intQuery(_ name: String) throws(APIError) -> Int? {
+        guard self.uri.queryParameters[name[...]] != nil else { return nil }
+        return try self.intQuery(name, default: 0)
+    }
+
     /// The query parameter `name`, if given and not empty.
     package func query(_ name: String) -> String? {
         guard let text = self.uri.queryParameters[name[...]], !text.isEmpty else { return nil }

@@ -25,9 +25,7 @@ struct MeasurementRoutes {
         }
         routes.on(RouterPath(API.metricsList), method: .get) { request, _ in
             var query = try ControllerAPI.listQuery(request, filters: ["session", "client", "name"])
-            if request.uri.queryParameters["round"] != nil {
-                query.filters["round"] = String(try request.intQuery("round", default: 0))
-            }
+            if let round = try request.intQuery("round") { query.filters["round"] = String(round) }
             let (items, total) = try await db.metrics(query)
             return Page(items: items.map(MetricDTO.init), total: total, offset: query.offset, limit: query.limit)
         }
@@ -54,8 +52,7 @@ struct MeasurementRoutes {
                 throw APIError.badRequest("Last-Event-ID '\(header.prefix(64))' is not an event id (a whole number).")
             }
             let since =
-                try request.uri.queryParameters["since"].map { _ in Int64(try request.intQuery("since", default: 0)) }
-                ?? header.flatMap { Int64($0) }
+                try request.intQuery("since").map(Int64.init) ?? header.flatMap { Int64($0) }
             let kinds = Set((request.query("kind") ?? "").split(separator: ",").map(String.init))
             return EventStream.response(
                 feed: c.auditTrail.feed,

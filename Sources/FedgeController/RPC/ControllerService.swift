@@ -257,14 +257,10 @@ package struct ControllerService: Fedge_V1_Controller.SimpleServiceProtocol {
         }
     }
 
-    /// A combiner's address as its clients dial it: HOST:PORT, the host a name or an address (IPv6 in brackets).
+    /// A combiner's address as its clients dial it: HOST:PORT (`Endpoint`'s forms, but with a host and a port).
     static func isDialAddress(_ address: String) -> Bool {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (1...65_535).contains(port)
-        else { return false }
-        var host = address[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        return Controller.isHost(String(host))
+        guard let endpoint = Endpoint(address), endpoint.port > 0, !address.hasPrefix(":") else { return false }
+        return Controller.isHost(endpoint.host)
     }
 }
 
