@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a file written under a temporary name and renamed into place survives.
 ///
 /// Both kinds are atomic: a reader, or a process restarted after `kill -9`, sees the old file or the whole new one,
@@ -10,4 +16,17 @@ package enum FileDurability: Sendable, Hashable {
     /// as long as a round or a task (uploaded updates, partials on their way up, a trainer's output), where
     /// fsync costs milliseconds per file on the round's critical path and buys nothing.
     case atomic
+}
+
+extension FileDurability {
+    /// Fsyncs the directory that holds `path`, so that a name just renamed into it survives a power loss: the last
+    /// step of a `.durable` write. Best effort: a directory that cannot be opened is left as it is.
+    package static func syncDirectory(of path: String) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
 }

@@ -73,12 +73,6 @@ package final class SpoolFile {
             throw RefusalError(.tooLarge, "cannot move the spool file to \(path): \(String(cString: strerror(errno)))")
         }
         self.committed = true
-        if durability == .durable {
-            let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if directory >= 0 {
-                _ = fsync(directory)
-                close(directory)
-            }
-        }
+        if durability == .durable { FileDurability.syncDirectory(of: path) }
     }
 }

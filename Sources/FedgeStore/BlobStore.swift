@@ -104,11 +104,7 @@ package struct BlobStore: Sendable {
             unlink(temporary)
             throw BlobError(description: "cannot move the blob into place: \(String(cString: strerror(errno)))")
         }
-        let directory = open((destination as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            close(directory)
-        }
+        FileDurability.syncDirectory(of: destination)
         return id
     }
 }

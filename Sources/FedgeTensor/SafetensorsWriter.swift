@@ -111,7 +111,7 @@ package final class SafetensorsWriter {
             throw .io(path: self.path, operation: "rename into", errno: errno)
         }
         self.finished = true
-        if self.durability == .durable { Self.syncDirectory(of: self.path) }
+        if self.durability == .durable { FileDurability.syncDirectory(of: self.path) }
         return self.hasher.finalize()
     }
 
@@ -155,14 +155,6 @@ package final class SafetensorsWriter {
         }
     }
 
-    private static func syncDirectory(of path: String) {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
-    }
 }
 
 extension SafetensorsWriter {
