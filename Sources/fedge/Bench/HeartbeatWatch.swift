@@ -29,10 +29,5 @@ struct HeartbeatWatch: Sendable {
     func late(limit: Double) -> Int { self.gaps.count { $0 > limit } }
 
     /// The gap below which `fraction` of them fall (nearest rank), or 0 with none.
-    func percentile(_ fraction: Double) -> Double {
-        guard !self.gaps.isEmpty else { return 0 }
-        let sorted = self.gaps.sorted()
-        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
-    }
+    func percentile(_ fraction: Double) -> Double { Spread.nearestRank(fraction, of: self.gaps.sorted()) }
 }

@@ -2,31 +2,6 @@ import Foundation
 
 /// What `fedge bench load` measured: printed as a block, or one JSON line (`--json`, snake_case keys).
 struct LoadBenchResult: Sendable, Codable {
-    /// The middle and the tail of a set of figures.
-    struct Spread: Sendable, Codable {
-        var count: Int
-        var min: Double
-        var median: Double
-        var p90: Double
-        var p99: Double
-        var max: Double
-
-        init(_ values: [Double]) {
-            let sorted = values.sorted()
-            func rank(_ fraction: Double) -> Double {
-                guard !sorted.isEmpty else { return 0 }
-                let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-                return sorted[Swift.min(Swift.max(index, 0), sorted.count - 1)]
-            }
-            self.count = sorted.count
-            self.min = sorted.first ?? 0
-            self.median = rank(0.5)
-            self.p90 = rank(0.9)
-            self.p99 = rank(0.99)
-            self.max = sorted.last ?? 0
-        }
-    }
-
     var configuration: LoadBenchmark.Configuration
     var clientsOnlineSeconds: Double
     var heldSeconds: Double
