@@ -301,6 +301,8 @@ let package = Package(
                 "FedgeCore", "FedgeTensor", "FedgeEdge", "FedgeSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/FedgeTestSupport",
             swiftSettings: fedgeSwiftSettings

@@ -8,6 +8,7 @@ import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Edge clients as `fedge-client` processes over mutual TLS, killed with SIGKILL in the middle of a round and
@@ -81,32 +82,25 @@ struct ClientProcessFaultTests {
     }
 
     /// A `fedge-client` process that can be killed and started again with the same kit and work folder.
-    final class ClientProcess: @unchecked Sendable {
+    final class ClientProcess: Sendable {
         let binary: String
         let arguments: [String]
         let log: String
-        private let lock = NSLock()
-        private var process: SpawnedProcess?
+        private let daemon: DaemonProcess
 
         init(binary: String, arguments: [String], log: String) throws {
             self.binary = binary
             self.arguments = arguments
             self.log = log
-            try self.restart()
+            self.daemon = DaemonProcess(try launch(binary, arguments, log: log))
         }
 
+        /// Starts it again (its output going to a log of its own).
         func restart() throws {
-            let process = try launch(self.binary, self.arguments, log: self.log + ".\(UUID().uuidString.prefix(4))")
-            self.lock.withLock { self.process = process }
+            self.daemon.replace(with: try launch(self.binary, self.arguments, log: self.log + ".again"))
         }
 
-        func kill(_ signal: Int32) {
-            guard let process = self.lock.withLock({ self.process }) else { return }
-            if process.isRunning() {
-                process.kill(signal)
-                _ = process.wait()
-            }
-        }
+        func kill(_ signal: Int32) { self.daemon.kill(signal) }
     }
 
     /// A controller and a combiner in this process and `count` client processes (client-1 …) with their kits,
@@ -141,7 +135,8 @@ struct ClientProcessFaultTests {
             } else {
                 trainer = ["--trainer", "noop"]
             }
-            let proxy = SendableBox<FaultProxy?>(nil)
+            let proxy = Mutex<FaultProxy?>(nil)
+            defer { if let proxy = proxy.withLock({ $0 }) { Task { await proxy.close() } } }
             try await LiveController.with(directory: dir, uploadGrace: .seconds(5), logger: testLogger) { live in
                 try await LiveFederation.with(
                     directory: dir,
@@ -153,7 +148,7 @@ struct ClientProcessFaultTests {
                         guard slowLink else { return port }
                         let started = try await FaultProxy.start(upstream: port)
                         started.set(.slow(bytesPerSecond: 2 << 20, latency: .milliseconds(5)))
-                        proxy.value = started
+                        proxy.withLock { $0 = started }
                         return started.port
                     },
                     logger: testLogger,
@@ -184,24 +179,10 @@ struct ClientProcessFaultTests {
                                 try await api.listClients(status: "online").total == count
                             }
                         )
-                        try await body(api, clients, proxy.value, dir)
+                        try await body(api, clients, proxy.withLock { $0 }, dir)
                     }
-                    await proxy.value?.close()
                 }
             }
         }
-    }
-}
-
-/// A value set once by one task and read by another.
-final class SendableBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { self.stored = value }
-
-    var value: Value {
-        get { self.lock.withLock { self.stored } }
-        set { self.lock.withLock { self.stored = newValue } }
     }
 }

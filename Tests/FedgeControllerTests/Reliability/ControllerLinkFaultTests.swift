@@ -18,7 +18,10 @@ struct ControllerLinkFaultTests {
     /// then 5 s), it closes the link and dials again; once bytes flow again it is attached and a session commits
     /// every round with every client.
     @Test func stalledControllerLinkIsNoticedAndRedialled() async throws {
-        try await Self.withProxiedController(clients: 2) { api, proxy, dir in
+        try await NetworkFaultTests.withProxiedFederation(clients: 2, trainerPause: .zero, proxied: .controller) {
+            api,
+            proxy,
+            dir in
             try await APIClient.withClient(endpoint: .unixSocket(dir + "/run/combiner-alpha.sock")) {
                 (combiner: APIClient) async throws in
                 #expect(try await combiner.combinerStatus().attached)
@@ -55,7 +58,12 @@ struct ControllerLinkFaultTests {
     /// that the partial is in flight): the round is planned again or fails with a reason, nothing is counted
     /// twice, the combiner dials again and the last round has every client.
     @Test func controllerLinkCutMidPartialUploadLosesNothing() async throws {
-        try await Self.withProxiedController(clients: 2, elements: 1 << 20) { api, proxy, _ in
+        try await NetworkFaultTests.withProxiedFederation(
+            clients: 2,
+            elements: 1 << 20,
+            trainerPause: .zero,
+            proxied: .controller
+        ) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
             let start = proxy.forwardedBytes
             let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
@@ -71,7 +79,12 @@ struct ControllerLinkFaultTests {
 
     /// The controller link slowed to 1 MiB/s with 200 ms of latency each way: validated rounds still commit.
     @Test func slowControllerLinkStillCompletesRounds() async throws {
-        try await Self.withProxiedController(clients: 2, elements: 64 << 10) { api, proxy, _ in
+        try await NetworkFaultTests.withProxiedFederation(
+            clients: 2,
+            elements: 64 << 10,
+            trainerPause: .zero,
+            proxied: .controller
+        ) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
             let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
             #expect(
@@ -81,53 +94,6 @@ struct ControllerLinkFaultTests {
             #expect(rounds.map(\.status) == ["committed", "committed"], "\(rounds.map { ($0.status, $0.reason) })")
             #expect(rounds.allSatisfy { $0.received == 2 })
             #expect(try await api.verifyTrail().problems.isEmpty)
-        }
-    }
-
-    /// A controller, one combiner and `clients` clients in this process, the nodes dialling the controller
-    /// through a proxy; a seed model of `elements` floats active, the combiner attached and every client online.
-    static func withProxiedController(
-        clients: Int,
-        elements: Int = 2_000,
-        _ body: @Sendable (APIClient, FaultProxy, String) async throws -> Void
-    ) async throws {
-        try await withTemporaryDirectory { dir in
-            let trainers: [any Trainer] = (1...clients).map { i in
-                RecordingTrainer(
-                    delta: Float(i) * 0.01,
-                    weight: Double(i),
-                    record: URL(fileURLWithPath: dir + "/recorded"),
-                    pause: .zero
-                )
-            }
-            let seedPath = dir + "/seed.safetensors"
-            try SafetensorsWriter.write(seedModel(elements: elements), to: seedPath)
-            try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
-                let proxy = try await FaultProxy.start(upstream: live.grpcPort)
-                do {
-                    try await LiveFederation.with(
-                        directory: dir,
-                        controllerPort: proxy.port,
-                        combiners: ["alpha"],
-                        trainers: trainers,
-                        enroll: live.enroll,
-                        logger: testLogger,
-                        combinersReady: { await live.controller.hub.attachments().count == 1 }
-                    ) {
-                        try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
-                            _ = try await api.uploadModel(from: seedPath, activate: true)
-                            #expect(
-                                try await eventually { try await api.listClients(status: "online").total == clients }
-                            )
-                            try await body(api, proxy, dir)
-                        }
-                    }
-                } catch {
-                    await proxy.close()
-                    throw error
-                }
-                await proxy.close()
-            }
         }
     }
 }

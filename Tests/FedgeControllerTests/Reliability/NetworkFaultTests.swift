@@ -95,7 +95,7 @@ struct NetworkFaultTests {
             elements: 1 << 16,
             trainerPause: .seconds(1),  // rounds of about a second: several cuts a session, some mid-round
             combiners: ["alpha", "beta", "gamma"],
-            proxied: "gamma"
+            proxied: .clients(of: "gamma")
         ) { api, proxy, _ in
             let onGamma = try await api.listClients(combiner: "gamma").items.count
             let session = try await api.createSession(SessionConfigDTO(rounds: 6, roundTimeout: 10, validate: false))
@@ -134,7 +134,7 @@ struct NetworkFaultTests {
             elements: 1 << 14,
             trainerPause: .seconds(1),
             combiners: ["alpha", "beta"],
-            proxied: "beta"
+            proxied: .clients(of: "beta")
         ) { api, proxy, _ in
             let onBeta = try await api.listClients(combiner: "beta").items.count
             #expect(onBeta > 0 && onBeta < 6, "the clients did not spread over both combiners")
@@ -176,14 +176,22 @@ struct NetworkFaultTests {
         }
     }
 
-    /// A controller and `combiners` in this process, `clients` clients, those of combiner `proxied` dialling it
-    /// through a proxy, a seed model of `elements` floats active, every combiner attached and every client online.
+    /// The link a test's proxy sits on.
+    enum ProxiedLink: Sendable, Equatable {
+        /// Between combiner `name` and its clients (the combiner advertises the proxy's port).
+        case clients(of: String)
+        /// In front of the controller's gRPC port: combiners and clients asking for a combiner dial through it.
+        case controller
+    }
+
+    /// A controller and `combiners` in this process and `clients` clients, with a proxy on the `proxied` link; a
+    /// seed model of `elements` floats active, every combiner attached and every client online.
     static func withProxiedFederation(
         clients: Int,
         elements: Int = 2_000,
         trainerPause: Duration,
         combiners: [String] = ["alpha"],
-        proxied: String = "alpha",
+        proxied: ProxiedLink = .clients(of: "alpha"),
         _ body: @Sendable (APIClient, FaultProxy, String) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { dir in
@@ -199,19 +207,19 @@ struct NetworkFaultTests {
             try SafetensorsWriter.write(seedModel(elements: elements), to: seedPath)
             let proxies = Mutex<[FaultProxy]>([])
             defer { for proxy in proxies.withLock({ $0 }) { Task { await proxy.close() } } }
+            @Sendable func proxy(_ port: Int) async throws -> Int {
+                let proxy = try await FaultProxy.start(upstream: port)
+                proxies.withLock { $0.append(proxy) }
+                return proxy.port
+            }
             try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
                 try await LiveFederation.with(
                     directory: dir,
-                    controllerPort: live.grpcPort,
+                    controllerPort: proxied == .controller ? try await proxy(live.grpcPort) : live.grpcPort,
                     combiners: combiners,
                     trainers: trainers,
                     enroll: live.enroll,
-                    route: { name, port in
-                        guard name == proxied else { return port }
-                        let proxy = try await FaultProxy.start(upstream: port)
-                        proxies.withLock { $0.append(proxy) }
-                        return proxy.port
-                    },
+                    route: { name, port in proxied == .clients(of: name) ? try await proxy(port) : port },
                     logger: testLogger,
                     combinersReady: { await live.controller.hub.attachments().count == combiners.count }
                 ) {
