@@ -1,4 +1,5 @@
 import FedgeAPIClient
+import FedgeAPIModels
 import FedgeCombiner
 import FedgeController
 import FedgeCore
@@ -80,4 +81,10 @@ func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -
         try await Task.sleep(for: .milliseconds(100))
     }
     return try await condition()
+}
+
+extension SessionDTO {
+    /// Whether the session ended (finished, failed or stopped): a queued one has not started yet, so "not running"
+    /// is not the same thing.
+    var hasEnded: Bool { ["finished", "failed", "stopped"].contains(self.status) }
 }

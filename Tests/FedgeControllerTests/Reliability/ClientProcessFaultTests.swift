@@ -32,7 +32,7 @@ struct ClientProcessFaultTests {
             clients[0].kill(SIGKILL)
             try clients[0].restart()
             #expect(
-                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).status != "running" }
+                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).hasEnded }
             )
             let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
             #expect(
@@ -70,7 +70,7 @@ struct ClientProcessFaultTests {
                 "left running: \(ShutdownTests.processes(mentioning: marker))"
             )
             #expect(
-                try await eventually(timeout: .seconds(30)) { try await api.session(session.id).status != "running" }
+                try await eventually(timeout: .seconds(30)) { try await api.session(session.id).hasEnded }
             )
             let round = try await api.round(session: session.id, number: 1)
             #expect(round.status == "failed")

@@ -66,7 +66,7 @@ struct ControllerHandlerFuzzTests {
                         let session = try await api.createSession(
                             SessionConfigDTO(rounds: 2, roundTimeout: 20, validate: false)
                         )
-                        #expect(try await eventually { try await api.session(session.id).status != "running" })
+                        #expect(try await eventually { try await api.session(session.id).hasEnded })
                         let rounds = try await api.sessionRounds(session.id).items
                         #expect(rounds.map(\.status) == ["committed", "committed"], "\(rounds.map(\.reason))")
                         #expect(rounds.allSatisfy { $0.received == 2 })

@@ -64,7 +64,7 @@ struct DiskFullTests {
                         let full = try await api.createSession(
                             SessionConfigDTO(rounds: 1, roundTimeout: 15, validate: false)
                         )
-                        #expect(try await eventually { try await api.session(full.id).status != "running" })
+                        #expect(try await eventually { try await api.session(full.id).hasEnded })
                         let failed = try await api.sessionRounds(full.id).items
                         #expect(failed.map(\.status) == ["failed"])
                         let reason = failed.first?.reason ?? ""

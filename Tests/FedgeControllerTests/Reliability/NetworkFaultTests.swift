@@ -56,7 +56,7 @@ struct NetworkFaultTests {
     /// After a cut: the session finishes, a round that did not commit says why, the last one has all `clients`,
     /// nothing is counted twice and the trail verifies.
     static func expectRecoveredAfterCut(_ api: APIClient, session: String, clients: Int) async throws {
-        #expect(try await eventually(timeout: .seconds(120)) { try await api.session(session).status != "running" })
+        #expect(try await eventually(timeout: .seconds(120)) { try await api.session(session).hasEnded })
         let rounds = try await api.sessionRounds(session).items.sorted { $0.number < $1.number }
         #expect(try await api.session(session).status == "finished")
         for round in rounds where round.status != "committed" {
@@ -107,7 +107,7 @@ struct NetworkFaultTests {
             }
             defer { flapping.cancel() }
             #expect(
-                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).status != "running" }
+                try await eventually(timeout: .seconds(120)) { try await api.session(session.id).hasEnded }
             )
             flapping.cancel()
             let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
@@ -145,7 +145,7 @@ struct NetworkFaultTests {
             proxy.set(.stalled)
             proxy.cut()
             #expect(
-                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status != "running" }
+                try await eventually(timeout: .seconds(90)) { try await api.session(session.id).hasEnded }
             )
             let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
             #expect(try await api.session(session.id).status == "finished")
