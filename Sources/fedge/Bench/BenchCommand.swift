@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the aggregation kernels, whole federated rounds and idle connections against baselines.",
+        abstract: "Measure the aggregation kernels, whole rounds, idle connections and a federation under load.",
         discussion: """
             `fedge bench kernels` (the default: `fedge bench --size-mib 64` runs it) times the aggregation kernels \
             against a memory copy. `fedge bench round` runs whole rounds through real controller, combiner and \
