@@ -101,6 +101,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),
@@ -329,6 +331,8 @@ let package = Package(
                 "FedgeRPC", "FedgeProto", "FedgeTensor", "FedgeTestSupport", "FedgeSecurity",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ] + grpc,
             swiftSettings: fedgeSwiftSettings
         ),

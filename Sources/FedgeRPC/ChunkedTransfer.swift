@@ -8,11 +8,14 @@ import Glibc
 import Darwin
 #endif
 
-/// Moves files as chunked streams: about 1 MiB per message, the SHA-256 checked at the end, so any size works and
+/// Moves files as chunked streams: 64 KiB per message, the SHA-256 checked at the end, so any size works and
 /// nothing ever holds a whole model in memory or in one message.
 package enum ChunkedTransfer {
-    /// Bytes per data chunk.
-    package static let chunkSize = 1 << 20
+    /// Bytes per data chunk: a message with its protobuf and gRPC framing fits one 64 KiB HTTP/2 frame
+    /// (`TransportTuning.maxFrameSize`), and every buffer it passes through stays under the allocator's mmap
+    /// threshold (128 KiB). Chunks of 1 MiB were mapped and unmapped by the allocator, zeroed page by page by the
+    /// kernel, at every copy: page faults were 21 % of a round's CPU time, and rounds were 20–25 % slower.
+    package static let chunkSize = 65_536 - 64
 
     /// Sends the file at `path`: `header`, its bytes in chunks, then a trailer with their SHA-256.
     ///
@@ -22,6 +25,7 @@ package enum ChunkedTransfer {
     ///     against it all the same, so a file damaged on disk is refused there.
     ///   - afterHeader: awaited between the header and the first chunk (an upload waits there for the receiver's
     ///     go-ahead).
+    ///   - pacing: how often the sender lets the transport catch up (see `WritePacing`).
     /// - Returns: the SHA-256 of the bytes sent.
     @discardableResult
     package static func send<Message: ChunkMessage>(
@@ -29,6 +33,7 @@ package enum ChunkedTransfer {
         header: Message.Header,
         knownID: ModelID? = nil,
         as message: Message.Type = Message.self,
+        pacing: WritePacing = .transport,
         afterHeader: () async throws -> Void = {},
         write: (Message) async throws -> Void
     ) async throws -> ModelID {
@@ -54,6 +59,7 @@ package enum ChunkedTransfer {
             if knownID == nil { chunk.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
             offset += off_t(n)
             try await write(Message(.data(chunk)))
+            if pacing.isDue(sent: Int(offset), last: n) { try await pacing.settle() }
         }
         let id = knownID ?? ModelID(digestBytes: hasher.finalize())
         try await write(Message(.trailer(sha256: id.hex)))

@@ -2,11 +2,12 @@ package import GRPCNIOTransportHTTP2
 
 /// The HTTP/2 settings of every Fedge connection, measured with `fedge bench round`.
 ///
-/// Models move in 1 MiB chunks. HTTP/2's default 16 KiB frames cut each chunk into 64 DATA frames, each parsed,
-/// buffered and flow-controlled on its own; frames of up to 1 MiB carry a chunk in one.
+/// Models move in chunks of just under 64 KiB (`ChunkedTransfer.chunkSize`). HTTP/2's default 16 KiB frames cut
+/// each chunk into 4 DATA frames, each parsed, buffered and flow-controlled on its own; 64 KiB frames carry a chunk
+/// in one, and keep the buffer a connection's frame decoder holds on to small.
 package enum TransportTuning {
     /// The largest HTTP/2 frame a peer may send us (SETTINGS_MAX_FRAME_SIZE).
-    package static let maxFrameSize = 1 << 20
+    package static let maxFrameSize = 1 << 16
 
     /// How long a client reads nothing before it pings the server, and how long it then waits for the answer
     /// before it closes the connection and dials again. Without it a link that stalls (a NAT that forgets the

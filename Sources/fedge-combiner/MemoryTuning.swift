@@ -10,10 +10,11 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// glibc's allocator keeps freed transfer chunks (1 MiB each) in per-thread arenas once its dynamic mmap threshold
-/// has risen, so a combiner moving many models would hold on to memory it no longer uses. A fixed threshold makes
-/// every chunk a mapping of its own, returned to the system when freed, and two arenas are plenty for a daemon
-/// whose heavy lifting is I/O.
+/// glibc's allocator keeps freed large buffers (a model's tensors, a fold's blocks) in per-thread arenas once its
+/// dynamic mmap threshold has risen, so a combiner moving many models would hold on to memory it no longer uses. A
+/// fixed threshold of 128 KiB makes every larger buffer a mapping of its own, returned to the system when freed;
+/// transfer chunks (64 KiB) stay below it and are reused from the arenas. Two arenas are plenty for a daemon whose
+/// heavy lifting is I/O.
 enum MemoryTuning {
     static func apply() {
         #if os(Linux)
