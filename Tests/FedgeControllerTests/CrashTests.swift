@@ -205,6 +205,20 @@ struct CrashTests {
                         try await Task.sleep(for: .milliseconds(700))
                         beta.kill(SIGKILL)
                         #expect(beta.wait() == .signalled(SIGKILL))
+                        let killed = ContinuousClock.now
+
+                        // Beta's clients see their connection drop, ask the controller for a combiner and say hello
+                        // to alpha: all six are online there, as the controller lists them, within two heartbeat
+                        // windows of a combiner's default (5 s each; these clients heartbeat every 0.3 s).
+                        #expect(
+                            try await eventually(timeout: .seconds(30)) {
+                                try await api.listClients(combiner: "alpha").items.filter { $0.status == "online" }
+                                    .count == 6
+                            }
+                        )
+                        let moved = ContinuousClock.now - killed
+                        print("Combiner killed: its \(onBeta) clients were online at alpha after \(moved)")
+                        #expect(moved <= .seconds(10))
 
                         #expect(try await eventually { try await api.session(session.id).status == "finished" })
                         let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
