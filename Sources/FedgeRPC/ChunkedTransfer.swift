@@ -63,6 +63,9 @@ package enum ChunkedTransfer {
         }
         let id = knownID ?? ModelID(digestBytes: hasher.finalize())
         try await write(Message(.trailer(sha256: id.hex)))
+        // The sender's caller may let the next transfer start once this returns (a combiner's download places):
+        // by then the bytes should have left this process, not sit in the transport's queues.
+        try await pacing.settle()
         return id
     }
 
