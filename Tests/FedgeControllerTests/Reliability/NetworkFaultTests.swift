@@ -32,7 +32,10 @@ struct NetworkFaultTests {
             #expect(try await eventually { try await api.session(session.id).status == "finished" })
             let rounds = try await api.sessionRounds(session.id).items
             #expect(rounds.map(\.status) == ["committed", "committed"])
-            #expect(rounds.allSatisfy { $0.received == 3 })
+            #expect(
+                rounds.allSatisfy { $0.received == 3 },
+                "updates received by round: \(rounds.map { "\($0.number): \($0.received) of \($0.expected)" })"
+            )
             #expect(try await api.verifyTrail().problems.isEmpty)
         }
     }
