@@ -1,7 +1,8 @@
 /// Fedge wire protocol, version 1: messages shared by every tier.
 ///
-/// Models, updates and partial aggregates move as chunked streams: a header first, data chunks (64 KiB from Fedge's tiers; any size within the message limit is accepted),
-/// and a trailer with the SHA-256 of the whole file, which the receiver checks before it accepts anything.
+/// Models, updates and partial aggregates move as chunked streams: a header first, data chunks (64 KiB from
+/// Fedge's tiers; any size within the message limit is accepted), and a trailer with the SHA-256 of the whole
+/// file, which the receiver checks before it accepts anything.
 /// Nothing ever holds a whole model in one message, so any size works, including models over 2 GiB.
 
 // DO NOT EDIT.
