@@ -54,6 +54,13 @@ package struct PartialAggregate: Sendable {
         self.contributions = contributions
     }
 
+    /// Sets the updates' ids after the fact, in the order they were folded in: for a caller that hashes the files
+    /// while it folds them (`fedge aggregate`).
+    package mutating func identifyUpdates(_ ids: [ModelID]) {
+        precondition(ids.count == self.contributions.count, "one id for each contribution")
+        for (index, id) in ids.enumerated() { self.contributions[index].update = id }
+    }
+
     /// Whether nothing has been folded in.
     package var isEmpty: Bool { self.contributions.isEmpty && self.totalWeight == 0 }
 
