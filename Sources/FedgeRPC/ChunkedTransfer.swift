@@ -14,7 +14,7 @@ package enum ChunkedTransfer {
     /// Bytes per data chunk: a message with its protobuf and gRPC framing fits one 64 KiB HTTP/2 frame
     /// (`TransportTuning.maxFrameSize`), and every buffer it passes through stays under the allocator's mmap
     /// threshold (128 KiB). Chunks of 1 MiB were mapped and unmapped by the allocator, zeroed page by page by the
-    /// kernel, at every copy: page faults were 21 % of a round's CPU time, and rounds were 20–25 % slower.
+    /// kernel, at every copy: page faults were 21 % of a round's CPU time (BENCHMARKS.md, "64 KiB chunks").
     package static let chunkSize = 65_536 - 64
 
     /// Sends the file at `path`: `header`, its bytes in chunks, then a trailer with their SHA-256.
@@ -25,7 +25,6 @@ package enum ChunkedTransfer {
     ///     against it all the same, so a file damaged on disk is refused there.
     ///   - afterHeader: awaited between the header and the first chunk (an upload waits there for the receiver's
     ///     go-ahead).
-    ///   - pacing: how often the sender lets the transport catch up (see `WritePacing`).
     /// - Returns: the SHA-256 of the bytes sent.
     @discardableResult
     package static func send<Message: ChunkMessage>(
@@ -33,7 +32,6 @@ package enum ChunkedTransfer {
         header: Message.Header,
         knownID: ModelID? = nil,
         as message: Message.Type = Message.self,
-        pacing: WritePacing = .transport,
         afterHeader: () async throws -> Void = {},
         write: (Message) async throws -> Void
     ) async throws -> ModelID {
@@ -46,6 +44,7 @@ package enum ChunkedTransfer {
         try await afterHeader()
         var hasher = SHA256()
         var offset: off_t = 0
+        let pacing = WritePacing.transport
         while true {
             try Task.checkCancellation()
             var chunk = Data(count: Self.chunkSize)
@@ -63,8 +62,8 @@ package enum ChunkedTransfer {
         }
         let id = knownID ?? ModelID(digestBytes: hasher.finalize())
         try await write(Message(.trailer(sha256: id.hex)))
-        // The sender's caller may let the next transfer start once this returns (a combiner's download places):
-        // by then the bytes should have left this process, not sit in the transport's queues.
+        // The caller may start the next transfer once this returns (a combiner's download places): by then the
+        // transport has taken every message, and what it still holds for this stream is about one pacing interval.
         try await pacing.settle()
         return id
     }

@@ -5,7 +5,7 @@ package import NIOCore
 ///
 /// Models move in chunks of just under 64 KiB (`ChunkedTransfer.chunkSize`). HTTP/2's default 16 KiB frames cut
 /// each chunk into 4 DATA frames, each parsed, buffered and flow-controlled on its own; 64 KiB frames carry a chunk
-/// in one, and keep the buffer a connection's frame decoder holds on to small.
+/// in one.
 package enum TransportTuning {
     /// The largest HTTP/2 frame a peer may send us (SETTINGS_MAX_FRAME_SIZE).
     package static let maxFrameSize = 1 << 16
@@ -25,7 +25,7 @@ package enum TransportTuning {
     package static let serverReads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024)
 
     /// A client transport's configuration: 1 MiB of window (gRPC's default is 8 MiB), so that a server sending a
-    /// model runs at most a chunk ahead of the client reading it; keepalive pings after 10 s of silence.
+    /// model runs at most a MiB ahead of the client reading it; keepalive pings after 10 s of silence.
     package static func client() -> HTTP2ClientTransport.Posix.Config {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.maxFrameSize = Self.maxFrameSize
