@@ -72,34 +72,23 @@ struct AggregateCommand: ParsableCommand {
 
         let updates = try self.parsedUpdates()
         let files = try updates.map { try SafetensorsFile(path: $0.0) }
-        let names = updates.map { URL(fileURLWithPath: $0.0).deletingPathExtension().lastPathComponent }
-        let ids: [ModelID]
-        var partial: PartialAggregate
-        if config.name.isRobust {
-            // Robust reducers order the updates and break ties by their ids: those come first.
-            ids = try Self.modelIDs(of: [base] + files)
-            var reducer = UpdateReducer(config: config, layout: layout)
-            for (index, update) in files.enumerated() {
-                let weight = updates[index].1
-                let contribution = Contribution(client: names[index], weight: weight, update: ids[index + 1])
-                try reducer.add(update, weight: weight, contribution: contribution)
-            }
-            partial = try reducer.finish()
-        } else {
-            // A weighted sum needs no ids: the updates are folded on one core while every core hashes the files.
-            let folding = Mutex<UpdateReducer?>(UpdateReducer(config: config, layout: layout))
-            ids = try Self.modelIDs(of: [base] + files) {
-                try folding.withLock { reducer in
-                    for (index, update) in files.enumerated() {
-                        let weight = updates[index].1
-                        let unnamed = Contribution(client: names[index], weight: weight, update: Self.unhashed)
-                        try reducer!.add(update, weight: weight, contribution: unnamed)
-                    }
-                }
-            }
-            partial = try folding.withLock { $0.take() }!.finish()
-            partial.identifyUpdates(Array(ids.dropFirst()))
+        // A weighted sum needs no ids: the updates are folded while every core hashes the files. Robust reducers
+        // order the updates and break ties by their ids, so they wait for them.
+        let hashes = BackgroundHashes(of: [base] + files)
+        let known = config.name.isRobust ? hashes.wait() : nil
+        var reducer = UpdateReducer(config: config, layout: layout)
+        for (index, (update, (path, weight))) in zip(files, updates).enumerated() {
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let id = known?[index + 1] ?? Self.unhashed
+            try reducer.add(
+                update,
+                weight: weight,
+                contribution: Contribution(client: name, weight: weight, update: id)
+            )
         }
+        let ids = hashes.wait()
+        var partial = try (consume reducer).finish()
+        if known == nil { partial.identifyUpdates(Array(ids.dropFirst())) }
 
         let statePath = self.state.map {
             URL(fileURLWithPath: $0).appendingPathComponent("server-optimizer.safetensors").path
@@ -138,32 +127,6 @@ struct AggregateCommand: ParsableCommand {
 
     /// The id a contribution has until its file is hashed.
     private static let unhashed = ModelID(hex: String(repeating: "0", count: 64))!
-
-    /// Every file's SHA-256 (the parent's and the contributions' ids), as many files at once as there are cores,
-    /// while `alongside` runs on one of them, which joins the hashing when it is done. Hashing, at about 1.5 GB/s a
-    /// core, is most of what an aggregate costs; the fold itself is memory-bound.
-    ///
-    /// - Throws: what `alongside` throws, once every hash is done.
-    private static func modelIDs(
-        of files: [SafetensorsFile],
-        alongside: @Sendable () throws -> Void = {}
-    ) throws -> [ModelID] {
-        let ids = Mutex<[ModelID?]>(Array(repeating: nil, count: files.count))
-        let next = Atomic(0)
-        let failure = Mutex<(any Error)?>(nil)
-        let workers = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            if worker == 0 {
-                do { try alongside() } catch { failure.withLock { $0 = error } }
-            }
-            while case let index = next.add(1, ordering: .relaxed).oldValue, index < files.count {
-                let id = files[index].computeModelID()
-                ids.withLock { $0[index] = id }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return ids.withLock { $0.compactMap { $0 } }  // every index was taken by a worker
-    }
 
     private func report(_ report: AggregateReport) {
         if self.json {
@@ -212,5 +175,31 @@ struct AggregateCommand: ParsableCommand {
             }
             return (String(argument[..<colon]), weight)
         }
+    }
+}
+
+/// Every file's SHA-256 (the parent's and the contributions' ids), computed in the background, as many files at once
+/// as there are cores, while the caller goes on: hashing, at about 1.5 GB/s a core, is most of what an aggregate
+/// costs, and the fold itself is memory-bound.
+private final class BackgroundHashes: Sendable {
+    private let ids: Mutex<[ModelID?]>
+    private let done = DispatchGroup()
+
+    init(of files: [SafetensorsFile]) {
+        self.ids = Mutex(Array(repeating: nil, count: files.count))
+        self.done.enter()
+        DispatchQueue.global().async {
+            DispatchQueue.concurrentPerform(iterations: files.count) { index in
+                let id = files[index].computeModelID()
+                self.ids.withLock { $0[index] = id }
+            }
+            self.done.leave()
+        }
+    }
+
+    /// The ids, in the order of the files, once every one is computed.
+    func wait() -> [ModelID] {
+        self.done.wait()
+        return self.ids.withLock { $0.compactMap { $0 } }  // concurrentPerform ran every index
     }
 }
