@@ -18,7 +18,7 @@ struct ControllerLinkFaultTests {
     /// then 5 s), it closes the link and dials again; once bytes flow again it is attached and a session commits
     /// every round with every client.
     @Test func stalledControllerLinkIsNoticedAndRedialled() async throws {
-        try await NetworkFaultTests.withProxiedFederation(clients: 2, trainerPause: .zero, proxied: .controller) {
+        try await NetworkFaultTests.withProxiedFederation(clients: 2, proxied: .controller) {
             api,
             proxy,
             dir in
@@ -58,12 +58,10 @@ struct ControllerLinkFaultTests {
     /// that the partial is in flight): the round is planned again or fails with a reason, nothing is counted
     /// twice, the combiner dials again and the last round has every client.
     @Test func controllerLinkCutMidPartialUploadLosesNothing() async throws {
-        try await NetworkFaultTests.withProxiedFederation(
-            clients: 2,
-            elements: 1 << 20,
-            trainerPause: .zero,
-            proxied: .controller
-        ) { api, proxy, _ in
+        try await NetworkFaultTests.withProxiedFederation(clients: 2, elements: 1 << 20, proxied: .controller) {
+            api,
+            proxy,
+            _ in
             proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
             let start = proxy.forwardedBytes
             let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
@@ -79,12 +77,10 @@ struct ControllerLinkFaultTests {
 
     /// The controller link slowed to 1 MiB/s with 200 ms of latency each way: validated rounds still commit.
     @Test func slowControllerLinkStillCompletesRounds() async throws {
-        try await NetworkFaultTests.withProxiedFederation(
-            clients: 2,
-            elements: 64 << 10,
-            trainerPause: .zero,
-            proxied: .controller
-        ) { api, proxy, _ in
+        try await NetworkFaultTests.withProxiedFederation(clients: 2, elements: 64 << 10, proxied: .controller) {
+            api,
+            proxy,
+            _ in
             proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
             let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
             #expect(

@@ -18,7 +18,7 @@ struct NetworkFaultTests {
     /// the clients' keepalive pings (10 s of silence, then 5 s for an answer): they close it and dial again, and
     /// once the link carries bytes again every client is back and a session runs with all of them.
     @Test func stalledLinkIsNoticedAndLeft() async throws {
-        try await Self.withProxiedFederation(clients: 3, trainerPause: .zero) { api, proxy, _ in
+        try await Self.withProxiedFederation(clients: 3) { api, proxy, _ in
             let before = proxy.connections
             proxy.set(.stalled)
             // Keepalive: 10 s without reading, then 5 s waiting for the answer; each client then dials again.
@@ -44,7 +44,7 @@ struct NetworkFaultTests {
     /// are in flight): the round closes with what arrived or fails with a reason, nothing is counted twice, the
     /// clients come back and the next rounds have all of them.
     @Test func linkCutMidUploadLosesNothingCommitted() async throws {
-        try await Self.withProxiedFederation(clients: 3, elements: 1 << 20, trainerPause: .zero) { api, proxy, _ in
+        try await Self.withProxiedFederation(clients: 3, elements: 1 << 20) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
             let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
             // Three 4 MiB downloads, then the uploads start: cut once half of them went through.
@@ -75,7 +75,7 @@ struct NetworkFaultTests {
 
     /// Every link slowed to 1 MiB/s with 200 ms of latency each way: rounds take longer and all complete.
     @Test func slowLinkStillCompletesRounds() async throws {
-        try await Self.withProxiedFederation(clients: 2, elements: 64 << 10, trainerPause: .zero) { api, proxy, _ in
+        try await Self.withProxiedFederation(clients: 2, elements: 64 << 10) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
             let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
             #expect(
@@ -192,7 +192,7 @@ struct NetworkFaultTests {
     static func withProxiedFederation(
         clients: Int,
         elements: Int = 2_000,
-        trainerPause: Duration,
+        trainerPause: Duration = .zero,
         combiners: [String] = ["alpha"],
         proxied: ProxiedLink = .clients(of: "alpha"),
         _ body: @Sendable (APIClient, FaultProxy, String) async throws -> Void
