@@ -111,8 +111,11 @@ package actor ClientRegistry {
     }
 
     /// Marks the connection closed; a later connection of the same client is left alone.
-    package func disconnect(_ connection: Connection) {
-        guard var entry = self.entries[connection.clientID], entry.token == connection.token else { return }
+    ///
+    /// - Returns: whether `connection` was the client's current one (`false` when a later one replaced it).
+    @discardableResult
+    package func disconnect(_ connection: Connection) -> Bool {
+        guard var entry = self.entries[connection.clientID], entry.token == connection.token else { return false }
         entry.outbox?.finish()
         entry.outbox = nil
         entry.token = nil
@@ -122,6 +125,7 @@ package actor ClientRegistry {
             "Client disconnected",
             metadata: ["fedge.client": "\(connection.name)", "fedge.client.id": "\(connection.clientID)"]
         )
+        return true
     }
 
     /// Sends `command` to the client; `false` when it is not connected.

@@ -48,9 +48,9 @@ struct ConsoleEndToEndTests {
             return try await self.waitFor(what, condition)
         }
 
-        /// Polls the screen until `condition` holds (or 30 s pass); returns the last screen.
+        /// Polls the screen until `condition` holds (or 30 s, scaled by `TestTime`, pass); returns the last screen.
         func waitFor(_ what: String, timeout: Double = 30, _ condition: (String) -> Bool) async throws -> String {
-            let end = Date().addingTimeInterval(timeout)
+            let end = Date().addingTimeInterval(TestTime.scaled(timeout))
             var last = ""
             while Date() < end {
                 last = try await self.screen()

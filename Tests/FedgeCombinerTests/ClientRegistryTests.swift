@@ -39,13 +39,13 @@ struct ClientRegistryTests {
         await registry.taskFinished(clientID: first.clientID, succeeded: false)
         let second = await registry.connect(name: "a", trainers: [])
         #expect(second.clientID == first.clientID)
-        await registry.disconnect(first)
+        #expect(await !registry.disconnect(first), "the replaced connection's close is not the client's")
         let snapshot = await registry.snapshots()[0]
         #expect(snapshot.connected && snapshot.tasksDone == 1 && snapshot.tasksFailed == 1)
         clock.advance(by: .seconds(30))
         await registry.heartbeat(first, telemetry: Telemetry())
         #expect(await registry.snapshots()[0].liveness == .stale, "a heartbeat on the replaced connection is ignored")
-        await registry.disconnect(second)
+        #expect(await registry.disconnect(second))
         #expect(await registry.snapshots()[0].liveness == .offline)
         #expect(await !registry.send(.cancel(taskID: "t", reason: "x"), to: second.clientID))
     }

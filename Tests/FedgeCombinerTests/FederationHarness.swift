@@ -95,7 +95,7 @@ struct Federation: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         while await self.combiner.registry.eligible().count < count {
-            guard clock.now - start < timeout else {
+            guard clock.now - start < TestTime.scaled(timeout) else {
                 throw RefusalError(
                     .incomplete,
                     "only \(await self.combiner.registry.eligible().count) of \(count) clients connected"

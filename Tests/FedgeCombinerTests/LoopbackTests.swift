@@ -81,7 +81,7 @@ struct LoopbackTests {
     static func waitForClients(_ combiner: Combiner, _ count: Int, timeout: Duration = .seconds(15)) async -> Bool {
         let clock = ContinuousClock()
         let start = clock.now
-        while clock.now - start < timeout {
+        while clock.now - start < TestTime.scaled(timeout) {
             if await combiner.registry.eligible().count >= count { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }

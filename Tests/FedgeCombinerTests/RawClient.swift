@@ -18,7 +18,7 @@ struct RawClient: Sendable {
     let combiner: Fedge_V1_Combiner.Client<InProcessTransport.Client>
     let tasks: AsyncStream<Fedge_V1_TaskAssignment>
 
-    /// Connects as `name`, runs `body`, then closes the control stream.
+    /// Connects as `name`, runs `body` once the combiner welcomed the connection, then closes the control stream.
     static func with<R: Sendable>(
         _ name: String,
         over federation: Federation,
@@ -39,14 +39,20 @@ struct RawClient: Sendable {
         let combiner = Fedge_V1_Combiner.Client(wrapping: client)
         let (tasks, continuation) = AsyncStream.makeStream(of: Fedge_V1_TaskAssignment.self)
         let (stop, stopContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (welcomed, welcome) = AsyncStream.makeStream(of: Void.self)
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask {
+                defer { welcome.finish() }
                 try await combiner.connect { writer in
                     try await writer.write(.with { $0.hello = .with { $0.name = name } })
                     for await _ in stop {}
                 } onResponse: { response in
                     for try await event in response.messages {
-                        if case .task(let task) = event.event { continuation.yield(task) }
+                        switch event.event {
+                        case .welcome: welcome.finish()
+                        case .task(let task): continuation.yield(task)
+                        default: break
+                        }
                     }
                     continuation.finish()
                 }
@@ -54,6 +60,8 @@ struct RawClient: Sendable {
             }
             group.addTask {
                 defer { stopContinuation.finish() }
+                // The body starts once the combiner registered this connection (or refused it).
+                for await _ in welcomed {}
                 return try await body(RawClient(name: name, token: token, combiner: combiner, tasks: tasks))
             }
             var result: R? = nil

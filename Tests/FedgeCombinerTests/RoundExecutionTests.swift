@@ -152,6 +152,34 @@ struct RoundExecutionTests {
         }
     }
 
+    /// A client dials again while its old control stream still looks open (a stalled link), takes a task on the new
+    /// stream, and only then does the old one end: the task stays the client's and its update is taken.
+    @Test func aReplacedStreamEndingLeavesTheNewStreamsTaskAlone() async throws {
+        let clock = ManualClock()
+        try await Federation.with(trainers: [], clock: clock) { federation in
+            let model = try federation.importModel(seedModel())
+            let (release, releaseOld) = AsyncStream.makeStream(of: Void.self)
+            let old = Task {
+                try await RawClient.with("redialler", over: federation) { _ in for await _ in release {} }
+            }
+            try await federation.waitForClients(1)
+            try await RawClient.with("redialler", over: federation) { raw in
+                let runner = federation.combiner.runner
+                let round = Task { try await runner.execute(federation.plan(model, timeout: 10, minUpdates: 1)) }
+                let task = try await raw.nextTask()
+                releaseOld.finish()
+                try await old.value
+                // The combiner handles the old stream's end on its own time; before the fix it failed the task here.
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(await runner.progress()?.failed == 0)
+                let upload = await raw.upload(try update(of: federation, task, delta: 1), for: task, weight: 1)
+                #expect((try? upload.get()) != nil, "\(upload)")
+                let result = try await round.value
+                #expect(result.succeeded && result.received == 1, "\(result.reason)")
+            }
+        }
+    }
+
     @Test func staleDuplicateAndMalformedUpdatesAreRefusedAndCounted() async throws {
         let cancelled = Atomic<Int>.Box()
         let clock = ManualClock()

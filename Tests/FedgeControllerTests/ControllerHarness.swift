@@ -72,10 +72,10 @@ func seedModel(elements: Int = 2_000, seed: UInt64 = 7) -> InMemoryModel {
     )
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` passes.
+/// Polls `condition` every 100 ms until it holds or `timeout` (scaled by `TestTime`) passes.
 func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
-    let end = clock.now + timeout
+    let end = clock.now + TestTime.scaled(timeout)
     while clock.now < end {
         if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(100))

@@ -71,8 +71,11 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         )
     }
 
+    /// A control stream ended. The client's outstanding task fails only if this was its current stream: the end of
+    /// one it replaced (a stalled link that delivers its close after the client dialled again) must not fail the
+    /// task its new stream carries.
     private func disconnected(_ connection: ClientRegistry.Connection) async {
-        await self.registry.disconnect(connection)
+        guard await self.registry.disconnect(connection) else { return }
         await self.runner.clientDisconnected(clientID: connection.clientID)
     }
 
