@@ -290,12 +290,14 @@ struct BenchLoadTests {
             Issue.record("the fedge executable was not built")
             return
         }
+        // With tmux, the console runs in it meanwhile and is read and driven too.
+        let console = ExternalTools.hasTmux ? ["--console"] : []
         let run = try await ExternalTools.run(
             fedge,
             [
                 "bench", "load", "--clients", "8", "--participants", "4", "--processes", "2", "--params", "1000",
                 "--heartbeat", "2", "--duration", "10", "--readers", "4", "--json",
-            ],
+            ] + console,
             timeout: 240
         )
         let line = try #require(run.stdout.split(separator: "\n").last.map(String.init), "\(run.stdout)\(run.stderr)")
@@ -316,6 +318,14 @@ struct BenchLoadTests {
         #expect((figures["events_followed"] as? Int ?? 0) > 0, "\(line)")
         #expect(figures["refusals"] as? Int == 0)
         #expect((figures["combiner_peak_mib"] as? Double ?? 0) > 0)
+        if !console.isEmpty {
+            let watched = try #require(figures["console"] as? [String: Any], "\(line)")
+            #expect(watched["running"] as? Bool == true, "\(watched)")
+            #expect((watched["screens"] as? Int ?? 0) >= 3, "\(watched)")
+            #expect(watched["keys"] as? Int == 2 && watched["key_timeouts"] as? Int == 0, "\(watched)")
+            #expect(watched["first_rounds_done"] != nil, "the overview showed the session's rounds: \(watched)")
+            #expect((watched["peak_mib"] as? Double ?? 0) > 0, "\(watched)")
+        }
     }
 
     @Test func refusesMoreParticipantsThanClients() async throws {

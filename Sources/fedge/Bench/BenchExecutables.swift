@@ -2,6 +2,8 @@ import Foundation
 
 /// The programs `fedge bench round` starts: the executables beside the running `fedge`, from the same build.
 struct BenchExecutables: Sendable {
+    /// This `fedge` (`fedge bench load --console` runs its console).
+    var fedge: String
     var controller: String
     var combiner: String
     var client: String
@@ -10,7 +12,8 @@ struct BenchExecutables: Sendable {
     ///
     /// - Throws: `BenchError.missingExecutable` naming the first one that is missing.
     static func locate() throws -> BenchExecutables {
-        let directory = URL(fileURLWithPath: Self.currentExecutable()).deletingLastPathComponent().path
+        let fedge = Self.currentExecutable()
+        let directory = URL(fileURLWithPath: fedge).deletingLastPathComponent().path
         func find(_ name: String) throws -> String {
             let path = directory + "/" + name
             guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -19,6 +22,7 @@ struct BenchExecutables: Sendable {
             return path
         }
         return BenchExecutables(
+            fedge: fedge,
             controller: try find("fedge-controller"),
             combiner: try find("fedge-combiner"),
             client: try find("fedge-client")

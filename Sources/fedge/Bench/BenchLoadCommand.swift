@@ -17,8 +17,10 @@ struct BenchLoadCommand: AsyncParsableCommand {
             stream as `fedge console` does. Every 1.5 s every client is listed through the controller to time \
             the heartbeats. Reported: rounds committed and failed (with the reasons), their durations and \
             participants, late heartbeats, the readers' answers, speed and errors, the events followed, refusals \
-            in the audit trail, each tier's peak memory and its CPU. Exits with status 1 when the run was not \
-            clean. Build in release mode (swift build -c release); raise ulimit -n for large N. Progress goes to \
+            in the audit trail, each tier's peak memory and its CPU. With --console, `fedge console` runs meanwhile \
+            in a detached tmux terminal: its screen is read every 2 s and its keys pressed, and the report says \
+            what it showed, how fast its keys answered, its memory and CPU. Exits with status 1 when the run was \
+            not clean. Build in release mode (swift build -c release); raise ulimit -n for large N. Progress goes to \
             stderr.
             """
     )
@@ -43,6 +45,9 @@ struct BenchLoadCommand: AsyncParsableCommand {
 
     @Option(help: "Concurrent REST readers (R), 0 to 1000.")
     var readers = 50
+
+    @Flag(help: "Also run fedge console in a tmux terminal, reading its screen and pressing its keys (needs tmux).")
+    var console = false
 
     @Flag(help: "Print one JSON line instead of the report.")
     var json = false
@@ -77,7 +82,8 @@ struct BenchLoadCommand: AsyncParsableCommand {
             params: self.params,
             heartbeatSeconds: self.heartbeat,
             durationSeconds: self.duration,
-            readers: self.readers
+            readers: self.readers,
+            console: self.console
         )
         BenchOutput.header("load", json: self.json)
         let benchmark = LoadBenchmark(configuration: configuration, executables: executables, keep: self.keep) {

@@ -36,15 +36,18 @@ struct LoadBenchResult: Sendable, Codable {
     var controllerCPUPercent: Double
     var combinerCPUPercent: Double
     var clientProcessesCPUPercent: Double
+    /// What `fedge console` showed and how fast it answered its keys, when it ran (`--console`).
+    var console: ConsoleWatch.Result?
     var cores = MachineInfo.cores
     var debugBuild = MachineInfo.isDebugBuild
     var workDirectory: String?
 
     /// Whether nothing went wrong: every round committed, every client online, no read failed, nothing refused,
-    /// no heartbeat late.
+    /// no heartbeat late, and the console (when it ran) kept up.
     var clean: Bool {
         self.roundsFailed == 0 && self.onlineAtEnd == self.configuration.clients && self.readErrors.isEmpty
             && self.refusals == 0 && self.lateHeartbeats == 0 && self.roundsCommitted > 0
+            && (self.console?.keptUp ?? true)
     }
 
     /// The report: what ran, then the figures as aligned fields.
@@ -88,6 +91,9 @@ struct LoadBenchResult: Sendable, Codable {
                     + (errors.isEmpty ? "no errors" : "errors: \(errors.joined(separator: "; "))")
             ),
             ("event stream", "\(self.eventsFollowed) events and progress notices followed"),
+        ]
+        if let console = self.console { fields.append(("console", Self.describe(console))) }
+        fields += [
             ("refusals", "\(self.refusals) in the audit trail"),
             (
                 "peak memory",
@@ -109,6 +115,22 @@ struct LoadBenchResult: Sendable, Codable {
         ]
         if let work = self.workDirectory { fields.append(("work directory", work)) }
         Output.printFields(fields, indent: 2)
+    }
+
+    /// The console's line: what it showed, how its keys answered, its memory and CPU.
+    private static func describe(_ console: ConsoleWatch.Result) -> String {
+        let rounds =
+            if let first = console.firstRoundsDone, let last = console.lastRoundsDone {
+                "rounds done shown \(first) → \(last) (\(console.roundChanges) changes)"
+            } else {
+                "no rounds-done figure shown"
+            }
+        return "\(console.running ? "ran" : "ENDED EARLY"); \(console.screens) screens read, \(rounds), "
+            + "\(console.progressChanges) round-progress updates; \(console.keys) keys answered in median "
+            + "\(Self.ms(console.keySeconds.median)), max \(Self.ms(console.keySeconds.max)), "
+            + "\(console.keyTimeouts) not within 10 s; peak \(RoundBenchReport.mib(console.peakMib)), "
+            + String(format: "CPU %.1f %%", console.cpuPercent)
+            + (console.lastScreen.map { "\n    last screen:\n" + $0 } ?? "")
     }
 
     /// `12 ms`.

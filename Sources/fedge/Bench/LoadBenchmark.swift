@@ -19,6 +19,8 @@ struct LoadBenchmark: Sendable {
         var heartbeatSeconds: Double
         var durationSeconds: Double
         var readers: Int
+        /// Whether `fedge console` runs in a tmux terminal meanwhile, read and driven (`ConsoleWatch`).
+        var console = false
 
         /// A heartbeat arriving more than half an interval after the one before is late.
         var lateAfterSeconds: Double { self.heartbeatSeconds * 1.5 }
@@ -79,6 +81,10 @@ struct LoadBenchmark: Sendable {
         let deadline = start + .seconds(configuration.durationSeconds)
         let reads = ReadTally()
         let follower = Task { await Self.follow(socket: socket, into: reads) }
+        let console =
+            configuration.console
+            ? try await ConsoleWatch.start(fedge: self.executables.fedge, socket: socket) : nil
+        let watching = console.map { console in Task { await console.follow(until: deadline) } }
         var lastListing: [ClientDTO] = []
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -112,10 +118,12 @@ struct LoadBenchmark: Sendable {
             }
         } catch {
             follower.cancel()
+            watching?.cancel()
             _ = sampler.stop()
             throw error
         }
         follower.cancel()
+        let consoleResult = await watching?.value
         let held = (ContinuousClock.now - start).inSeconds
         let cpuAfter = ConnectionsBenchmark.cpu(tiers)
         let peaks = sampler.stop()
@@ -160,6 +168,7 @@ struct LoadBenchmark: Sendable {
             controllerCPUPercent: percent([tiers.controller]),
             combinerCPUPercent: percent(tiers.combiners),
             clientProcessesCPUPercent: percent(clientPids),
+            console: consoleResult,
             workDirectory: self.keep ? work : nil
         )
     }
