@@ -254,18 +254,58 @@ package actor Orchestrator {
                 "Session failed",
                 metadata: ["fedge.session": "\(session.id)", "fedge.error": "\(error)"]
             )
-            try? await self.database.setSessionStatus(SessionID(session.id.rawValue), .failed, reason: "\(error)")
-            try? await self.database.closeRunningRounds(
-                session: SessionID(session.id.rawValue),
-                status: .failed,
-                reason: "the session failed: \(error)"
-            )
+            // The failure is stored even if that has to wait: when the disk is full, the write that failed the session
+            // fails too, and a session whose end is not stored would stay `running` with nothing running it.
+            let stored = await self.storeUntilDone("the session's failure", session: SessionID(session.id.rawValue)) {
+                try await self.database.setSessionStatus(SessionID(session.id.rawValue), .failed, reason: "\(error)")
+                try await self.database.closeRunningRounds(
+                    session: SessionID(session.id.rawValue),
+                    status: .failed,
+                    reason: "the session failed: \(error)"
+                )
+            }
+            guard stored else { return }
             await self.auditTrail.record(
                 kind: "session.failed",
                 actor: "controller",
                 subject: session.id.rawValue,
                 message: "Session \(session.id) failed: \(error)"
             )
+        }
+    }
+
+    /// Runs `write` until it succeeds, trying again every second and then every 5 s (the disk that was full may have
+    /// room again): `false` only when the controller stops meanwhile (the session then resumes on its next start).
+    private func storeUntilDone(
+        _ what: String,
+        session: SessionID,
+        _ write: () async throws -> Void
+    ) async -> Bool {
+        var attempt = 0
+        while true {
+            do {
+                try await write()
+                if attempt > 0 {
+                    self.logger.notice(
+                        "Stored \(what) after \(attempt) failed attempt(s)",
+                        metadata: ["fedge.session": "\(session)"]
+                    )
+                }
+                return true
+            } catch {
+                if attempt == 0 {
+                    self.logger.error(
+                        "Cannot store \(what) yet; trying again until it can be",
+                        metadata: ["fedge.session": "\(session)", "fedge.error": "\(error)"]
+                    )
+                }
+                attempt += 1
+                do {
+                    try await self.clock.sleep(for: attempt < 10 ? .seconds(1) : .seconds(5))
+                } catch {
+                    return false
+                }
+            }
         }
     }
 

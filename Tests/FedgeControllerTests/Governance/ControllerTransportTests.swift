@@ -37,7 +37,7 @@ struct ControllerTransportTests {
                     .with { $0.clientName = name },
                     options: {
                         var options = CallOptions.defaults
-                        options.timeout = .seconds(10)
+                        options.timeout = TestTime.scaled(.seconds(10))
                         return options
                     }()
                 )
