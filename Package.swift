@@ -53,6 +53,7 @@ let package = Package(
         .target(
             name: "FedgeSecurity",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -97,6 +98,7 @@ let package = Package(
         .target(
             name: "FedgeRPC",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore", "FedgeProto", "FedgeSecurity",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,6 +112,7 @@ let package = Package(
         .target(
             name: "FedgeEdge",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore", "FedgeTensor", "FedgeRPC", "FedgeProto", "FedgeLearning",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -124,6 +127,7 @@ let package = Package(
         .target(
             name: "FedgeCombiner",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeServerKit",
                 "FedgeAPIModels",
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +165,7 @@ let package = Package(
         .target(
             name: "FedgeDaemonOptions",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -212,6 +217,7 @@ let package = Package(
         .target(
             name: "FedgeController",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeRPC", "FedgeProto", "FedgeStore",
                 "FedgeServerKit", "FedgeSecurity",
                 "FedgeAPIModels",
@@ -240,6 +246,7 @@ let package = Package(
         .target(
             name: "FedgeDemo",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeController", "FedgeCombiner", "FedgeEdge", "FedgeCore", "FedgeRPC", "FedgeServerKit",
                 "FedgeLearning",
                 .product(name: "Logging", package: "swift-log"),
@@ -260,6 +267,7 @@ let package = Package(
         .executableTarget(
             name: "FedgeCLI",
             dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FedgeCore",
                 "FedgeTensor",
                 "FedgeAggregation",
@@ -301,6 +309,7 @@ let package = Package(
             name: "FedgeTestSupport",
             dependencies: [
                 "FedgeCore", "FedgeTensor", "FedgeEdge", "FedgeSecurity",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -23,19 +23,20 @@ package actor ClientRegistry {
         package var trainers: [String]
     }
 
-    /// A registered connection: the client's id and the events to send it.
+    /// A registered connection: the client's id and the instructions to send it (the stream's handler starts
+    /// their delivery once it has welcomed the client).
     package struct Connection: Sendable {
         package var clientID: ClientID
         package var name: String
         /// Distinguishes this connection from a later one of the same client.
         package var token: UUID
-        package var outbox: AsyncStream<ClientInstruction>
+        package var outbox: Mailbox<ClientInstruction>
     }
 
     private struct Entry {
         var snapshot: Snapshot
         var token: UUID?
-        var outbox: AsyncStream<ClientInstruction>.Continuation?
+        var outbox: Mailbox<ClientInstruction>?
     }
 
     private let policy: LivenessPolicy
@@ -52,13 +53,13 @@ package actor ClientRegistry {
 
     /// Registers a client that said hello, replacing an earlier connection under the same name.
     package func connect(name: String, trainers: [String]) -> Connection {
-        let (outbox, continuation) = AsyncStream.makeStream(of: ClientInstruction.self)
+        let outbox = Mailbox<ClientInstruction>()
         let token = UUID()
         let id = self.idByName[name] ?? ClientID("client-\(UUID().uuidString.prefix(8).lowercased())")
         self.idByName[name] = id
         if var entry = self.entries[id] {
             entry.outbox?.finish()
-            entry.outbox = continuation
+            entry.outbox = outbox
             entry.token = token
             entry.snapshot.connected = true
             entry.snapshot.lastSeen = self.clock.date
@@ -81,7 +82,7 @@ package actor ClientRegistry {
                     trainers: trainers
                 ),
                 token: token,
-                outbox: continuation
+                outbox: outbox
             )
             self.logger.info("Client connected", metadata: ["fedge.client": "\(name)", "fedge.client.id": "\(id)"])
         }
@@ -135,7 +136,7 @@ package actor ClientRegistry {
         if case .run(let task) = command {
             self.entries[clientID]?.snapshot.runningTask = task.id
         }
-        return if case .enqueued = outbox.yield(command) { true } else { false }
+        return outbox.send(command)
     }
 
     /// Every client, with its liveness judged at `now` (the clock's now by default).

@@ -4,7 +4,7 @@ package import FedgeSecurity
 package import GRPCCore
 package import GRPCNIOTransportHTTP2
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A combiner: its client registry, its round runner and its gRPC service, ready to serve.
 ///
@@ -139,11 +139,11 @@ package struct Combiner: Sendable {
 
 /// The token verifier a combiner gets from its controller on attach (and its revocation list after).
 package final class VerifierSlot: Sendable {
-    private let verifier = Mutex<TokenVerifier?>(nil)
+    private let verifier = NIOLockedValueBox<TokenVerifier?>(nil)
 
     package init() {}
 
-    package var current: TokenVerifier? { self.verifier.withLock { $0 } }
+    package var current: TokenVerifier? { self.verifier.withLockedValue { $0 } }
 
     /// Installs the controller's key (when it changed) and the revocation list.
     package func update(publicKeyPEM: String, revoked: Set<String>) async throws {
@@ -152,7 +152,7 @@ package final class VerifierSlot: Sendable {
             return
         }
         let verifier = try await TokenVerifier(publicKeyPEM: publicKeyPEM, revoked: revoked)
-        self.verifier.withLock { $0 = verifier }
+        self.verifier.withLockedValue { $0 = verifier }
     }
 
     package func setRevoked(_ revoked: Set<String>) { self.current?.setRevoked(revoked) }

@@ -1,7 +1,7 @@
 package import FedgeProto
 package import Logging
+import NIOConcurrencyHelpers
 import SwiftProtobuf
-import Synchronization
 
 /// The calls this combiner refused, on their way to the controller's audit trail. While the link to the controller
 /// is down they wait here (the newest `capacity`); each is also logged when it happens.
@@ -11,7 +11,7 @@ package final class RefusalFeed: Sendable {
         var sink: (@Sendable (Fedge_V1_NodeRefusal) -> Bool)? = nil
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let capacity: Int
     private let logger: Logger
 
@@ -36,7 +36,7 @@ package final class RefusalFeed: Sendable {
             $0.reason = reason
             $0.message = message
         }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let sink = state.sink, sink(refusal) { return }
             state.pending.append(refusal)
             if state.pending.count > self.capacity { state.pending.removeFirst(state.pending.count - self.capacity) }
@@ -46,7 +46,7 @@ package final class RefusalFeed: Sendable {
     /// Hands the waiting refusals, and every later one, to `sink` (until `disconnect`). A `false` from the sink
     /// keeps the refusal waiting.
     package func connect(_ sink: @escaping @Sendable (Fedge_V1_NodeRefusal) -> Bool) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.sink = sink
             let waiting = state.pending
             state.pending = waiting.filter { !sink($0) }
@@ -55,9 +55,9 @@ package final class RefusalFeed: Sendable {
 
     /// Keeps refusals waiting again.
     package func disconnect() {
-        self.state.withLock { $0.sink = nil }
+        self.state.withLockedValue { $0.sink = nil }
     }
 
     /// The refusals waiting for a link to the controller.
-    package var waiting: [Fedge_V1_NodeRefusal] { self.state.withLock { $0.pending } }
+    package var waiting: [Fedge_V1_NodeRefusal] { self.state.withLockedValue { $0.pending } }
 }

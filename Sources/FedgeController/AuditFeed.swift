@@ -1,5 +1,5 @@
 package import FedgeAPIModels
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Fans events out to live subscribers (the SSE stream the console follows). Audit events are stored first and
 /// then published; progress notices are published only. A slow subscriber loses its oldest events, never blocks
@@ -10,13 +10,13 @@ package final class AuditFeed: Sendable {
         var next = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     package init() {}
 
     /// Publishes `event` to every subscriber.
     package func publish(_ event: EventDTO) {
-        let subscribers = self.state.withLock { Array($0.subscribers.values) }
+        let subscribers = self.state.withLockedValue { Array($0.subscribers.values) }
         for subscriber in subscribers { subscriber.yield(event) }
     }
 
@@ -26,13 +26,13 @@ package final class AuditFeed: Sendable {
             of: EventDTO.self,
             bufferingPolicy: .bufferingNewest(buffer)
         )
-        let id = self.state.withLock { state in
+        let id = self.state.withLockedValue { state in
             defer { state.next += 1 }
             state.subscribers[state.next] = continuation
             return state.next
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
         }
         return stream
     }

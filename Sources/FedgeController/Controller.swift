@@ -6,7 +6,7 @@ import FedgeServerKit
 package import FedgeStore
 package import Foundation
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The controller's parts, wired together: database, blob store, combiner hub, orchestrator, auditTrail, metrics.
 package struct Controller: Sendable {
@@ -136,15 +136,15 @@ package struct Controller: Sendable {
 
 /// A port learnt once a listener is up.
 package final class ListeningPort: Sendable {
-    private let port = Mutex<Int?>(nil)
+    private let port = NIOLockedValueBox<Int?>(nil)
 
     package init() {}
 
-    package var value: Int? { self.port.withLock { $0 } }
+    package var value: Int? { self.port.withLockedValue { $0 } }
 
     /// Records the port at the end of `address` (like `[ipv4]127.0.0.1:7701`).
     package func record(address: String) {
         guard let port = address.split(separator: ":").last.flatMap({ Int($0) }) else { return }
-        self.port.withLock { $0 = port }
+        self.port.withLockedValue { $0 = port }
     }
 }

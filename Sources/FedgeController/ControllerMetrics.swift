@@ -1,8 +1,8 @@
 import FedgeCore
 package import FedgeSecurity
 import Foundation
+import NIOConcurrencyHelpers
 package import Prometheus
-import Synchronization
 
 /// The controller's Prometheus metrics, served at `/metrics`.
 package final class ControllerMetrics: Sendable {
@@ -20,7 +20,7 @@ package final class ControllerMetrics: Sendable {
     private let refusals: [Refusal: Counter]
     private let otherRefusals: Counter
     /// Gauges by combiner name and session status, made on first use and kept.
-    private let gauges = Mutex<[String: Gauge]>([:])
+    private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
 
     package init() {
         self.sessionsStarted = self.registry.makeCounter(
@@ -114,7 +114,7 @@ package final class ControllerMetrics: Sendable {
     }
 
     private func gauge(_ name: String, label: String, _ value: String, help: String) -> Gauge {
-        self.gauges.withLock { gauges in
+        self.gauges.withLockedValue { gauges in
             let key = "\(name){\(value)}"
             if let gauge = gauges[key] { return gauge }
             let gauge = self.registry.makeGauge(descriptor: Self.named(name, help: help), labels: [(label, value)])

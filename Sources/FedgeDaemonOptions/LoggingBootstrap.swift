@@ -1,12 +1,12 @@
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Sets up swift-log once per process: human-readable lines on standard error at `level`.
 package enum LoggingBootstrap {
-    private static let done = Mutex(false)
+    private static let done = NIOLockedValueBox(false)
 
     package static func bootstrap(level: Logger.Level) {
-        let first = Self.done.withLock { done in
+        let first = Self.done.withLockedValue { done in
             defer { done = true }
             return !done
         }

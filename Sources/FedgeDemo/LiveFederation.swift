@@ -4,8 +4,8 @@ package import FedgeSecurity
 import FedgeServerKit
 import Foundation
 package import Logging
+import NIOConcurrencyHelpers
 package import ServiceLifecycle
-import Synchronization
 
 /// Runs combiners and edge clients in this process against a controller's gRPC port until `body` returns.
 package enum LiveFederation {
@@ -74,11 +74,11 @@ package enum LiveFederation {
 
 /// The group a launching service adds nodes to, set once the group exists (the service is made before it).
 package final class GroupBox: Sendable {
-    private let value = Mutex<ServiceGroup?>(nil)
+    private let value = NIOLockedValueBox<ServiceGroup?>(nil)
 
     package init() {}
 
-    package func set(_ group: ServiceGroup) { self.value.withLock { $0 = group } }
+    package func set(_ group: ServiceGroup) { self.value.withLockedValue { $0 = group } }
 
-    package var group: ServiceGroup { self.value.withLock { $0! } }
+    package var group: ServiceGroup { self.value.withLockedValue { $0! } }
 }

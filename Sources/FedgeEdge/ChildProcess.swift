@@ -1,6 +1,6 @@
 import FedgeCore
 package import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs a compute package's shell command as a child process (through `SpawnedProcess`), forwarding its output
 /// line by line, with a timeout and cancellation.
@@ -35,7 +35,7 @@ package enum ChildProcess {
         )
         let lifeline = try SpawnedProcess.makePipe()
         defer { close(lifeline.write) }
-        let tail = Mutex<[String]>([])
+        let tail = NIOLockedValueBox<[String]>([])
         let output: SpawnedProcess.Output
         do {
             defer { close(lifeline.read) }
@@ -48,7 +48,7 @@ package enum ChildProcess {
                 descriptor3: lifeline.read
             ) { stream, line in
                 log(stream.rawValue, line)
-                tail.withLock { lines in
+                tail.withLockedValue { lines in
                     lines.append(line)
                     if lines.count > 5 { lines.removeFirst() }
                 }
@@ -61,7 +61,7 @@ package enum ChildProcess {
             log("client", "cannot start '\(command)': \(error)")
             return Outcome(status: -1, lastLines: [])
         }
-        return Outcome(status: output.status, lastLines: tail.withLock { $0 })
+        return Outcome(status: output.status, lastLines: tail.withLockedValue { $0 })
     }
 
     /// `line` run by a shell that also watches descriptor 3 (the lifeline) and kills its whole process group when

@@ -1,6 +1,6 @@
 import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs the compute package of each task's session, as the controller hands it down: fetched through the combiner
 /// into the package cache (by `TaskExecution`), its `startup` entry point run once per package, then `train` and
@@ -52,8 +52,8 @@ package struct SessionPackageTrainer: Trainer {
 
 /// The packages whose `startup` entry point already ran in this process.
 private final class StartedPackages: Sendable {
-    private let keys = Mutex<Set<String>>([])
+    private let keys = NIOLockedValueBox<Set<String>>([])
 
-    func contains(_ key: String) -> Bool { self.keys.withLock { $0.contains(key) } }
-    func insert(_ key: String) { self.keys.withLock { _ = $0.insert(key) } }
+    func contains(_ key: String) -> Bool { self.keys.withLockedValue { $0.contains(key) } }
+    func insert(_ key: String) { self.keys.withLockedValue { _ = $0.insert(key) } }
 }

@@ -1,6 +1,6 @@
 import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -257,7 +257,7 @@ private final class Run: Sendable {
     private let pipes: [(fd: Int32, stream: SpawnedProcess.Stream)]
     private let capture: Bool
     private let lines: (@Sendable (SpawnedProcess.Stream, String) -> Void)?
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(
         _ executable: String,
@@ -304,7 +304,7 @@ private final class Run: Sendable {
                 let splitter = self.lines.map { emit in LineSplitter { emit(stream, $0) } }
                 SpawnedProcess.readToEnd(fd) { bytes in
                     if self.capture {
-                        self.state.withLock { state in
+                        self.state.withLockedValue { state in
                             if stream == .stdout {
                                 state.stdout.append(contentsOf: bytes)
                             } else {
@@ -322,7 +322,7 @@ private final class Run: Sendable {
         group.enter()
         Thread {
             let termination = self.child.wait()
-            self.state.withLock { $0.termination = termination }
+            self.state.withLockedValue { $0.termination = termination }
             group.leave()
         }.start()
         group.notify(queue: .global()) { finished() }
@@ -339,18 +339,18 @@ private final class Run: Sendable {
 
     /// Marks a timeout unless the child already ended; returns whether it did.
     func markTimedOut() -> Bool {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard state.termination == nil else { return false }
             state.timedOut = true
             return true
         }
     }
 
-    var isRunning: Bool { self.state.withLock { $0.termination == nil } }
-    var timedOut: Bool { self.state.withLock { $0.timedOut } }
+    var isRunning: Bool { self.state.withLockedValue { $0.termination == nil } }
+    var timedOut: Bool { self.state.withLockedValue { $0.timedOut } }
 
     var output: SpawnedProcess.Output {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             SpawnedProcess.Output(
                 termination: state.termination ?? .exited(-1),
                 stdout: String(decoding: state.stdout, as: UTF8.self),
@@ -362,13 +362,13 @@ private final class Run: Sendable {
 
 /// Splits a byte stream into lines and hands each complete line on.
 private final class LineSplitter: Sendable {
-    private let pending = Mutex<[UInt8]>([])
+    private let pending = NIOLockedValueBox<[UInt8]>([])
     private let emit: @Sendable (String) -> Void
 
     init(emit: @escaping @Sendable (String) -> Void) { self.emit = emit }
 
     func feed(_ data: UnsafeRawBufferPointer) {
-        let lines: [String] = self.pending.withLock { buffer in
+        let lines: [String] = self.pending.withLockedValue { buffer in
             buffer.append(contentsOf: data)
             var out: [String] = []
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
@@ -381,7 +381,7 @@ private final class LineSplitter: Sendable {
     }
 
     func finish() {
-        let rest = self.pending.withLock { buffer -> [UInt8] in
+        let rest = self.pending.withLockedValue { buffer -> [UInt8] in
             defer { buffer = [] }
             return buffer
         }

@@ -1,6 +1,6 @@
 import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The task a session is running, and the way to cancel it.
 struct RunningTask: Sendable {
@@ -16,14 +16,14 @@ final class TaskSlot: Sendable {
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// The task in the slot, if any.
-    var current: RunningTask? { self.state.withLock { $0.current } }
+    var current: RunningTask? { self.state.withLockedValue { $0.current } }
 
     /// Takes the slot for `task`; returns `nil` when it did, else the id of the task in it.
     func claim(_ task: RunningTask) -> String? {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let current = state.current { return current.id.rawValue }
             state.current = task
             return nil
@@ -45,7 +45,7 @@ final class TaskSlot: Sendable {
 
     /// Empties the slot and wakes whoever waits for it.
     func release() {
-        let waiters = self.state.withLock { state in
+        let waiters = self.state.withLockedValue { state in
             state.current = nil
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
@@ -58,7 +58,7 @@ final class TaskSlot: Sendable {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let free = self.state.withLock { state in
+                let free = self.state.withLockedValue { state in
                     if state.current == nil || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
@@ -66,7 +66,7 @@ final class TaskSlot: Sendable {
                 if free { continuation.resume() }
             }
         } onCancel: {
-            let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+            let waiter = self.state.withLockedValue { $0.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
     }

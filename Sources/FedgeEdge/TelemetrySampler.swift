@@ -1,6 +1,6 @@
 package import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -76,7 +76,7 @@ extension TelemetrySampler {
     }
 
     /// The process's newest sample of the node.
-    private static let recent = Mutex<Recent?>(nil)
+    private static let recent = NIOLockedValueBox<Recent?>(nil)
 
     /// A sample of the node's CPU and memory no older than `maxAge`, shared by every caller in the process, with
     /// the free space at `diskPath` read now. The clients one process runs are on the same node, so one of them
@@ -84,7 +84,7 @@ extension TelemetrySampler {
     /// every 5 s, that is one reading a second instead of a hundred.
     package static func shared(diskPath: String, maxAge: Duration = .seconds(1)) -> Telemetry {
         let now = ContinuousClock.now
-        var telemetry = Self.recent.withLock { recent in
+        var telemetry = Self.recent.withLockedValue { recent in
             if let newest = recent, now - newest.at < maxAge { return newest.telemetry }
             var sampler = recent?.sampler ?? TelemetrySampler(diskPath: diskPath)
             let telemetry = sampler.sample()

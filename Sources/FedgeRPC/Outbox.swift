@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The messages waiting to go up a long-lived stream (a combiner's reports to its controller, a client's events to
 /// its combiner), read by the stream's writer in order.
@@ -47,7 +47,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
         var bestEffortWaiting: Int { self.bestEffort.count - self.bestEffortHead }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let bestEffortCapacity: Int
 
     /// - Parameter bestEffortCapacity: how many best-effort messages may wait before new ones are dropped.
@@ -92,7 +92,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
 
     /// How many best-effort messages were dropped since the last call.
     package func takeDropped() -> Int {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             defer { state.dropped = 0 }
             return state.dropped
         }
@@ -100,7 +100,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
 
     /// Ends the outbox: the reader gets what is still waiting, then the end; later messages are refused.
     package func finish() {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Message?, Never>? in
+        let waiter = self.state.withLockedValue { state -> CheckedContinuation<Message?, Never>? in
             state.finished = true
             defer { state.waiter = nil }
             return state.waiter
@@ -109,7 +109,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
     }
 
     private func enqueue(_ add: (inout State) -> Bool) -> Bool {
-        let (accepted, handoff) = self.state.withLock {
+        let (accepted, handoff) = self.state.withLockedValue {
             state -> (Bool, (CheckedContinuation<Message?, Never>, Message)?) in
             guard !state.finished else { return (false, nil) }
             let accepted = add(&state)
@@ -125,7 +125,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
     fileprivate func next() async -> Message? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Message?, Never>) in
-                let ready: Message?? = self.state.withLock { state in
+                let ready: Message?? = self.state.withLockedValue { state in
                     if let message = state.next() { return .some(message) }
                     if state.finished || Task.isCancelled { return .some(nil) }
                     state.waiter = continuation
@@ -134,7 +134,7 @@ package final class Outbox<Message: Sendable>: AsyncSequence, Sendable {
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
-            let waiter = self.state.withLock { state -> CheckedContinuation<Message?, Never>? in
+            let waiter = self.state.withLockedValue { state -> CheckedContinuation<Message?, Never>? in
                 defer { state.waiter = nil }
                 return state.waiter
             }

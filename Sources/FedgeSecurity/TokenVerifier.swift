@@ -1,13 +1,13 @@
 import FedgeCore
 package import Foundation
 import JWTKit
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Checks tokens: the signature against the controller's public key, the issuer, the expiry and the revocation
 /// list. The controller and every combiner hold one; the controller updates its combiners' revocation lists.
 package final class TokenVerifier: Sendable {
     private let keys: JWTKeyCollection
-    private let revoked: Mutex<Set<String>>
+    private let revoked: NIOLockedValueBox<Set<String>>
     /// The public key tokens are checked with (PEM).
     package let publicKeyPEM: String
 
@@ -16,19 +16,19 @@ package final class TokenVerifier: Sendable {
         self.publicKeyPEM = publicKeyPEM
         self.keys = JWTKeyCollection()
         await self.keys.add(ecdsa: key)
-        self.revoked = Mutex(revoked)
+        self.revoked = NIOLockedValueBox(revoked)
     }
 
     /// Replaces the revocation list.
-    package func setRevoked(_ ids: Set<String>) { self.revoked.withLock { $0 = ids } }
+    package func setRevoked(_ ids: Set<String>) { self.revoked.withLockedValue { $0 = ids } }
 
     /// Adds one id to the revocation list.
-    package func revoke(_ id: String) { _ = self.revoked.withLock { $0.insert(id) } }
+    package func revoke(_ id: String) { _ = self.revoked.withLockedValue { $0.insert(id) } }
 
-    package func isRevoked(_ id: String) -> Bool { self.revoked.withLock { $0.contains(id) } }
+    package func isRevoked(_ id: String) -> Bool { self.revoked.withLockedValue { $0.contains(id) } }
 
     /// The ids on the revocation list.
-    package var revokedIDs: Set<String> { self.revoked.withLock { $0 } }
+    package var revokedIDs: Set<String> { self.revoked.withLockedValue { $0 } }
 
     /// The subject a bearer token claims, unverified: only to name the caller of a refused call in the audit trail.
     package func claimedSubject(authorization header: String?) async -> String? {

@@ -3,7 +3,7 @@ import FedgeAggregation
 import FedgeCore
 import FedgeTensor
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `fedge aggregate`: aggregates model files offline, one server round per call.
 struct AggregateCommand: ParsableCommand {
@@ -182,16 +182,16 @@ struct AggregateCommand: ParsableCommand {
 /// as there are cores, while the caller goes on: hashing, at about 1.5 GB/s a core, is most of what an aggregate
 /// costs, and the fold itself is memory-bound.
 private final class BackgroundHashes: Sendable {
-    private let ids: Mutex<[ModelID?]>
+    private let ids: NIOLockedValueBox<[ModelID?]>
     private let done = DispatchGroup()
 
     init(of files: [SafetensorsFile]) {
-        self.ids = Mutex(Array(repeating: nil, count: files.count))
+        self.ids = NIOLockedValueBox(Array(repeating: nil, count: files.count))
         self.done.enter()
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: files.count) { index in
                 let id = files[index].computeModelID()
-                self.ids.withLock { $0[index] = id }
+                self.ids.withLockedValue { $0[index] = id }
             }
             self.done.leave()
         }
@@ -200,6 +200,6 @@ private final class BackgroundHashes: Sendable {
     /// The ids, in the order of the files, once every one is computed.
     func wait() -> [ModelID] {
         self.done.wait()
-        return self.ids.withLock { $0.compactMap { $0 } }  // concurrentPerform ran every index
+        return self.ids.withLockedValue { $0.compactMap { $0 } }  // concurrentPerform ran every index
     }
 }

@@ -1,12 +1,12 @@
 import FedgeCombiner
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// State shared by the test's tasks.
 final class Shared<Value: Sendable>: Sendable {
-    let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-    func with<R>(_ body: (inout Value) -> R) -> R { self.value.withLock { body(&$0) } }
+    let value: NIOLockedValueBox<Value>
+    init(_ value: Value) { self.value = NIOLockedValueBox(value) }
+    func with<R>(_ body: (inout Value) -> R) -> R { self.value.withLockedValue { body(&$0) } }
 }
 
 @Suite("Transfer limiter")

@@ -2,19 +2,19 @@ import FedgeController
 import FedgeCore
 import FedgeTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Records what the hub tells its observer.
 final class RecordingObserver: CombinerHubObserver {
-    let events = Mutex<[String]>([])
+    let events = NIOLockedValueBox<[String]>([])
 
     func combinerAttached(name: String, address: String) async {
-        self.events.withLock { $0.append("attached \(name)") }
+        self.events.withLockedValue { $0.append("attached \(name)") }
     }
-    func combinerDetached(name: String) async { self.events.withLock { $0.append("detached \(name)") } }
+    func combinerDetached(name: String) async { self.events.withLockedValue { $0.append("detached \(name)") } }
     func clientsReported(combiner: String, clients: [CombinerClient]) async {
-        self.events.withLock { $0.append("clients \(combiner) \(clients.count)") }
+        self.events.withLockedValue { $0.append("clients \(combiner) \(clients.count)") }
     }
 }
 
@@ -112,7 +112,7 @@ struct CombinerHubTests {
         await hub.detach(name: "a", connection: connection)
         let outcomes = await run.value
         #expect(outcomes["a"]?.reason == "the combiner went away during the round")
-        #expect(observer.events.withLock { $0 } == ["attached a", "detached a"])
+        #expect(observer.events.withLockedValue { $0 } == ["attached a", "detached a"])
     }
 
     @Test("Stopping the round tells every combiner still working to cancel it")

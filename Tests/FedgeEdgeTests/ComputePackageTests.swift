@@ -3,7 +3,7 @@ import FedgeEdge
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Compute packages")
@@ -59,16 +59,16 @@ struct ComputePackageTests {
     }
 
     @Test func childProcessForwardsLinesAndReportsFailure() async throws {
-        let lines = Mutex<[String]>([])
+        let lines = NIOLockedValueBox<[String]>([])
         let outcome = try await ChildProcess.run(
             entryPoint: "test",
             command: "printf 'one\\ntwo\\n'; echo three >&2; exit 3",
             arguments: [],
             directory: URL(fileURLWithPath: "/tmp"),
             timeout: .seconds(10)
-        ) { stream, line in lines.withLock { $0.append("\(stream):\(line)") } }
+        ) { stream, line in lines.withLockedValue { $0.append("\(stream):\(line)") } }
         #expect(outcome.status == 3)
-        #expect(Set(lines.withLock { $0 }) == ["stdout:one", "stdout:two", "stderr:three"])
+        #expect(Set(lines.withLockedValue { $0 }) == ["stdout:one", "stdout:two", "stderr:three"])
     }
 
     @Test(
@@ -89,7 +89,7 @@ struct ComputePackageTests {
             ]
         )
         // The child sees exactly that environment (the shell adds only its own PWD, SHLVL and _).
-        let lines = Mutex<[String]>([])
+        let lines = NIOLockedValueBox<[String]>([])
         let outcome = try await ChildProcess.run(
             entryPoint: "test",
             command: "env",
@@ -97,13 +97,13 @@ struct ComputePackageTests {
             directory: URL(fileURLWithPath: "/tmp"),
             timeout: .seconds(10),
             environment: PackageEnvironment.clean(from: client)
-        ) { _, line in lines.withLock { $0.append(line) } }
+        ) { _, line in lines.withLockedValue { $0.append(line) } }
         #expect(outcome.status == 0)
-        let names = Set(lines.withLock { $0 }.compactMap { $0.split(separator: "=").first.map(String.init) })
+        let names = Set(lines.withLockedValue { $0 }.compactMap { $0.split(separator: "=").first.map(String.init) })
         #expect(
             names.subtracting(["PWD", "SHLVL", "_", "OLDPWD"]) == ["FEDGE_SITE", "HOME", "LANG", "PATH", "TMPDIR"]
         )
-        #expect(!lines.withLock { $0 }.contains { $0.contains("secret") || $0.contains("hunter2") })
+        #expect(!lines.withLockedValue { $0 }.contains { $0.contains("secret") || $0.contains("hunter2") })
     }
 
     /// Whether a process with this id still exists (a reaped child does not).
@@ -186,15 +186,15 @@ struct ComputePackageTests {
                 package: try ComputePackage(directory: Self.numpyPackage),
                 timeout: .seconds(120)
             )
-            let startup = Mutex<[String]>([])
-            try await trainer.startup { _, line in startup.withLock { $0.append(line) } }
-            #expect(startup.withLock { $0 } == ["startup: local data is ready"])
+            let startup = NIOLockedValueBox<[String]>([])
+            try await trainer.startup { _, line in startup.withLockedValue { $0.append(line) } }
+            #expect(startup.withLockedValue { $0 } == ["startup: local data is ready"])
 
             var model = InMemoryModel()
             model.append(name: "w", shape: [8], floats: [Float](repeating: 0, count: 8))
             let input = dir + "/in.safetensors"
             try SafetensorsWriter.write(model, to: input)
-            let logs = Mutex<[String]>([])
+            let logs = NIOLockedValueBox<[String]>([])
             let task = TrainingTask(
                 id: "t",
                 session: "s",
@@ -211,12 +211,12 @@ struct ComputePackageTests {
                 settingsJSON: task.clientSettingsJSON,
                 workDirectory: URL(fileURLWithPath: dir),
                 task: task,
-                log: { _, line in logs.withLock { $0.append(line) } }
+                log: { _, line in logs.withLockedValue { $0.append(line) } }
             )
             let result = try await trainer.train(trainerInput)
             #expect(result.numExamples == 64)
             #expect(result.metrics["epochs"] == 3)
-            #expect(logs.withLock { $0.filter { $0.hasPrefix("epoch") }.count } == 3)
+            #expect(logs.withLockedValue { $0.filter { $0.hasPrefix("epoch") }.count } == 3)
             let trained = RandomModel.flatFloats(try SafetensorsFile(path: dir + "/out.safetensors"))
             #expect(trained.allSatisfy { $0 > 0 }, "three steps towards the all-ones solution move every weight up")
             let validation = try await trainer.validate(

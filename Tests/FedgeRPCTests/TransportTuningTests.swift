@@ -1,8 +1,8 @@
 import FedgeRPC
 import GRPCNIOTransportHTTP2
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 import Testing
 
 @Suite("Transport tuning")
@@ -13,17 +13,17 @@ struct TransportTuningTests {
             TransportTuning.server(window: 1 << 16).channelDebuggingCallbacks.onAcceptTCPConnection
         )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let accepted = Mutex<(any Channel)?>(nil)
+        let accepted = NIOLockedValueBox<(any Channel)?>(nil)
         let server = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
-                accepted.withLock { $0 = channel }
+                accepted.withLockedValue { $0 = channel }
                 return accept(channel)
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let client = try await ClientBootstrap(group: group).connect(to: server.localAddress!).get()
         var channel: (any Channel)? = nil
         for _ in 0..<100 where channel == nil {
-            channel = accepted.withLock { $0 }
+            channel = accepted.withLockedValue { $0 }
             if channel == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
         let reads = try await #require(channel).getOption(ChannelOptions.recvAllocator).get()

@@ -1,7 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A TCP proxy for fault tests: forwards a loopback port to an upstream one, and on command stalls the link,
 /// slows it (a byte rate and a one-way latency) or cuts every connection through it mid-stream.
@@ -29,7 +29,7 @@ package final class FaultProxy: Sendable {
     /// The loopback port to dial instead of the upstream one.
     package let port: Int
     private let upstreamPort: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let server: any Channel
 
     private struct State {
@@ -48,30 +48,30 @@ package final class FaultProxy: Sendable {
 
     /// Listens on a free loopback port and forwards every connection to `127.0.0.1:upstream`.
     package static func start(upstream: Int) async throws -> FaultProxy {
-        let box = Mutex<FaultProxy?>(nil)
+        let box = NIOLockedValueBox<FaultProxy?>(nil)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let proxy = box.withLock({ $0 }) else { throw ChannelError.ioOnClosedChannel }
+                    guard let proxy = box.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
                     let inbound = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     Task { await proxy.relay(inbound) }
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let proxy = FaultProxy(port: server.localAddress?.port ?? 0, upstreamPort: upstream, server: server)
-        box.withLock { $0 = proxy }
+        box.withLockedValue { $0 = proxy }
         return proxy
     }
 
     /// The mode from now on, for connections open and new.
-    package func set(_ mode: Mode) { self.state.withLock { $0.mode = mode } }
+    package func set(_ mode: Mode) { self.state.withLockedValue { $0.mode = mode } }
 
     /// Closes every connection open through the proxy, both sides, in the middle of whatever they carry; later
     /// connections go through as the mode says.
     package func cut() {
-        let open = self.state.withLock { state in
+        let open = self.state.withLockedValue { state in
             state.cuts += 1
             defer { state.open = [:] }
             return Array(state.open.values)
@@ -80,10 +80,10 @@ package final class FaultProxy: Sendable {
     }
 
     /// Bytes forwarded so far, both directions.
-    package var forwardedBytes: Int { self.state.withLock { $0.forwarded } }
+    package var forwardedBytes: Int { self.state.withLockedValue { $0.forwarded } }
 
     /// Connections accepted so far.
-    package var connections: Int { self.state.withLock { $0.connections } }
+    package var connections: Int { self.state.withLockedValue { $0.connections } }
 
     /// Stops listening and cuts what is open.
     package func close() async {
@@ -94,7 +94,7 @@ package final class FaultProxy: Sendable {
     private func relay(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         self.track(client.channel)
         defer { self.untrack(client.channel) }
-        self.state.withLock { $0.connections += 1 }
+        self.state.withLockedValue { $0.connections += 1 }
         do {
             let upstream = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -138,12 +138,12 @@ package final class FaultProxy: Sendable {
             group.addTask {
                 for await (buffer, arrived) in pieces {
                     try await self.waitWhileStalled()
-                    if case .slow(let rate, let latency) = self.state.withLock({ $0.mode }) {
+                    if case .slow(let rate, let latency) = self.state.withLockedValue({ $0.mode }) {
                         try await Task.sleep(until: arrived + latency)
                         try await Task.sleep(for: .seconds(Double(buffer.readableBytes) / Double(max(rate, 1))))
                     }
                     try await sink.write(buffer)
-                    self.state.withLock { $0.forwarded += buffer.readableBytes }
+                    self.state.withLockedValue { $0.forwarded += buffer.readableBytes }
                 }
             }
             try await group.next()
@@ -152,16 +152,16 @@ package final class FaultProxy: Sendable {
     }
 
     private func waitWhileStalled() async throws {
-        while self.state.withLock({ $0.mode == .stalled }) {
+        while self.state.withLockedValue({ $0.mode == .stalled }) {
             try await Task.sleep(for: .milliseconds(10))
         }
     }
 
     private func track(_ channel: any Channel) {
-        self.state.withLock { $0.open[ObjectIdentifier(channel)] = channel }
+        self.state.withLockedValue { $0.open[ObjectIdentifier(channel)] = channel }
     }
 
     private func untrack(_ channel: any Channel) {
-        _ = self.state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = self.state.withLockedValue { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 }

@@ -1,6 +1,6 @@
 package import FedgeCore
 package import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A wall clock that moves only when a test says so: sleepers wake when `advance(by:)` passes their deadline, so
 /// deadlines, stale clients and grace periods are tested in milliseconds.
@@ -15,24 +15,24 @@ package final class ManualClock: WallClock, Sendable {
         var sleepers: [UUID: Sleeper] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     package init(start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        self.state = Mutex(State(now: WallInstant(start)))
+        self.state = NIOLockedValueBox(State(now: WallInstant(start)))
     }
 
-    package var now: WallInstant { self.state.withLock { $0.now } }
+    package var now: WallInstant { self.state.withLockedValue { $0.now } }
 
     package var minimumResolution: Duration { .zero }
 
     /// How many tasks are asleep on this clock.
-    package var sleepers: Int { self.state.withLock { $0.sleepers.count } }
+    package var sleepers: Int { self.state.withLockedValue { $0.sleepers.count } }
 
     package func sleep(until deadline: WallInstant, tolerance: Duration?) async throws {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let result: Result<Void, any Error>? = self.state.withLock { state in
+                let result: Result<Void, any Error>? = self.state.withLockedValue { state in
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if deadline <= state.now { return .success(()) }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
@@ -41,14 +41,14 @@ package final class ManualClock: WallClock, Sendable {
                 if let result { continuation.resume(with: result) }
             }
         } onCancel: {
-            let sleeper = self.state.withLock { $0.sleepers.removeValue(forKey: id) }
+            let sleeper = self.state.withLockedValue { $0.sleepers.removeValue(forKey: id) }
             sleeper?.continuation.resume(throwing: CancellationError())
         }
     }
 
     /// Moves the clock forward and wakes every sleeper whose deadline has come.
     package func advance(by duration: Duration) {
-        let due = self.state.withLock { state -> [Sleeper] in
+        let due = self.state.withLockedValue { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
             let due = state.sleepers.filter { $0.value.deadline <= now }

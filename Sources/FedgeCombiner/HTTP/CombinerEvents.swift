@@ -1,16 +1,16 @@
 package import FedgeAPIModels
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Recent notable events at a combiner (attach, rounds), kept in memory for its control socket.
 package final class CombinerEvents: Sendable {
-    private let state = Mutex<(next: Int64, events: [EventDTO])>((1, []))
+    private let state = NIOLockedValueBox<(next: Int64, events: [EventDTO])>((1, []))
     private let capacity: Int
 
     package init(capacity: Int = 500) { self.capacity = capacity }
 
     package func record(_ kind: String, subject: String? = nil, _ message: String) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.events.append(
                 EventDTO(
                     id: state.next,
@@ -29,7 +29,7 @@ package final class CombinerEvents: Sendable {
 
     /// Newest first.
     package func recent(limit: Int, offset: Int) -> (items: [EventDTO], total: Int) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let newest = Array(state.events.reversed())
             return (Array(newest.dropFirst(offset).prefix(limit)), newest.count)
         }

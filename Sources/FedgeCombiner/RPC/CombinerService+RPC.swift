@@ -16,38 +16,34 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
         var connection: ClientRegistry.Connection? = nil
         let caller = try Identity.caller()
         do {
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await event in request {
-                    if let connection {
-                        await self.handle(event, from: connection)
-                        continue
-                    }
-                    guard case .hello(let hello) = event.event, !hello.name.isEmpty else {
-                        throw RefusalError(
-                            .malformed,
-                            "the first message on Connect must be a hello with the client's name"
-                        )
-                    }
-                    // A client acts only under the name its token carries.
-                    try caller.require(name: hello.name)
-                    let registered = await self.registry.connect(name: hello.name, trainers: hello.trainers)
-                    connection = registered
-                    try await response.write(
-                        .with {
-                            $0.welcome = .with {
-                                $0.clientID = registered.clientID.rawValue
-                                $0.combiner = self.configuration.name
-                                $0.heartbeatMillis = UInt32(
-                                    clamping: self.configuration.heartbeatInterval.components.seconds * 1000
-                                )
-                            }
-                        }
-                    )
-                    group.addTask {
-                        for await command in registered.outbox { try await response.write(command.proto) }
-                    }
+            for try await event in request {
+                if let connection {
+                    await self.handle(event, from: connection)
+                    continue
                 }
-                group.cancelAll()
+                guard case .hello(let hello) = event.event, !hello.name.isEmpty else {
+                    throw RefusalError(
+                        .malformed,
+                        "the first message on Connect must be a hello with the client's name"
+                    )
+                }
+                // A client acts only under the name its token carries.
+                try caller.require(name: hello.name)
+                let registered = await self.registry.connect(name: hello.name, trainers: hello.trainers)
+                connection = registered
+                try await response.write(
+                    .with {
+                        $0.welcome = .with {
+                            $0.clientID = registered.clientID.rawValue
+                            $0.combiner = self.configuration.name
+                            $0.heartbeatMillis = UInt32(
+                                clamping: self.configuration.heartbeatInterval.components.seconds * 1000
+                            )
+                        }
+                    }
+                )
+                // Written by a task that lives only while instructions wait: an idle client costs no task.
+                registered.outbox.start { command in try await response.write(command.proto) }
             }
         } catch {
             if let connection { await self.disconnected(connection) }
@@ -74,7 +70,10 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
     /// A control stream ended. The client's outstanding task fails only if this was its current stream: the end of
     /// one it replaced (a stalled link that delivers its close after the client dialled again) must not fail the
     /// task its new stream carries.
+    ///
+    /// The connection's mailbox is closed first: no instruction is written on the stream once its handler returns.
     private func disconnected(_ connection: ClientRegistry.Connection) async {
+        await connection.outbox.close()
         guard await self.registry.disconnect(connection) else { return }
         await self.runner.clientDisconnected(clientID: connection.clientID)
     }

@@ -2,7 +2,7 @@ import FedgeAPIClient
 import FedgeAPIModels
 import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `fedge bench load`, run for real: a controller, one combiner and N heartbeating clients in K processes on
 /// loopback, held for a while as a session runs rounds with P participants each, while R readers ask the REST API
@@ -240,16 +240,18 @@ final class ReadTally: Sendable {
         var followed = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    func answered(after seconds: Double) { self.state.withLock { $0.latencies.append(seconds) } }
+    func answered(after seconds: Double) { self.state.withLockedValue { $0.latencies.append(seconds) } }
 
-    func failed(_ message: String) { self.state.withLock { $0.errors[String(message.prefix(160)), default: 0] += 1 } }
+    func failed(_ message: String) {
+        self.state.withLockedValue { $0.errors[String(message.prefix(160)), default: 0] += 1 }
+    }
 
-    func followedOne() { self.state.withLock { $0.followed += 1 } }
+    func followedOne() { self.state.withLockedValue { $0.followed += 1 } }
 
-    var answers: Int { self.state.withLock { $0.latencies.count } }
-    var followed: Int { self.state.withLock { $0.followed } }
-    var latencies: [Double] { self.state.withLock { $0.latencies } }
-    var errors: [String: Int] { self.state.withLock { $0.errors } }
+    var answers: Int { self.state.withLockedValue { $0.latencies.count } }
+    var followed: Int { self.state.withLockedValue { $0.followed } }
+    var latencies: [Double] { self.state.withLockedValue { $0.latencies } }
+    var errors: [String: Int] { self.state.withLockedValue { $0.errors } }
 }

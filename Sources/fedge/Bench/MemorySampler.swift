@@ -1,7 +1,7 @@
 import Dispatch
 import FedgeCore
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Samples the resident memory (VmRSS) of processes every `interval` on a thread of its own and keeps each one's
 /// peak: what the processes needed while the benchmark's session ran.
@@ -15,7 +15,7 @@ final class MemorySampler: Sendable {
 
     private let pids: [Int32]
     private let interval: Duration
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let finished = DispatchSemaphore(value: 0)
 
     private init(pids: [Int32], interval: Duration) {
@@ -33,20 +33,20 @@ final class MemorySampler: Sendable {
     /// Stops sampling, waiting for the thread, and returns each process's peak VmRSS in KiB (processes that could
     /// not be read are left out). Later calls return the same peaks.
     func stop() -> [Int32: Int64] {
-        let first: Bool = self.state.withLock { state in
+        let first: Bool = self.state.withLockedValue { state in
             defer { state.stopping = true }
             return !state.stopping
         }
         if first { self.finished.wait() }
-        return self.state.withLock { $0.peaks }
+        return self.state.withLockedValue { $0.peaks }
     }
 
     private func loop() {
         let seconds = self.interval.inSeconds
-        while !self.state.withLock({ $0.stopping }) {
+        while !self.state.withLockedValue({ $0.stopping }) {
             for pid in self.pids {
                 guard let memory = ProcessMemory.sample(pid: pid) else { continue }
-                self.state.withLock { $0.peaks[pid] = max($0.peaks[pid] ?? 0, memory.residentKiB) }
+                self.state.withLockedValue { $0.peaks[pid] = max($0.peaks[pid] ?? 0, memory.residentKiB) }
             }
             Thread.sleep(forTimeInterval: seconds)
         }

@@ -1,6 +1,6 @@
 import FedgeEdge
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +23,7 @@ final class ProcessFleet: Sendable {
     /// The environment every process gets.
     let environment: [String: String]
     /// Processes not yet seen to end nor stopped.
-    private let running = Mutex<[Member]>([])
+    private let running = NIOLockedValueBox<[Member]>([])
 
     init(environment: [String: String]) {
         self.environment = environment
@@ -46,7 +46,7 @@ final class ProcessFleet: Sendable {
             environment: self.environment
         )
         let member = Member(name: name, process: process, log: log)
-        self.running.withLock { $0.append(member) }
+        self.running.withLockedValue { $0.append(member) }
         return member
     }
 
@@ -54,7 +54,7 @@ final class ProcessFleet: Sendable {
     ///
     /// - Throws: `BenchError.processEnded` with how it ended and the end of its log.
     func checkRunning() throws {
-        let ended: (Member, SpawnedProcess.Termination)? = self.running.withLock { running in
+        let ended: (Member, SpawnedProcess.Termination)? = self.running.withLockedValue { running in
             for (index, member) in running.enumerated() {
                 if let termination = member.process.poll() {
                     running.remove(at: index)
@@ -76,7 +76,7 @@ final class ProcessFleet: Sendable {
     /// Stops every process still running: SIGTERM to each one's process group, up to 5 s for them to exit, then
     /// SIGKILL. Blocks until they are reaped; later calls do nothing.
     func stopAll() {
-        var left: [Member] = self.running.withLock { running in
+        var left: [Member] = self.running.withLockedValue { running in
             defer { running.removeAll() }
             return running
         }

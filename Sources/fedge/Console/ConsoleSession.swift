@@ -2,7 +2,7 @@ import FedgeAPIClient
 import FedgeAPIModels
 import FedgeConsole
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One run of the console: a terminal thread that reads keys and paints, and async tasks that keep the data
 /// fresh (the event stream, and a refresh after each event or every few seconds) and carry out actions.
@@ -22,18 +22,20 @@ struct ConsoleSession {
             var quit = false
         }
 
-        let state: Mutex<State>
+        let state: NIOLockedValueBox<State>
 
-        init(data: ConsoleData) { self.state = Mutex(State(data: data)) }
+        init(data: ConsoleData) { self.state = NIOLockedValueBox(State(data: data)) }
 
         func publish(_ update: (inout ConsoleData) -> Void) {
-            self.state.withLock { state in
+            self.state.withLockedValue { state in
                 update(&state.data)
                 state.dataVersion += 1
             }
         }
 
-        func say(_ text: String, error: Bool = false) { self.state.withLock { $0.messages.append((text, error)) } }
+        func say(_ text: String, error: Bool = false) {
+            self.state.withLockedValue { $0.messages.append((text, error)) }
+        }
     }
 
     func run() async throws {
@@ -79,7 +81,7 @@ struct ConsoleSession {
             }
             // Ends when the terminal thread is done (q, Ctrl-C).
             _ = await group.next()
-            shared.state.withLock { $0.quit = true }
+            shared.state.withLockedValue { $0.quit = true }
             for await _ in uiDone {}
             refreshSink.finish()
             actionSink.finish()
@@ -90,7 +92,7 @@ struct ConsoleSession {
     /// Refreshes the data when asked (after events, and on the ticker), at most 5 times a second: requests made
     /// while one runs coalesce into the next.
     private static func refresh(_ shared: Shared, from feed: ConsoleFeed, on requests: AsyncStream<Void>) async {
-        var data = shared.state.withLock { $0.data }
+        var data = shared.state.withLockedValue { $0.data }
         for await _ in requests {
             let fresh = await feed.refresh(data)
             data = fresh
@@ -169,7 +171,7 @@ struct ConsoleSession {
         var lastPaint = Date.distantPast
         var dirty = true
         while true {
-            let (version, latest, messages, quit) = shared.state.withLock {
+            let (version, latest, messages, quit) = shared.state.withLockedValue {
                 state -> (Int, ConsoleData?, [(String, Bool)], Bool) in
                 let messages = state.messages
                 state.messages = []

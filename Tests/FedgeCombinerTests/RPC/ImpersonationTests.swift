@@ -5,6 +5,7 @@ import FedgeRPC
 import FedgeTestSupport
 import Foundation
 import GRPCCore
+import NIOConcurrencyHelpers
 import SwiftProtobuf
 import Synchronization
 import Testing
@@ -83,13 +84,13 @@ struct ImpersonationTests {
             feed.report(actor: "m\(i)", address: nil, action: "a", reason: "invalid_token", message: "bad")
         }
         #expect(feed.waiting.map(\.actor) == ["m3", "m4", "m5"])
-        let delivered = Mutex<[String]>([])
+        let delivered = NIOLockedValueBox<[String]>([])
         feed.connect { refusal in
-            delivered.withLock { $0.append(refusal.actor) }
+            delivered.withLockedValue { $0.append(refusal.actor) }
             return true
         }
         feed.report(actor: nil, address: "10.0.0.9:5", action: "a", reason: "missing_token", message: "none")
-        #expect(delivered.withLock { $0 } == ["m3", "m4", "m5", "unknown"] && feed.waiting.isEmpty)
+        #expect(delivered.withLockedValue { $0 } == ["m3", "m4", "m5", "unknown"] && feed.waiting.isEmpty)
         feed.disconnect()
         feed.report(actor: "m6", address: nil, action: "a", reason: "expired_token", message: "old")
         #expect(feed.waiting.map(\.actor) == ["m6"])

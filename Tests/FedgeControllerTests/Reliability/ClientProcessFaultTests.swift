@@ -8,7 +8,7 @@ import FedgeSecurity
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Edge clients as `fedge-client` processes over mutual TLS, killed with SIGKILL in the middle of a round and
@@ -22,7 +22,9 @@ struct ClientProcessFaultTests {
     @Test func clientKilledMidDownloadAndRestartedRejoins() async throws {
         try await Self.withProcessClients(3, elements: 1 << 20, slowLink: true) { api, clients, proxy, dir in
             // A round's time leaves room for a busy machine (CI runs suites side by side on 2 cores).
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 40, validate: false))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 2, roundTimeout: TestTime.scaled(40), validate: false)
+            )
             let start = proxy!.forwardedBytes
             // Three 4 MiB downloads at 2 MiB/s each: kill the first client a quarter of the way in.
             #expect(try await eventually { proxy!.forwardedBytes - start > 3 << 20 })
@@ -135,8 +137,8 @@ struct ClientProcessFaultTests {
             } else {
                 trainer = ["--trainer", "noop"]
             }
-            let proxy = Mutex<FaultProxy?>(nil)
-            defer { if let proxy = proxy.withLock({ $0 }) { Task { await proxy.close() } } }
+            let proxy = NIOLockedValueBox<FaultProxy?>(nil)
+            defer { if let proxy = proxy.withLockedValue({ $0 }) { Task { await proxy.close() } } }
             try await LiveController.with(directory: dir, uploadGrace: .seconds(5), logger: testLogger) { live in
                 try await LiveFederation.with(
                     directory: dir,
@@ -148,7 +150,7 @@ struct ClientProcessFaultTests {
                         guard slowLink else { return port }
                         let started = try await FaultProxy.start(upstream: port)
                         started.set(.slow(bytesPerSecond: 2 << 20, latency: .milliseconds(5)))
-                        proxy.withLock { $0 = started }
+                        proxy.withLockedValue { $0 = started }
                         return started.port
                     },
                     logger: testLogger,
@@ -179,7 +181,7 @@ struct ClientProcessFaultTests {
                                 try await api.listClients(status: "online").total == count
                             }
                         )
-                        try await body(api, clients, proxy.withLock { $0 }, dir)
+                        try await body(api, clients, proxy.withLockedValue { $0 }, dir)
                     }
                 }
             }

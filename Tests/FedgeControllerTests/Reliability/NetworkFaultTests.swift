@@ -7,7 +7,7 @@ import FedgeEdge
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Links between clients and their combiner, stalled, cut and slowed by a `FaultProxy` the combiner advertises
@@ -208,11 +208,11 @@ struct NetworkFaultTests {
             }
             let seedPath = dir + "/seed.safetensors"
             try SafetensorsWriter.write(seedModel(elements: elements), to: seedPath)
-            let proxies = Mutex<[FaultProxy]>([])
-            defer { for proxy in proxies.withLock({ $0 }) { Task { await proxy.close() } } }
+            let proxies = NIOLockedValueBox<[FaultProxy]>([])
+            defer { for proxy in proxies.withLockedValue({ $0 }) { Task { await proxy.close() } } }
             @Sendable func proxy(_ port: Int) async throws -> Int {
                 let proxy = try await FaultProxy.start(upstream: port)
-                proxies.withLock { $0.append(proxy) }
+                proxies.withLockedValue { $0.append(proxy) }
                 return proxy.port
             }
             try await LiveController.with(directory: dir, uploadGrace: .seconds(2), logger: testLogger) { live in
@@ -229,7 +229,7 @@ struct NetworkFaultTests {
                     try await APIClient.withClient(endpoint: .unixSocket(live.socket)) { api in
                         _ = try await api.uploadModel(from: seedPath, activate: true)
                         #expect(try await eventually { try await api.listClients(status: "online").total == clients })
-                        let proxy = try #require(proxies.withLock { $0.first })
+                        let proxy = try #require(proxies.withLockedValue { $0.first })
                         try await body(api, proxy, dir)
                     }
                 }

@@ -3,7 +3,7 @@ import FedgeEdge
 import FedgeTensor
 import FedgeTestSupport
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// FEDn compute packages run unchanged: `.npz` models converted at the boundary (arrays in the tensors' order,
@@ -185,8 +185,8 @@ struct FEDnPackageTests {
                 timeout: .seconds(600),
                 environment: environment
             )
-            let logs = Mutex<[String]>([])
-            try await trainer.startup { _, line in logs.withLock { $0.append(line) } }
+            let logs = NIOLockedValueBox<[String]>([])
+            try await trainer.startup { _, line in logs.withLockedValue { $0.append(line) } }
             var seed = InMemoryModel()
             seed.append(name: "linear.weight", shape: [10, 64], floats: [Float](repeating: 0, count: 640))
             seed.append(name: "linear.bias", shape: [10], floats: [Float](repeating: 0, count: 10))
@@ -208,7 +208,7 @@ struct FEDnPackageTests {
                 accuracies.append(validation.metrics["test_accuracy"] ?? 0)
                 model = work + "/out.safetensors"
             }
-            #expect((accuracies.last ?? 0) > 0.85, "\(accuracies); \(logs.withLock { $0.suffix(5) })")
+            #expect((accuracies.last ?? 0) > 0.85, "\(accuracies); \(logs.withLockedValue { $0.suffix(5) })")
         }
     }
 }
