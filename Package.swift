@@ -373,6 +373,15 @@ let package = Package(
             swiftSettings: fedgeSwiftSettings
         ),
         .testTarget(
+            name: "FedgeServerKitTests",
+            dependencies: [
+                "FedgeServerKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: fedgeSwiftSettings
+        ),
+        .testTarget(
             name: "FedgeStoreTests",
             dependencies: [
                 "FedgeStore", "FedgeCore", "FedgeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -7,10 +7,13 @@
 # there (FuzzRegressionTests).
 #
 # Usage: Scripts/fuzz.sh [TARGET|all] [SECONDS]        default: all 60      TARGET: safetensors npz package protobuf
+# FEDGE_FUZZ_SEED=n fixes libFuzzer's seed (CI uses 1, so that its run is a repeatable prefix of the same search);
+# unset, every run searches from a new one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 seconds=${2:-60}
+seed=${FEDGE_FUZZ_SEED:-0}  # 0: libFuzzer picks one
 swift build --scratch-path .build-fuzz --product fedge-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >/dev/null  # gold fails on it
 bin=.build-fuzz/debug/fedge-fuzz
@@ -20,7 +23,7 @@ status=0
 for target in "${targets[@]}"; do
     mkdir -p ".build-fuzz/corpus/$target" "Fuzz/Crashes/$target"
     echo "== $target, $seconds s"
-    if ! LSAN_OPTIONS=suppressions=Fuzz/lsan-suppressions.txt FEDGE_FUZZ_TARGET=$target "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    if ! LSAN_OPTIONS=suppressions=Fuzz/lsan-suppressions.txt FEDGE_FUZZ_TARGET=$target "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="Fuzz/Crashes/$target/" \
         ".build-fuzz/corpus/$target" "Fuzz/Corpus/$target" "Fuzz/Regressions/$target" 2>&1 |
         grep -E "^#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|Test unit written"; then

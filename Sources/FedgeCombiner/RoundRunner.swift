@@ -18,6 +18,8 @@ package actor RoundRunner {
         var reducer: UpdateReducer?
         var layout: ModelLayout?
         var taskClients: [TaskID: ClientID]
+        /// What was sent to each client, to send again when it dials in anew (`clientReconnected`).
+        var tasks: [TaskID: TrainingTask] = [:]
         var refused: [Refusal: Int] = [:]
         var validations: [String: [String: Double]] = [:]
         var trainingMetrics: [String: RoundResult.TrainingMetrics] = [:]
@@ -162,6 +164,7 @@ package actor RoundRunner {
             reducer: plan.kind == .train ? UpdateReducer(config: config, layout: layout) : nil,
             layout: layout,
             taskClients: taskClients,
+            tasks: Dictionary(uniqueKeysWithValues: selection.assignments.map { ($0.task.id, $0.task) }),
             maxUpdateBytes: UInt64(Double(self.models.size(of: plan.model)) * self.configuration.maxUpdateSizeFactor)
                 + (1 << 20)
         )
@@ -218,6 +221,25 @@ package actor RoundRunner {
             self.act(on: decision)
         case .accepted, .running:
             break
+        }
+    }
+
+    /// A client dialled in anew while its task of the open round was still assigned: the task is sent again on the
+    /// new stream. It may have been written on the old one after the client had given that up (a stalled link is
+    /// noticed by the client first; the combiner hears of it only when bytes flow again), and then nothing but the
+    /// round's deadline would end it. A client that did get it and runs it ignores the second assignment.
+    package func clientReconnected(clientID: ClientID) async {
+        guard let round = self.open, round.machine.closed == nil else { return }
+        let pending = round.taskClients.filter { taskID, client in
+            client == clientID && round.machine.tasks[taskID]?.phase == .assigned
+        }
+        for taskID in pending.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard let task = round.tasks[taskID] else { continue }
+            self.logger.info(
+                "Task sent again on the client's new stream",
+                metadata: ["fedge.task.id": "\(taskID)", "fedge.client.id": "\(clientID)"]
+            )
+            await self.registry.send(.run(task), to: clientID)
         }
     }
 

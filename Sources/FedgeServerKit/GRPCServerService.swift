@@ -32,6 +32,10 @@ package struct GRPCServerService<Transport: ServerTransport>: Service {
 }
 
 /// A long-running piece of a daemon, given as a closure, as a `Service`: cancelled when the group shuts down.
+///
+/// A body that answers that cancellation by throwing `CancellationError` (a `Task.sleep`, or a GRDB access
+/// begun just as the cancellation came) has ended as asked: the service returns, and the group's shutdown stays a
+/// clean one instead of failing with the error.
 package struct TaskService: Service {
     package let name: String
     package let body: @Sendable () async throws -> Void
@@ -42,8 +46,10 @@ package struct TaskService: Service {
     }
 
     package func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.body()
-        }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await self.body()
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully || Task.isCancelled {}
     }
 }

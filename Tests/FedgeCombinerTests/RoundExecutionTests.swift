@@ -180,6 +180,41 @@ struct RoundExecutionTests {
         }
     }
 
+    /// A task written on a stream its client had already given up (a stalled link: the client notices first and
+    /// dials again, the combiner hears of it only once bytes flow) is sent again on the client's new stream, and
+    /// the round gets the update instead of waiting for its deadline. (NetworkFaultTests' stalled link showed it:
+    /// a round with 1 update of 3.)
+    @Test(.timeLimit(.minutes(1))) func aTaskWrittenOnAGivenUpStreamIsSentAgainOnTheNewOne() async throws {
+        let clock = ManualClock()
+        try await Federation.with(trainers: [], clock: clock) { federation in
+            let model = try federation.importModel(seedModel())
+            let (release, releaseOld) = AsyncStream.makeStream(of: Void.self)
+            let (written, writtenSink) = AsyncStream.makeStream(of: String.self)
+            let old = Task {
+                try await RawClient.with("redialler", over: federation) { raw in
+                    // The task arrives on a stream the client no longer reads: it never acts on it.
+                    writtenSink.yield(try await raw.nextTask().taskID)
+                    for await _ in release {}
+                }
+            }
+            try await federation.waitForClients(1)
+            let runner = federation.combiner.runner
+            let round = Task { try await runner.execute(federation.plan(model, timeout: 10, minUpdates: 1)) }
+            var writtenIDs = written.makeAsyncIterator()
+            let first = await writtenIDs.next()
+            try await RawClient.with("redialler", over: federation) { raw in
+                let again = try await raw.nextTask()
+                #expect(again.taskID == first)
+                releaseOld.finish()
+                try await old.value
+                let upload = await raw.upload(try update(of: federation, again, delta: 1), for: again, weight: 1)
+                #expect((try? upload.get()) != nil, "\(upload)")
+                let result = try await round.value
+                #expect(result.succeeded && result.received == 1, "\(result.reason)")
+            }
+        }
+    }
+
     @Test func staleDuplicateAndMalformedUpdatesAreRefusedAndCounted() async throws {
         let cancelled = Atomic<Int>.Box()
         let clock = ManualClock()

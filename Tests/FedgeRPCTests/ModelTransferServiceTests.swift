@@ -38,7 +38,8 @@ struct ModelTransferServiceTests {
             let secret = ModelID(digestBytes: [UInt8](repeating: 7, count: 32))
             let issuer = try await TokenIssuer(privateKeyPEM: TokenIssuer.makePrivateKeyPEM())
             let verifier = try await TokenVerifier(publicKeyPEM: issuer.publicKeyPEM)
-            let token = try await issuer.issue(subject: "site-1", role: .client, ttl: .seconds(60)).token
+            let token = try await issuer.issue(subject: "site-1", role: .client, ttl: TestTime.scaled(.seconds(60)))
+                .token
             let service = ModelTransferService(
                 source: DirectorySource(files: [id: path, secret: path]),
                 origin: "the test server",

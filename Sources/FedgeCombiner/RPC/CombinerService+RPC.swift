@@ -44,6 +44,7 @@ extension CombinerService: Fedge_V1_Combiner.SimpleServiceProtocol {
                 )
                 // Written by a task that lives only while instructions wait: an idle client costs no task.
                 registered.outbox.start { command in try await response.write(command.proto) }
+                await self.runner.clientReconnected(clientID: registered.clientID)
             }
         } catch {
             if let connection { await self.disconnected(connection) }

@@ -112,9 +112,19 @@ struct EdgeSession<Transport: ClientTransport>: Sendable {
         }
         let (signal, cancel) = AsyncStream.makeStream(of: Void.self)
         group.addTask {
+            // The combiner sends a task again when the client dials in anew before it heard of the task: the
+            // one this client already runs is not started twice.
+            let duplicate = {
+                self.logger.warning(
+                    "Task assigned again while it runs; the second assignment is ignored",
+                    metadata: ["fedge.task.id": "\(task.id)"]
+                )
+            }
+            if running.current?.id == task.id { return duplicate() }
             // The previous task may still be reporting its end when the next round's task arrives: wait for it a
             // moment.
             if let busyWith = await running.claim(RunningTask(id: task.id, cancel: cancel), waiting: .seconds(3)) {
+                if busyWith == task.id.rawValue { return duplicate() }
                 reporter.status(.failed, "the client is busy with task \(busyWith) and runs one task at a time")
                 return
             }
