@@ -14,8 +14,14 @@ cd "$(dirname "$0")/.."
 which=${1:-all}
 seconds=${2:-60}
 seed=${FEDGE_FUZZ_SEED:-0}  # 0: libFuzzer picks one
-swift build --scratch-path .build-fuzz --product fedge-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >/dev/null  # gold fails on it
+build_log=$(mktemp /tmp/fedge-fuzz-build-XXXXXX)
+if ! swift build --scratch-path .build-fuzz --product fedge-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >"$build_log" 2>&1; then  # gold fails on it
+    grep -E "error" "$build_log" | head -40
+    echo "fuzz: the build failed (its log: $build_log)"
+    exit 1
+fi
+rm -f "$build_log"
 bin=.build-fuzz/debug/fedge-fuzz
 targets=(safetensors npz package protobuf)
 [ "$which" = all ] || targets=("$which")
