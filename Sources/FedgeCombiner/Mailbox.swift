@@ -14,19 +14,16 @@ package final class Mailbox<Message: Sendable>: Sendable {
     package typealias Writer = @Sendable (Message) async throws -> Void
 
     private struct State {
+        /// A few instructions a round at most: a plain array is queue enough.
         var waiting: [Message] = []
-        var head = 0
         var writer: Writer? = nil
         var pump: Task<Void, Never>? = nil
         var finished = false
 
-        mutating func take() -> Message? {
-            guard !self.finished, self.head < self.waiting.count else { return nil }
-            defer {
-                self.head += 1
-                if self.head == self.waiting.count { (self.waiting, self.head) = ([], 0) }
-            }
-            return self.waiting[self.head]
+        /// Drops what waits and refuses what comes.
+        mutating func end() {
+            self.finished = true
+            self.waiting = []
         }
     }
 
@@ -55,17 +52,13 @@ package final class Mailbox<Message: Sendable>: Sendable {
 
     /// Drops the waiting messages and refuses later ones. A write in progress completes.
     package func finish() {
-        self.state.withLockedValue { state in
-            state.finished = true
-            (state.waiting, state.head) = ([], 0)
-        }
+        self.state.withLockedValue { $0.end() }
     }
 
     /// Finishes the mailbox, cancels a write in progress, and returns once it has ended.
     package func close() async {
         let pump = self.state.withLockedValue { state in
-            state.finished = true
-            (state.waiting, state.head) = ([], 0)
+            state.end()
             return state.pump
         }
         pump?.cancel()
@@ -76,25 +69,24 @@ package final class Mailbox<Message: Sendable>: Sendable {
     package var isWriting: Bool { self.state.withLockedValue { $0.pump != nil } }
 
     private func startPumpIfNeeded(_ state: inout State) {
-        guard state.pump == nil, !state.finished, let write = state.writer, state.head < state.waiting.count else {
-            return
-        }
+        guard state.pump == nil, !state.finished, let write = state.writer, !state.waiting.isEmpty else { return }
         state.pump = Task { await self.pump(write) }
     }
 
     private func pump(_ write: Writer) async {
         while let message = self.state.withLockedValue({ state -> Message? in
-            if let next = state.take() { return next }
-            state.pump = nil
-            return nil
+            guard !state.finished, !state.waiting.isEmpty else {
+                state.pump = nil
+                return nil
+            }
+            return state.waiting.removeFirst()
         }) {
             do {
                 try await write(message)
             } catch {
                 // The stream is gone: nothing more can be written on it.
                 self.state.withLockedValue { state in
-                    state.finished = true
-                    (state.waiting, state.head) = ([], 0)
+                    state.end()
                     state.pump = nil
                 }
                 return
