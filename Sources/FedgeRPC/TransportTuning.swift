@@ -10,11 +10,19 @@ package enum TransportTuning {
     /// The largest HTTP/2 frame a peer may send us (SETTINGS_MAX_FRAME_SIZE).
     package static let maxFrameSize = 1 << 16
 
-    /// How long a client reads nothing before it pings the server, and how long it then waits for the answer
-    /// before it closes the connection and dials again. Without it a link that stalls (a NAT that forgets the
-    /// connection, a route that blackholes) leaves a client writing heartbeats into a connection nobody reads,
-    /// forever: TCP itself only notices when a write times out, which a blocked HTTP/2 window never does.
-    package static let clientKeepalive = (time: Duration.seconds(10), timeout: Duration.seconds(5))
+    /// How often a client pings the server, and how long it then waits for the answer before it closes the
+    /// connection and dials again. Without it a link that stalls (a NAT that forgets the connection, a route that
+    /// blackholes) leaves a client writing heartbeats into a connection nobody reads, forever: TCP itself only
+    /// notices when a write times out, which a blocked HTTP/2 window never does. A stalled link is noticed within
+    /// 25 s.
+    ///
+    /// - The answer may take 10 s. It was 5 s, and a peer busy for a few seconds lost healthy connections: a
+    ///   process whose event loops lag (every suite at once under ThreadSanitizer), a ping queued behind a model on
+    ///   a slow uplink.
+    /// - The timeout must stay shorter than the interval. grpc-swift-nio-transport 2.9.2 restarts its repeating
+    ///   ping timer after each ping, and every ping restarts the wait for an answer: with a 20 s timeout and 10 s
+    ///   pings, a stalled link was never noticed (`NetworkFaultTests.stalledLinkIsNoticedAndLeft`, 60 s).
+    package static let clientKeepalive = (time: Duration.seconds(15), timeout: Duration.seconds(10))
 
     /// How a server reads from each accepted connection: at most 16 KiB at a time (NIO's default is 64 KiB).
     ///
@@ -25,7 +33,7 @@ package enum TransportTuning {
     package static let serverReads = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024)
 
     /// A client transport's configuration: 1 MiB of window (gRPC's default is 8 MiB), so that a server sending a
-    /// model runs at most a MiB ahead of the client reading it; keepalive pings after 10 s of silence.
+    /// model runs at most a MiB ahead of the client reading it; keepalive pings every 15 s.
     package static func client() -> HTTP2ClientTransport.Posix.Config {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         config.http2.maxFrameSize = Self.maxFrameSize

@@ -20,10 +20,12 @@ struct Federation: Sendable {
     /// Tokens and kits for the clients of this federation.
     let identities: TestIdentities
 
-    /// Logs go nowhere unless FEDGE_TEST_LOGS is set.
+    /// Logs go nowhere unless FEDGE_TEST_LOGS is set: to a level (`warning`), or anything else for all of them.
     static let logger: Logger = {
         var logger = Logger(label: "fedge.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["FEDGE_TEST_LOGS"] == nil ? .critical : .debug
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["FEDGE_TEST_LOGS"].map { Logger.Level(rawValue: $0) ?? .debug }
+            ?? .critical
         return logger
     }()
 

@@ -14,10 +14,11 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Logs go nowhere unless FEDGE_TEST_LOGS is set.
+/// Logs go nowhere unless FEDGE_TEST_LOGS is set: to a level (`warning`), or anything else for all of them.
 let testLogger: Logger = {
     var logger = Logger(label: "fedge.test")
-    logger.logLevel = ProcessInfo.processInfo.environment["FEDGE_TEST_LOGS"] == nil ? .critical : .debug
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["FEDGE_TEST_LOGS"].map { Logger.Level(rawValue: $0) ?? .debug } ?? .critical
     return logger
 }()
 

@@ -136,11 +136,17 @@ package final class FaultProxy: Sendable {
                 }
             }
             group.addTask {
+                // When the link has sent what it was given: each piece is sent once its latency has passed and the
+                // link is free, and takes its size over the rate. Kept as an instant, not slept as durations: a
+                // wake-up that comes late (a busy machine, a sanitizer) is caught up on, so the link keeps its rate
+                // instead of losing every delay of the scheduler.
+                var free = ContinuousClock.now
                 for await (buffer, arrived) in pieces {
                     try await self.waitWhileStalled()
                     if case .slow(let rate, let latency) = self.state.withLockedValue({ $0.mode }) {
-                        try await Task.sleep(until: arrived + latency)
-                        try await Task.sleep(for: .seconds(Double(buffer.readableBytes) / Double(max(rate, 1))))
+                        let start = max(arrived + latency, free)
+                        free = start + .seconds(Double(buffer.readableBytes) / Double(max(rate, 1)))
+                        try await Task.sleep(until: free)
                     }
                     try await sink.write(buffer)
                     self.state.withLockedValue { $0.forwarded += buffer.readableBytes }

@@ -37,11 +37,13 @@ struct ClientProcessFaultTests {
                 try await eventually(timeout: .seconds(120)) { try await api.session(session.id).hasEnded }
             )
             let rounds = try await api.sessionRounds(session.id).items.sorted { $0.number < $1.number }
-            #expect(
-                rounds.map(\.status) == ["committed", "committed"],
-                "\(rounds.map { "round \($0.number) \($0.status) received \($0.received) \($0.reason ?? "")" })"
-            )
-            #expect((rounds.first?.received ?? 0) >= 2)
+            let story = """
+                \(rounds.map { "round \($0.number) \($0.status) received \($0.received) \($0.reason ?? "")" }); \
+                the proxy forwarded \(proxy!.forwardedBytes - start) bytes over \(proxy!.connections) connections
+                \(clients.map { $0.logTail() }.joined(separator: "\n"))
+                """
+            #expect(rounds.map(\.status) == ["committed", "committed"], "\(story)")
+            #expect((rounds.first?.received ?? 0) >= 2, "\(story)")
             #expect(rounds.last?.received == 3, "the restarted client did not train round 2")
             // `noop` updates are all alike: count contributions by client (one each, from as many as received).
             for round in rounds where round.status == "committed" {
@@ -103,6 +105,14 @@ struct ClientProcessFaultTests {
         }
 
         func kill(_ signal: Int32) { self.daemon.kill(signal) }
+
+        /// The last `lines` lines of its logs (before and after a restart), for a failure's message.
+        func logTail(lines: Int = 12) -> String {
+            [self.log, self.log + ".again"].compactMap { path in
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+                return "== \(path)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+            }.joined(separator: "\n")
+        }
     }
 
     /// A controller and a combiner in this process and `count` client processes (client-1 …) with their kits,
