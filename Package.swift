@@ -291,8 +291,13 @@ let package = Package(
         .target(
             name: "FedgeFuzzing",
             dependencies: [
-                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeEdge", "FedgeRPC", "FedgeProto",
+                "FedgeCore", "FedgeTensor", "FedgeAggregation", "FedgeEdge", "FedgeRPC", "FedgeProto", "FedgeCombiner",
+                "FedgeController", "FedgeSecurity",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Fuzz/FedgeFuzzing",
             swiftSettings: fedgeSwiftSettings

@@ -20,6 +20,12 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// Every protobuf message a combiner or the controller receives, decoded, and mapped to its model type where
     /// the service does that.
     case protobuf
+    /// A call to one of the combiner's handlers that edge clients reach, through a live in-process combiner whose
+    /// rounds give the fuzzer tasks (`CombinerHandlers`).
+    case combiner
+    /// A call to one of the controller's handlers that combiners and clients reach, through a live in-process
+    /// controller (`ControllerHandlers`).
+    case controller
 
     /// Runs the target on `bytes`. Errors are the expected answer to bad input and are swallowed.
     package func run(_ bytes: [UInt8]) {
@@ -28,7 +34,14 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .npz: Self.withFile(bytes, suffix: "npz") { _ = try? NumpyArchive.read($0) }
         case .package: Self.withFile(bytes, suffix: "tgz") { Self.package($0) }
         case .protobuf: Self.protobuf(bytes)
+        case .combiner: CombinerHandlers.shared.run(bytes)
+        case .controller: ControllerHandlers.shared.run(bytes)
         }
+    }
+
+    /// Seeds made by the code rather than kept as files only: `fedge-fuzz seeds DIR` writes them to DIR/TARGET/.
+    package static func generatedSeeds() throws -> [FuzzTarget: [String: [UInt8]]] {
+        [.combiner: try CombinerHandlers.seeds(), .controller: try ControllerHandlers.seeds()]
     }
 
     private static func safetensors(_ path: String) {

@@ -3,7 +3,8 @@ import Foundation
 
 // Built with `-sanitize=fuzzer` and `-D FUZZING` (Scripts/fuzz.sh) this is a libFuzzer target: the target named by
 // FEDGE_FUZZ_TARGET runs on every input libFuzzer makes. Built plainly it replays files: `fedge-fuzz TARGET FILE…`
-// runs each file through the target, which is how a crasher is checked once fixed.
+// runs each file through the target, which is how a crasher is checked once fixed; `fedge-fuzz seeds Fuzz/Corpus`
+// writes the seeds made by code (a valid upload needs the SHA-256 of its own bytes).
 
 #if FUZZING
 nonisolated(unsafe) private var selected: FuzzTarget = .safetensors
@@ -45,8 +46,25 @@ enum Fuzz {
 enum Replay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
+        if arguments.first == "seeds", let directory = arguments.dropFirst().first {
+            do {
+                for (target, seeds) in try FuzzTarget.generatedSeeds() {
+                    let folder = directory + "/" + target.rawValue
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    for (name, bytes) in seeds {
+                        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/" + name))
+                        print("\(folder)/\(name)")
+                    }
+                }
+            } catch {
+                print("fedge-fuzz seeds: \(error)")
+                exit(1)
+            }
+            exit(0)
+        }
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
             print("usage: fedge-fuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE…")
+            print("       fedge-fuzz seeds DIRECTORY     (writes the seeds the code makes, e.g. to Fuzz/Corpus)")
             exit(2)
         }
         for path in arguments.dropFirst() {
@@ -54,7 +72,9 @@ enum Replay {
                 print("cannot read \(path)")
                 exit(1)
             }
-            target.run([UInt8](data))
+            // FEDGE_FUZZ_REPEAT=n runs each file n times (to watch a target's memory over many calls).
+            let repeats = Int(ProcessInfo.processInfo.environment["FEDGE_FUZZ_REPEAT"] ?? "") ?? 1
+            for _ in 0..<max(repeats, 1) { target.run([UInt8](data)) }
             print("\(name) \(path): no crash")
         }
     }
