@@ -65,7 +65,12 @@ struct SessionPackageTests {
                         #expect(try await api.listPackages().items.map(\.id) == [packageID.hex])
                         #expect(try await eventually { try await api.listClients(status: "online").total == 3 })
                         let session = try await api.createSession(
-                            SessionConfigDTO(rounds: 2, roundTimeout: 30, clientsRequired: 3, validate: true)
+                            SessionConfigDTO(
+                                rounds: 2,
+                                roundTimeout: TestTime.scaled(30),
+                                clientsRequired: 3,
+                                validate: true
+                            )
                         )
                         #expect(session.config.packageId == packageID.hex)
                         #expect(try await eventually { try await api.session(session.id).status == "finished" })
@@ -121,7 +126,7 @@ struct SessionPackageTests {
                         let session = try await api.createSession(
                             SessionConfigDTO(
                                 rounds: 2,
-                                roundTimeout: 60,
+                                roundTimeout: TestTime.scaled(60),
                                 clientsRequired: 2,
                                 validate: false,
                                 packageId: package.id

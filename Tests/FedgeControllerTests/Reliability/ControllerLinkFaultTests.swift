@@ -43,7 +43,9 @@ struct ControllerLinkFaultTests {
                     }
                 )
             }
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: false))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 2, roundTimeout: TestTime.scaled(30), validate: false)
+            )
             #expect(
                 try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status == "finished" }
             )
@@ -64,7 +66,9 @@ struct ControllerLinkFaultTests {
             _ in
             proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
             let start = proxy.forwardedBytes
-            let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 3, roundTimeout: TestTime.scaled(20), validate: false)
+            )
             // The combiner fetches the 4 MiB model, its clients train, then the partial goes up: cut halfway.
             #expect(
                 try await eventually(timeout: .seconds(30)) { proxy.forwardedBytes - start > (4 << 20) + (2 << 20) }
@@ -82,7 +86,9 @@ struct ControllerLinkFaultTests {
             proxy,
             _ in
             proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 2, roundTimeout: TestTime.scaled(30), validate: true)
+            )
             #expect(
                 try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status == "finished" }
             )

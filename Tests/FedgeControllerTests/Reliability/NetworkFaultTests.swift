@@ -28,7 +28,9 @@ struct NetworkFaultTests {
             )
             proxy.set(.passing)
             #expect(try await eventually { try await api.listClients(status: "online").total == 3 })
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: false))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 2, roundTimeout: TestTime.scaled(30), validate: false)
+            )
             #expect(try await eventually { try await api.session(session.id).status == "finished" })
             let rounds = try await api.sessionRounds(session.id).items
             #expect(rounds.map(\.status) == ["committed", "committed"])
@@ -46,7 +48,9 @@ struct NetworkFaultTests {
     @Test func linkCutMidUploadLosesNothingCommitted() async throws {
         try await Self.withProxiedFederation(clients: 3, elements: 1 << 20) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 16 << 20, latency: .milliseconds(5)))
-            let session = try await api.createSession(SessionConfigDTO(rounds: 3, roundTimeout: 20, validate: false))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 3, roundTimeout: TestTime.scaled(20), validate: false)
+            )
             // Three 4 MiB downloads, then the uploads start: cut once half of them went through.
             let start = proxy.forwardedBytes
             #expect(try await eventually { proxy.forwardedBytes - start > 3 * (4 << 20) + 6 << 20 })
@@ -77,7 +81,9 @@ struct NetworkFaultTests {
     @Test func slowLinkStillCompletesRounds() async throws {
         try await Self.withProxiedFederation(clients: 2, elements: 64 << 10) { api, proxy, _ in
             proxy.set(.slow(bytesPerSecond: 1 << 20, latency: .milliseconds(200)))
-            let session = try await api.createSession(SessionConfigDTO(rounds: 2, roundTimeout: 30, validate: true))
+            let session = try await api.createSession(
+                SessionConfigDTO(rounds: 2, roundTimeout: TestTime.scaled(30), validate: true)
+            )
             #expect(
                 try await eventually(timeout: .seconds(90)) { try await api.session(session.id).status == "finished" }
             )
