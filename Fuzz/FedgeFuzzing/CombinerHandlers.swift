@@ -36,13 +36,7 @@ final class CombinerHandlers: Sendable {
     }
 
     /// The one combiner every input is run against, started on first use.
-    static let shared: CombinerHandlers = HandlerCall.blocking {
-        do {
-            return try await CombinerHandlers.start()
-        } catch {
-            fatalError("fuzz: the combiner did not start: \(error)")
-        }
-    }
+    static let shared: CombinerHandlers = HandlerCall.node("combiner") { try await CombinerHandlers.start() }
 
     private init(
         combiner: Combiner,

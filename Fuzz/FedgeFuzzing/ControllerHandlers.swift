@@ -23,13 +23,7 @@ final class ControllerHandlers: Sendable {
     }
 
     /// The one controller every input is run against, started on first use.
-    static let shared: ControllerHandlers = HandlerCall.blocking {
-        do {
-            return try await ControllerHandlers.start()
-        } catch {
-            fatalError("fuzz: the controller did not start: \(error)")
-        }
-    }
+    static let shared: ControllerHandlers = HandlerCall.node("controller") { try await ControllerHandlers.start() }
 
     private init(client: GRPCClient<InProcessTransport.Client>, combiner: String, edge: String) {
         self.client = client

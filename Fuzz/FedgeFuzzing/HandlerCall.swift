@@ -69,6 +69,18 @@ enum HandlerCall {
         return options
     }
 
+    /// The node a target runs every input against, started by `start` on first use; a node that cannot start ends
+    /// the fuzzer with the reason.
+    static func node<Node: Sendable>(_ what: String, _ start: @escaping @Sendable () async throws -> Node) -> Node {
+        Self.blocking {
+            do {
+                return try await start()
+            } catch {
+                fatalError("fuzz: the \(what) did not start: \(error)")
+            }
+        }
+    }
+
     /// Runs `body` to its end from a thread outside Swift's concurrency pool (libFuzzer's, or a test's own).
     static func blocking<R: Sendable>(_ body: @escaping @Sendable () async -> R) -> R {
         let done = DispatchSemaphore(value: 0)
