@@ -9,6 +9,10 @@ let fedgeSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+/// The fuzz targets unoptimized in every configuration: libFuzzer builds them in debug (Scripts/fuzz.sh), and Swift
+/// 6.3.1's optimizer spent more than 30 minutes on the handler targets in `swift build -c release` without finishing.
+let fuzzSwiftSettings = fedgeSwiftSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+
 let grpc: [Target.Dependency] = [
     .product(name: "GRPCCore", package: "grpc-swift-2"),
     .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -300,13 +304,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Fuzz/FedgeFuzzing",
-            swiftSettings: fedgeSwiftSettings
+            swiftSettings: fuzzSwiftSettings
         ),
         .executableTarget(
             name: "fedge-fuzz",
             dependencies: ["FedgeFuzzing"],
             path: "Fuzz/fedge-fuzz",
-            swiftSettings: fedgeSwiftSettings
+            swiftSettings: fuzzSwiftSettings
         ),
 
         // Shared test helpers: random models, temporary directories, reference implementations.

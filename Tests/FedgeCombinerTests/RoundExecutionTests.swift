@@ -135,8 +135,9 @@ struct RoundExecutionTests {
                 let model = try federation.importModel(seedModel(elements: 400_000))
                 try await RawClient.with("saboteur", over: federation) { raw in
                     try await federation.waitForClients(3)
+                    // Time for the two trainers' work: scaled, as the whole suite under a sanitizer slows it.
                     async let result = federation.combiner.runner.execute(
-                        federation.plan(model, timeout: 10, minUpdates: 2)
+                        federation.plan(model, timeout: TestTime.scaled(10), minUpdates: 2)
                     )
                     let task = try await raw.nextTask()
                     await raw.abortedUpload(for: task, size: federation.combiner.runner.models.size(of: model))
