@@ -15,6 +15,11 @@ package actor ClientRegistry {
         package var name: String
         package var liveness: ClientLiveness
         package var connected: Bool
+        /// When this combiner first heard of it (since it last forgot it).
+        package var firstSeen: Date
+        /// When its current connection said hello; `nil` while it is not connected. A client whose connection
+        /// predates an outage is not back yet, even if its old connection's queued heartbeats say it is.
+        package var connectedSince: Date?
         package var lastSeen: Date
         package var runningTask: TaskID?
         package var tasksDone: Int
@@ -62,6 +67,7 @@ package actor ClientRegistry {
             entry.outbox = outbox
             entry.token = token
             entry.snapshot.connected = true
+            entry.snapshot.connectedSince = self.clock.date
             entry.snapshot.lastSeen = self.clock.date
             entry.snapshot.runningTask = nil
             entry.snapshot.trainers = trainers
@@ -74,6 +80,8 @@ package actor ClientRegistry {
                     name: name,
                     liveness: .online,
                     connected: true,
+                    firstSeen: self.clock.date,
+                    connectedSince: self.clock.date,
                     lastSeen: self.clock.date,
                     runningTask: nil,
                     tasksDone: 0,
@@ -121,6 +129,7 @@ package actor ClientRegistry {
         entry.outbox = nil
         entry.token = nil
         entry.snapshot.connected = false
+        entry.snapshot.connectedSince = nil
         self.entries[connection.clientID] = entry
         self.logger.info(
             "Client disconnected",

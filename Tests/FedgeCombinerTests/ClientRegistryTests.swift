@@ -50,6 +50,26 @@ struct ClientRegistryTests {
         #expect(await !registry.send(.cancel(taskID: "t", reason: "x"), to: second.clientID))
     }
 
+    @Test("First seen stays; connected-since is the current connection's hello, and none while disconnected")
+    func connectionTimes() async throws {
+        let clock = ManualClock()
+        let registry = Self.registry(clock)
+        let start = clock.date
+        let first = await registry.connect(name: "a", trainers: [])
+        clock.advance(by: .seconds(3))
+        await registry.heartbeat(first, telemetry: Telemetry())
+        var snapshot = try #require(await registry.snapshots().first)
+        #expect(snapshot.firstSeen == start && snapshot.connectedSince == start && snapshot.lastSeen > start)
+        clock.advance(by: .seconds(4))
+        let second = await registry.connect(name: "a", trainers: [])
+        #expect(await !registry.disconnect(first), "the old connection's close leaves the new one's time alone")
+        snapshot = try #require(await registry.snapshots().first)
+        #expect(snapshot.firstSeen == start && snapshot.connectedSince == start.addingTimeInterval(7))
+        await registry.disconnect(second)
+        snapshot = try #require(await registry.snapshots().first)
+        #expect(snapshot.firstSeen == start && snapshot.connectedSince == nil)
+    }
+
     @Test("A client gone longer than the retention period is forgotten; one still connected or back in time is kept")
     func longGoneClientsAreForgotten() async {
         let clock = ManualClock()

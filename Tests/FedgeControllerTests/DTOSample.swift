@@ -54,7 +54,8 @@ struct DTOSample: Sendable, CustomTestStringConvertible {
             lastSeen: date,
             tasksDone: 4,
             tasksFailed: 1,
-            telemetry: telemetry
+            telemetry: telemetry,
+            connectedSince: date
         )
         let bareClient = ClientDTO(
             name: "edge-1",

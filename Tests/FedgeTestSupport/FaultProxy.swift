@@ -20,7 +20,9 @@ package final class FaultProxy: Sendable {
     package enum Mode: Sendable, Equatable {
         /// Forwarded as they come.
         case passing
-        /// Held: nothing is read nor forwarded until the mode changes (TCP stays up, as when a route blackholes).
+        /// Held: nothing is forwarded until the mode changes (TCP stays up, as when a route blackholes). What comes
+        /// in meanwhile is kept and forwarded once the link carries bytes again, as TCP would retransmit it, and an
+        /// end that comes in (a peer giving up on the link) is noticed at once and forwarded after those bytes.
         case stalled
         /// Forwarded at most `bytesPerSecond` a direction, each piece `latency` after it arrived.
         case slow(bytesPerSecond: Int, latency: Duration)
@@ -37,6 +39,8 @@ package final class FaultProxy: Sendable {
         var open: [ObjectIdentifier: any Channel] = [:]
         var forwarded = 0
         var connections = 0
+        /// The connections whose client side is open, by the order they were accepted in.
+        var live: Set<Int> = []
         var cuts = 0
     }
 
@@ -85,6 +89,10 @@ package final class FaultProxy: Sendable {
     /// Connections accepted so far.
     package var connections: Int { self.state.withLockedValue { $0.connections } }
 
+    /// The connections whose client side is still open, by the order they were accepted in (from 0): a stalled
+    /// link's old connections leave this set when their clients give up on them, before any byte flows again.
+    package var liveConnections: Set<Int> { self.state.withLockedValue { $0.live } }
+
     /// Stops listening and cuts what is open.
     package func close() async {
         self.cut()
@@ -94,7 +102,16 @@ package final class FaultProxy: Sendable {
     private func relay(_ client: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         self.track(client.channel)
         defer { self.untrack(client.channel) }
-        self.state.withLockedValue { $0.connections += 1 }
+        let number = self.state.withLockedValue { state in
+            defer { state.connections += 1 }
+            state.live.insert(state.connections)
+            return state.connections
+        }
+        // The channel closes when its peer closes (no half-closure), even while the link is stalled: the reading
+        // side never waits.
+        client.channel.closeFuture.whenComplete { _ in
+            _ = self.state.withLockedValue { $0.live.remove(number) }
+        }
         do {
             let upstream = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -121,7 +138,9 @@ package final class FaultProxy: Sendable {
         }
     }
 
-    /// Forwards one direction: each piece waits for its latency, the rate's budget, and the end of a stall.
+    /// Forwards one direction: each piece waits for its latency, the rate's budget, and the end of a stall. The
+    /// source is read as bytes come (so that its end is seen even during a stall); the pump ends once everything
+    /// read has been forwarded, or when forwarding fails.
     private func pump(
         _ source: NIOAsyncChannelInboundStream<ByteBuffer>,
         into sink: NIOAsyncChannelOutboundWriter<ByteBuffer>
@@ -130,10 +149,7 @@ package final class FaultProxy: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { queue.finish() }
-                for try await buffer in source {
-                    try await self.waitWhileStalled()
-                    queue.yield((buffer, .now))
-                }
+                for try await buffer in source { queue.yield((buffer, .now)) }
             }
             group.addTask {
                 // When the link has sent what it was given: each piece is sent once its latency has passed and the
@@ -152,8 +168,9 @@ package final class FaultProxy: Sendable {
                     self.state.withLockedValue { $0.forwarded += buffer.readableBytes }
                 }
             }
-            try await group.next()
-            group.cancelAll()
+            // Both end: the reader at its source's end, the writer once it forwarded what the reader queued. A
+            // failure of either throws out of the group, which cancels the other.
+            while try await group.next() != nil {}
         }
     }
 

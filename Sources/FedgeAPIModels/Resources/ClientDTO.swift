@@ -10,6 +10,9 @@ package struct ClientDTO: Sendable, Hashable, Codable {
     package var tasksDone: Int
     package var tasksFailed: Int
     package var telemetry: TelemetryDTO?
+    /// When its current connection said hello; only a combiner's own API reports it (the controller hears of
+    /// clients through heartbeats and does not know their connections).
+    package var connectedSince: Date?
 
     package init(
         name: String,
@@ -19,7 +22,8 @@ package struct ClientDTO: Sendable, Hashable, Codable {
         lastSeen: Date,
         tasksDone: Int,
         tasksFailed: Int,
-        telemetry: TelemetryDTO?
+        telemetry: TelemetryDTO?,
+        connectedSince: Date? = nil
     ) {
         self.name = name
         self.combiner = combiner
@@ -29,5 +33,6 @@ package struct ClientDTO: Sendable, Hashable, Codable {
         self.tasksDone = tasksDone
         self.tasksFailed = tasksFailed
         self.telemetry = telemetry
+        self.connectedSince = connectedSince
     }
 }

@@ -67,11 +67,12 @@ package struct CombinerAPI: Sendable {
                     name: client.name,
                     combiner: combiner.configuration.name,
                     status: client.liveness.rawValue,
-                    firstSeen: client.lastSeen,
+                    firstSeen: client.firstSeen,
                     lastSeen: client.lastSeen,
                     tasksDone: client.tasksDone,
                     tasksFailed: client.tasksFailed,
-                    telemetry: TelemetryDTO(client.telemetry)
+                    telemetry: TelemetryDTO(client.telemetry),
+                    connectedSince: client.connectedSince
                 )
             }
             return Page(items: Array(items), total: all.count, offset: offset, limit: limit)
