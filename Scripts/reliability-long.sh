@@ -21,7 +21,14 @@ run() {  # run LABEL ENV... -- FILTER: one `swift test` run, its summary lines, 
     env "$@" swift test --skip-build --filter "$filter" >"$log" 2>&1
     local status=$?
     grep -E "controller killed|^✘|Test run with" "$log"
-    if [ $status -ne 0 ] || grep -q "^✘" "$log"; then failed=1; fi
+    if [ $status -ne 0 ] || grep -q "^✘" "$log"; then
+        failed=1
+        # The failures' messages run over several lines: the whole log is kept for them.
+        local kept
+        kept=$(mktemp /tmp/fedge-reliability-failed-XXXXXX.log)
+        cp "$log" "$kept"
+        echo "   (the whole log: $kept)"
+    fi
 }
 for seed in $(seq 1 "$seeds"); do
     run "controller kill -9 at 10 seeded moments, seed $seed" "controllerKilledAtSeededMomentsResumes" \
