@@ -14,7 +14,6 @@ package actor ClientRegistry {
         package var id: ClientID
         package var name: String
         package var liveness: ClientLiveness
-        package var connected: Bool
         /// When this combiner first heard of it (since it last forgot it).
         package var firstSeen: Date
         /// When its current connection said hello; `nil` while it is not connected. A client whose connection
@@ -26,6 +25,9 @@ package actor ClientRegistry {
         package var tasksFailed: Int
         package var telemetry: Telemetry
         package var trainers: [String]
+
+        /// Whether a connection of the client is open.
+        package var connected: Bool { self.connectedSince != nil }
     }
 
     /// A registered connection: the client's id and the instructions to send it (the stream's handler starts
@@ -66,7 +68,6 @@ package actor ClientRegistry {
             entry.outbox?.finish()
             entry.outbox = outbox
             entry.token = token
-            entry.snapshot.connected = true
             entry.snapshot.connectedSince = self.clock.date
             entry.snapshot.lastSeen = self.clock.date
             entry.snapshot.runningTask = nil
@@ -79,7 +80,6 @@ package actor ClientRegistry {
                     id: id,
                     name: name,
                     liveness: .online,
-                    connected: true,
                     firstSeen: self.clock.date,
                     connectedSince: self.clock.date,
                     lastSeen: self.clock.date,
@@ -128,7 +128,6 @@ package actor ClientRegistry {
         entry.outbox?.finish()
         entry.outbox = nil
         entry.token = nil
-        entry.snapshot.connected = false
         entry.snapshot.connectedSince = nil
         self.entries[connection.clientID] = entry
         self.logger.info(
